@@ -1,0 +1,45 @@
+"""All configuration, read from environment variables in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings; `external` is true when NEO4J_URI points at a server we do not run."""
+
+    home: Path = field(
+        default_factory=lambda: Path(_env("RIGHTSGRAPH_HOME", str(PROJECT_ROOT / ".data")))
+    )
+    neo4j_port: int = field(default_factory=lambda: int(_env("RIGHTSGRAPH_NEO4J_PORT", "7687")))
+    neo4j_uri_env: str | None = field(default_factory=lambda: _env("NEO4J_URI"))
+    neo4j_user: str = field(default_factory=lambda: _env("NEO4J_USER", "neo4j") or "neo4j")
+    neo4j_password: str | None = field(default_factory=lambda: _env("NEO4J_PASSWORD"))
+    neo4j_database: str = field(default_factory=lambda: _env("NEO4J_DATABASE", "neo4j") or "neo4j")
+
+    @property
+    def external(self) -> bool:
+        return self.neo4j_uri_env is not None
+
+    @property
+    def neo4j_uri(self) -> str:
+        return self.neo4j_uri_env or f"bolt://127.0.0.1:{self.neo4j_port}"
+
+    @property
+    def neo4j_dir(self) -> Path:
+        """Folder of the local Neo4j: data, logs and pid file."""
+        return self.home / f"neo4j-{self.neo4j_port}"
+
+
+def get_settings() -> Settings:
+    return Settings()
