@@ -1,0 +1,135 @@
+package org.rightsgraph.neo4j;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+import org.neo4j.configuration.GraphDatabaseInternalSettings;
+import org.neo4j.configuration.GraphDatabaseSettings;
+import org.neo4j.configuration.connectors.BoltConnector;
+import org.neo4j.configuration.connectors.HttpConnector;
+import org.neo4j.configuration.helpers.SocketAddress;
+import org.neo4j.dbms.api.DatabaseManagementService;
+import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+
+/**
+ * Runs an embedded Neo4j DBMS with its Bolt connector on 127.0.0.1, for RightsGraph's local use.
+ *
+ * <p>Usage: {@code Launcher --port N --data DIR [--auth PASSWORD] [--pagecache 256m]
+ * [--conf key=value]...}. Auth is off unless {@code --auth} is given, in which case the password
+ * of user {@code neo4j} is set to PASSWORD. The password may also come from the environment
+ * variable {@code RIGHTSGRAPH_NEO4J_AUTH} (keeps it out of the process list). Prints
+ * {@value #READY} followed by the Bolt URI once Bolt is listening; shuts down cleanly on
+ * SIGTERM/SIGINT.
+ */
+public final class Launcher {
+    /** The line prefix the Python side waits for. */
+    public static final String READY = "RIGHTSGRAPH-NEO4J READY";
+
+    private Launcher() {}
+
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Throwable e) {
+            // Neo4j's own non-daemon threads would keep a half-started JVM alive: exit for real.
+            System.err.println("rightsgraph-neo4j: failed: " + e);
+            e.printStackTrace();
+            System.err.flush();
+            System.exit(1);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
+        int port = 7687;
+        Path data = null;
+        String password = System.getenv("RIGHTSGRAPH_NEO4J_AUTH");
+        String pagecache = "256m";
+        Map<String, String> raw = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (i + 1 >= args.length && !a.equals("--help")) {
+                fail("missing value after " + a);
+            }
+            switch (a) {
+                case "--port" -> port = Integer.parseInt(args[++i]);
+                case "--data" -> data = Path.of(args[++i]).toAbsolutePath();
+                case "--auth" -> password = args[++i];
+                case "--pagecache" -> pagecache = args[++i];
+                case "--conf" -> {
+                    String kv = args[++i];
+                    int eq = kv.indexOf('=');
+                    if (eq <= 0) {
+                        fail("--conf expects key=value, got " + kv);
+                    }
+                    raw.put(kv.substring(0, eq), kv.substring(eq + 1));
+                }
+                case "--help" -> {
+                    System.out.println(
+                            "Launcher --port N --data DIR [--auth PASSWORD] [--pagecache 256m]"
+                                    + " [--conf key=value]...");
+                    return;
+                }
+                default -> fail("unknown argument " + a);
+            }
+        }
+        if (data == null) {
+            fail("--data DIR is required");
+        }
+        if (password != null && password.isEmpty()) {
+            password = null;
+        }
+        Files.createDirectories(data);
+        boolean auth = password != null;
+
+        // Neo4j parses the string settings (sizes, durations) itself from a properties file.
+        raw.putIfAbsent(GraphDatabaseSettings.pagecache_memory.name(), pagecache);
+        Path conf = data.resolve("launcher.conf");
+        StringBuilder lines = new StringBuilder("# written by the RightsGraph launcher at each start\n");
+        raw.forEach((k, v) -> lines.append(k).append('=').append(v).append('\n'));
+        Files.writeString(conf, lines);
+
+        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(data)
+                .loadPropertiesFromFile(conf)
+                .setConfig(BoltConnector.enabled, true)
+                .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
+                .setConfig(BoltConnector.advertised_address, new SocketAddress("127.0.0.1", port))
+                .setConfig(HttpConnector.enabled, false)
+                .setConfig(GraphDatabaseSettings.auth_enabled, auth)
+                // No usage-data reporting, no network calls home.
+                .setConfig(GraphDatabaseSettings.udc_enabled, false)
+                .setConfig(GraphDatabaseInternalSettings.udc_network_enabled, false)
+                // Stop Bolt's event loops at once on shutdown (default: a 5 s quiet period each).
+                .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 0)
+                .build();
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(() -> {
+                    System.out.println("RIGHTSGRAPH-NEO4J stopping");
+                    dbms.shutdown();
+                    System.out.println("RIGHTSGRAPH-NEO4J stopped");
+                    System.out.flush();
+                    stopped.countDown();
+                }, "rightsgraph-neo4j-shutdown"));
+
+        if (auth) {
+            dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME)
+                    .executeTransactionally(
+                            "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED",
+                            Map.of("password", password));
+        }
+
+        System.out.println(READY + " bolt://127.0.0.1:" + port + " auth=" + (auth ? "on" : "off")
+                + " data=" + data);
+        System.out.flush();
+        stopped.await();
+    }
+
+    private static void fail(String message) {
+        System.err.println("rightsgraph-neo4j: " + message);
+        System.exit(2);
+    }
+}
