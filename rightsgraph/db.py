@@ -1,0 +1,41 @@
+"""The one Neo4j session helper: a driver built from settings, with bounded timeouts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import neo4j
+from neo4j import Driver, GraphDatabase
+
+from rightsgraph.settings import Settings, get_settings
+
+
+def make_driver(settings: Settings | None = None) -> Driver:
+    """A driver for the configured server; accepts bolt://, neo4j:// and +s/+ssc routing URIs."""
+    s = settings or get_settings()
+    auth = (s.neo4j_user, s.neo4j_password) if s.neo4j_password else None
+    return GraphDatabase.driver(
+        s.neo4j_uri,
+        auth=auth,
+        connection_timeout=2.0,
+        connection_acquisition_timeout=5.0,
+        max_transaction_retry_time=15.0,
+        liveness_check_timeout=30.0,
+    )
+
+
+@contextmanager
+def driver_scope(settings: Settings | None = None) -> Iterator[Driver]:
+    driver = make_driver(settings)
+    try:
+        yield driver
+    finally:
+        driver.close()
+
+
+def database(settings: Settings | None = None) -> str:
+    return (settings or get_settings()).neo4j_database
+
+
+ServiceUnavailable = neo4j.exceptions.ServiceUnavailable
