@@ -1,0 +1,83 @@
+"""Shared fixtures: a real Neo4j for the tests, on its own port and data folder.
+
+Unless NEO4J_URI is set, the session starts a local Neo4j on RIGHTSGRAPH_TEST_NEO4J_PORT
+(default 7688) with data under `.data/test`, and stops it at the end if it started it.
+The environment is pointed at that server before anything reads settings, so code under test
+that calls `get_settings()` (and CLI subprocesses) reaches it, never the developer's database.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEST_PORT = int(os.environ.get("RIGHTSGRAPH_TEST_NEO4J_PORT") or "7688")
+TEST_HOME = PROJECT_ROOT / ".data" / "test"
+os.environ["RIGHTSGRAPH_HOME"] = str(TEST_HOME)
+os.environ["RIGHTSGRAPH_NEO4J_PORT"] = str(TEST_PORT)
+
+import pytest  # noqa: E402
+from neo4j import Driver  # noqa: E402
+
+from rightsgraph import neo4j_local  # noqa: E402
+from rightsgraph.db import make_driver  # noqa: E402
+from rightsgraph.settings import Settings  # noqa: E402
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-slow", action="store_true", help="also run tests marked slow")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --run-slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    """The test settings: port TEST_PORT, home `.data/test` (or the server NEO4J_URI names)."""
+    return Settings(home=TEST_HOME, neo4j_port=TEST_PORT)
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(settings: Settings) -> Iterator[Settings]:
+    """A running Neo4j for the session: started here (and stopped at the end) unless it already
+    runs or NEO4J_URI is set."""
+    started = False
+    if not settings.external and neo4j_local.running_pid(settings) is None:
+        neo4j_local.start(settings, auth_password=settings.neo4j_password)
+        started = True
+    auth = (settings.neo4j_user, settings.neo4j_password) if settings.neo4j_password else None
+    neo4j_local.wait_for_bolt(settings.neo4j_uri, 30, auth)
+    try:
+        yield settings
+    finally:
+        if started:
+            neo4j_local.stop(settings)
+
+
+@pytest.fixture(scope="session")
+def driver(neo4j_server: Settings) -> Iterator[Driver]:
+    """One driver to the test server for the whole session."""
+    drv = make_driver(neo4j_server)
+    try:
+        yield drv
+    finally:
+        drv.close()
+
+
+@pytest.fixture()
+def neo4j_db(driver: Driver, settings: Settings) -> Driver:
+    """The session driver, the test database emptied first (nodes and relationships; indexes and
+    constraints stay)."""
+    with driver.session(database=settings.neo4j_database) as session:
+        session.run(
+            "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+        ).consume()
+    return driver

@@ -1,0 +1,162 @@
+"""The local Neo4j, for real: Bolt round trip, the CLI, the auth switch, clean stop."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import neo4j
+import pytest
+from neo4j import Driver, GraphDatabase
+
+from rightsgraph import neo4j_local
+from rightsgraph.settings import Settings
+
+AUTH_PORT = int(os.environ.get("RIGHTSGRAPH_TEST_NEO4J_AUTH_PORT") or "7689")
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `rightsgraph ...` in a subprocess, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "rightsgraph.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+def launcher_pids(data: Path) -> list[int]:
+    """Pids of launcher JVMs that serve the data folder `data`."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if neo4j_local.MAIN_CLASS.encode() in cmdline and str(data).encode() in cmdline:
+            pids.append(int(proc.name))
+    return pids
+
+
+def test_write_and_read_a_node(neo4j_db: Driver, settings: Settings) -> None:
+    neo4j_db.execute_query(
+        "CREATE (:Probe {name: $name, n: 42})", name="bolt", database_=settings.neo4j_database
+    )
+    records, _, _ = neo4j_db.execute_query(
+        "MATCH (p:Probe) RETURN p.name AS name, p.n AS n", database_=settings.neo4j_database
+    )
+    assert [(r["name"], r["n"]) for r in records] == [("bolt", 42)]
+
+
+def test_each_test_starts_empty(neo4j_db: Driver, settings: Settings) -> None:
+    records, _, _ = neo4j_db.execute_query(
+        "MATCH (n) RETURN count(n) AS c", database_=settings.neo4j_database
+    )
+    assert records[0]["c"] == 0
+
+
+def test_local_server_is_neo4j_5_26(driver: Driver, settings: Settings) -> None:
+    if settings.external:
+        pytest.skip("NEO4J_URI is set: not our server")
+    records, _, _ = driver.execute_query("CALL dbms.components() YIELD versions RETURN versions")
+    assert records[0]["versions"][0].startswith("5.26.")
+
+
+def test_status_exits_zero_when_up(neo4j_server: Settings) -> None:
+    done = cli("neo4j", "status")
+    assert done.returncode == 0, done.stderr
+    assert "up" in done.stdout
+
+
+def test_start_when_running_says_so(neo4j_server: Settings) -> None:
+    if neo4j_server.external:
+        pytest.skip("NEO4J_URI is set: no local server to start")
+    done = cli("neo4j", "start")
+    assert done.returncode == 0, done.stderr
+    assert "already running" in done.stdout
+
+
+def test_port_taken_by_another_program_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        settings = Settings(home=tmp_path, neo4j_port=port, neo4j_uri_env=None)
+        with pytest.raises(neo4j_local.LocalNeo4jError, match="already in use"):
+            neo4j_local.start(settings)
+
+
+def test_short_password_is_refused_before_starting(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, neo4j_port=AUTH_PORT, neo4j_uri_env=None)
+    with pytest.raises(neo4j_local.LocalNeo4jError, match="8 characters"):
+        neo4j_local.start(settings, auth_password="short")
+
+
+def test_auth_switch_and_clean_stop(tmp_path: Path) -> None:
+    """A second server with --auth: right password in, wrong password out, then a clean stop."""
+    settings = Settings(home=tmp_path, neo4j_port=AUTH_PORT, neo4j_uri_env=None)
+    env = {**os.environ, "RIGHTSGRAPH_HOME": str(tmp_path), "RIGHTSGRAPH_NEO4J_PORT": ""}
+    env.pop("NEO4J_URI", None)
+    env.pop("NEO4J_PASSWORD", None)
+    port = ["--port", str(AUTH_PORT)]
+    try:
+        done = cli("neo4j", "start", *port, "--auth", "secret-pw", env=env)
+        assert done.returncode == 0, done.stderr
+        assert "auth on" in done.stdout
+        pid = neo4j_local.running_pid(settings)
+        assert pid is not None
+
+        with GraphDatabase.driver(settings.neo4j_uri, auth=("neo4j", "secret-pw")) as drv:
+            records, _, _ = drv.execute_query("RETURN 1 AS one")
+            assert records[0]["one"] == 1
+        with (
+            GraphDatabase.driver(settings.neo4j_uri, auth=("neo4j", "wrong-pw")) as drv,
+            pytest.raises(neo4j.exceptions.AuthError),
+        ):
+            drv.verify_connectivity()
+        with (
+            GraphDatabase.driver(settings.neo4j_uri, auth=None) as drv,
+            pytest.raises(neo4j.exceptions.AuthError),
+        ):
+            drv.verify_connectivity()
+
+        done = cli("neo4j", "stop", *port, env=env)
+        assert done.returncode == 0, done.stderr
+        assert "stopped" in done.stdout
+        assert not neo4j_local.pid_file(settings).exists()
+        assert launcher_pids(neo4j_local.data_dir(settings)) == []
+        assert not neo4j_local.port_in_use(AUTH_PORT)
+
+        done = cli("neo4j", "status", *port, env=env)
+        assert done.returncode != 0
+        assert "No local Neo4j" in done.stderr
+    finally:
+        for leftover in launcher_pids(neo4j_local.data_dir(settings)):
+            os.kill(leftover, 9)
+
+
+def test_kill_then_start_recovers_committed_data(tmp_path: Path) -> None:
+    """SIGKILL (no clean shutdown), then start again: committed data is still there."""
+    settings = Settings(home=tmp_path, neo4j_port=AUTH_PORT, neo4j_uri_env=None)
+    try:
+        neo4j_local.start(settings)
+        with GraphDatabase.driver(settings.neo4j_uri) as drv:
+            drv.execute_query("CREATE (:Durable {v: 1})")
+        assert "killed" in neo4j_local.kill(settings)
+        assert launcher_pids(neo4j_local.data_dir(settings)) == []
+        assert neo4j_local.status(settings)[0] is False
+
+        neo4j_local.start(settings)
+        with GraphDatabase.driver(settings.neo4j_uri) as drv:
+            records, _, _ = drv.execute_query("MATCH (d:Durable) RETURN count(d) AS c")
+        assert records[0]["c"] == 1
+    finally:
+        neo4j_local.stop(settings)
+        for leftover in launcher_pids(neo4j_local.data_dir(settings)):
+            os.kill(leftover, 9)
