@@ -74,3 +74,7 @@ def status(port: int | None = PortOption) -> None:
     if not up:
         _fail(message)
     typer.echo(message)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="neo4j")

@@ -22,6 +22,7 @@ def make_driver(settings: Settings | None = None) -> Driver:
         connection_acquisition_timeout=5.0,
         max_transaction_retry_time=15.0,
         liveness_check_timeout=30.0,
+        notifications_min_severity="OFF",
     )
 
 
@@ -39,3 +40,22 @@ def database(settings: Settings | None = None) -> str:
 
 
 ServiceUnavailable = neo4j.exceptions.ServiceUnavailable
+
+
+def connect(settings: Settings | None = None) -> Driver:
+    """A driver whose server answered, or DatabaseUnavailable saying what to do."""
+    from ingest.errors import DatabaseUnavailable
+
+    s = settings or get_settings()
+    driver = make_driver(s)
+    try:
+        driver.verify_connectivity()
+    except Exception as exc:  # ServiceUnavailable, AuthError, DNS errors…
+        driver.close()
+        hint = (
+            "check NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD"
+            if s.external
+            else "start it with `rightsgraph neo4j start` (or set NEO4J_URI to use another server)"
+        )
+        raise DatabaseUnavailable(f"Neo4j does not answer at {s.neo4j_uri}: {exc}; {hint}") from None
+    return driver

@@ -1,0 +1,32 @@
+"""What an adapter yields: a batch of records that is written in one transaction, or not at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ontology.records import Record
+
+
+@dataclass
+class Batch:
+    """Records from one file (or one slice of a large file).
+
+    `report_id` names the report every record is stamped with; facts that carried this report
+    id and are no longer stated are swept when the file's last batch (`final`) is written.
+    RDF imports of our own exports carry their report ids in the records and set it to None.
+    """
+
+    file: str
+    records: list[Record]
+    report: Record | None = None
+    report_id: str | None = None
+    default_tlp: str = "GREEN"
+    lines: dict[str, int] = field(default_factory=dict)
+    final: bool = True
+    position: int = 0  # index of this batch in its file, for checkpoints
+    unsupported: dict[str, int] = field(default_factory=dict)  # what the adapter skipped, counted
+    source_text: str | None = None  # evidentiary copy of the text the report quotes, if shipped
+
+    @property
+    def all_records(self) -> list[Record]:
+        return ([self.report] if self.report else []) + self.records

@@ -1,0 +1,236 @@
+"""adapter → resolve → validate → write, for every file given; each batch all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from neo4j import Driver
+
+from ingest.adapters import discover, read_batches
+from ingest.batch import Batch
+from ingest.errors import IngestError, Problem
+from ingest.resolve import Proposal, Resolver, merge_records, rename_references
+from ingest.writer import TLP_ORDER, Summary, WritePlan, ensure_schema, max_tlp, write_batch
+from ontology.model import OntologyModel, load_model
+from ontology.records import Record
+from ontology.validate import validate_records
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class IngestResult:
+    run_id: str
+    summary: Summary = field(default_factory=Summary)
+    files: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    proposals: list[Proposal] = field(default_factory=list)
+    unsupported: Counter = field(default_factory=Counter)
+    rejected: Counter = field(default_factory=Counter)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run": self.run_id,
+            "dry_run": self.dry_run,
+            "files": self.files,
+            **self.summary.as_dict(),
+            "rejected": dict(self.rejected),
+            "problems": [p.as_dict() for p in self.problems],
+            "proposals": [p.as_dict() for p in self.proposals],
+            "unsupported": dict(self.unsupported),
+        }
+
+
+def new_run_id() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+
+
+@dataclass
+class Prepared:
+    records: list[Record]
+    tlp: dict[str, str]
+    proposals: list[Proposal]
+
+
+def _referenced(records: list[Record], model: OntologyModel) -> set[str]:
+    refs: set[str] = set()
+    target = model.edge_class.edge_target
+    for record in records:
+        specs = model.properties_of(record["type"])
+        for key, value in record.items():
+            spec = specs.get(key)
+            if spec is None:
+                continue
+            values = value if isinstance(value, list) else [value]
+            if spec.kind in ("link", "idlist"):
+                refs.update(values)
+            elif spec.kind == "edge":
+                refs.update(v[target] for v in values if target in v)
+    return refs
+
+
+def lookup_nodes(driver: Driver | None, ids: set[str], database: str | None) -> dict[str, dict[str, Any]]:
+    """id -> {"labels", "tlp"} for the ids already in the graph."""
+    if driver is None or not ids:
+        return {}
+    rows, _, _ = driver.execute_query(
+        "MATCH (n:Node) WHERE n.id IN $ids RETURN n.id AS id, labels(n) AS labels, n.tlp AS tlp",
+        ids=list(ids),
+        database_=database,
+        routing_="r",
+    )
+    return {r["id"]: {"labels": r["labels"], "tlp": r["tlp"]} for r in rows}
+
+
+def prepare(batch: Batch, resolver: Resolver, model: OntologyModel, database: str | None) -> Prepared:
+    """Resolve and validate one batch; raise IngestError naming every problem."""
+    label = batch.file
+    records = batch.all_records
+    in_graph = lookup_nodes(resolver.driver, {r["id"] for r in records}, database)
+    renames: dict[str, str] = {}
+    by_id: dict[str, Record] = {}
+    proposals: list[Proposal] = []
+    problems: list[Problem] = []
+    for record in records:
+        rid = record["id"]
+        if rid in in_graph:
+            graph_class = model.class_of_labels(in_graph[rid]["labels"]).name
+            if graph_class != record["type"]:
+                problems.append(
+                    Problem(label, rid, "type-conflict", f"{rid} is a {graph_class} in the graph, not a {record['type']}", batch.lines.get(rid))
+                )
+            target = rid
+        else:
+            found, proposal = resolver.match(record)
+            if proposal is not None:
+                proposals.append(proposal)
+            target = found or rid
+        if target != rid:
+            renames[rid] = target
+            record = {**record, "id": target}
+            if target not in by_id and record.get("name"):  # keep the graph's name; ours becomes an alias
+                aliases = record.get("alias") or []
+                record = {**record, "alias": [*aliases, record.pop("name")]}
+        by_id[target] = merge_records(by_id[target], record, model) if target in by_id else record
+        resolver.remember(by_id[target])
+    resolved = rename_references(by_id.values(), renames, model)
+
+    refs = _referenced(resolved, model) - set(by_id)
+    known_nodes = lookup_nodes(resolver.driver, refs, database)
+    for ref in sorted(refs - set(known_nodes)):
+        owner = next((r["id"] for r in resolved if ref in _referenced([r], model)), "?")
+        problems.append(
+            Problem(label, owner, "dangling-reference", f"refers to {ref!r}, which is neither in this input nor in the graph", batch.lines.get(owner))
+        )
+    known = {i: model.class_of_labels(n["labels"]).name for i, n in known_nodes.items()}
+    if not problems:
+        for v in validate_records(resolved, known, model):
+            problems.append(Problem(label, v.record, v.rule, str(v).split(": ", 1)[1].rsplit(" [rule", 1)[0], batch.lines.get(v.record)))
+    if problems:
+        raise IngestError(problems)
+
+    return Prepared(resolved, effective_tlp(resolved, batch.default_tlp, known_nodes, model), proposals)
+
+
+def effective_tlp(records: list[Record], default: str, known: dict[str, dict[str, Any]], model: OntologyModel) -> dict[str, str]:
+    """A fact is at least as restricted as the most restricted source it rests on."""
+    own = {r["id"]: r.get("tlp") or default for r in records}
+    source_tlp = {i: n.get("tlp") for i, n in known.items()}
+    source_tlp.update(own)
+    target = model.edge_class.edge_target
+    out = {}
+    for record in records:
+        levels = [own[record["id"]]]
+        levels += [source_tlp.get(e.get(target)) for e in record.get("evidence") or []]
+        out[record["id"]] = max_tlp(levels)
+    return out
+
+
+def ingest_paths(
+    paths: list[Path],
+    driver: Driver | None,
+    *,
+    database: str | None = None,
+    dry_run: bool = False,
+    fmt: str | None = None,
+    progress: Progress | None = None,
+    options: dict[str, Any] | None = None,
+) -> IngestResult:
+    """Ingest every file; a file with problems is rejected whole and the others go on."""
+    model = load_model()
+    result = IngestResult(run_id=new_run_id(), dry_run=dry_run)
+    if driver is not None and not dry_run:
+        ensure_schema(driver, database)
+    resolver = Resolver(driver, database, model)
+    for path in discover(paths):
+        result.files.append(str(path))
+        try:
+            _ingest_file(path, driver, database, dry_run, fmt, options or {}, resolver, model, result, progress)
+        except IngestError as exc:
+            result.problems.extend(exc.problems)
+            result.rejected[str(path)] += 1
+            resolver = Resolver(driver, database, model)  # forget what the rejected file taught
+    return result
+
+
+def _ingest_file(path, driver, database, dry_run, fmt, options, resolver, model, result, progress) -> None:
+    batches = read_batches(path, fmt, **options)
+    first = next(batches, None)
+    if first is None:
+        raise IngestError([Problem(str(path), "-", "empty-file", "no records in this file")])
+    second = next(batches, None)
+    if second is None:  # one batch: prepare, then write it in one transaction
+        _run_batch(first, driver, database, dry_run, resolver, model, result, progress, sweep_ids=set())
+        return
+    # a stream of batches: check all of it first, so bad input writes nothing
+    seen: set[str] = set()
+    check_resolver = Resolver(driver, database, model)
+    for batch in _chain(first, second, batches):
+        prepared = prepare(batch, check_resolver, model, database)
+        seen.update(r["id"] for r in prepared.records)
+    if dry_run:
+        return
+    for batch in read_batches(path, fmt, **options):
+        _run_batch(batch, driver, database, dry_run, resolver, model, result, progress, sweep_ids=seen if batch.final else None)
+
+
+def _chain(first, second, rest):
+    yield first
+    yield second
+    yield from rest
+
+
+def _run_batch(batch, driver, database, dry_run, resolver, model, result, progress, sweep_ids) -> None:
+    prepared = prepare(batch, resolver, model, database)
+    result.proposals.extend(prepared.proposals)
+    result.unsupported.update(batch.unsupported)
+    if progress:
+        progress(batch.file, len(batch.records))
+    if driver is None:
+        result.summary.created.update(Counter(r["type"] for r in prepared.records))
+        return
+    if sweep_ids is not None and not sweep_ids:  # a single batch keeps exactly what it states
+        sweep_ids = {r["id"] for r in prepared.records}
+    plan = WritePlan(prepared.records, prepared.tlp, batch.report_id, result.run_id, sweep_ids)
+    with driver.session(database=database) as session:
+        if dry_run:  # the real diff, computed in a transaction that is rolled back
+            with session.begin_transaction() as tx:
+                summary = write_batch(tx, plan, model)
+                tx.rollback()
+        else:
+            summary = session.execute_write(write_batch, plan, model)
+    result.summary.add(summary)
+
+
+__all__ = ["IngestResult", "ingest_paths", "prepare", "TLP_ORDER"]

@@ -1,0 +1,156 @@
+"""Case-report adapter: YAML or JSON(-LD) documents under our context, and RDF (our exports)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rdflib import Graph
+
+from ingest.batch import Batch
+from ingest.errors import IngestError, Problem
+from ontology.records import RecordError, check_record, graph_to_records, record_id
+
+MAX_REPORT_BYTES = 50 * 1024 * 1024
+TLP_LEVELS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
+RDF_FORMATS = {".ttl": "turtle", ".nt": "nt", ".n3": "n3", ".trig": "trig", ".nq": "nquads"}
+LINE_KEY = "__line__"
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Safe YAML loader that remembers each mapping's line and refuses duplicate keys."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:  # type: ignore[override]
+        keys = [self.construct_object(k, deep=deep) for k, _ in node.value]
+        duplicates = {k for k in keys if keys.count(k) > 1}
+        if duplicates:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {sorted(map(str, duplicates))[0]!r}", node.start_mark
+            )
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping[LINE_KEY] = node.start_mark.line + 1
+        return mapping
+
+
+def read_text(path: Path, max_bytes: int = MAX_REPORT_BYTES) -> str:
+    """The file as UTF-8 text, or an IngestError that says what is wrong with it."""
+    label = str(path)
+    size = path.stat().st_size
+    if size == 0:
+        raise IngestError([Problem(label, "-", "empty-file", "the file is empty")])
+    if size > max_bytes:
+        raise IngestError(
+            [Problem(label, "-", "file-too-large", f"{size} bytes is over the {max_bytes}-byte limit for this format")]
+        )
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(
+            [Problem(label, "-", "encoding", f"not UTF-8 text (byte {exc.start}); re-save the file as UTF-8")]
+        ) from None
+
+
+def parse_document(path: Path) -> Any:
+    text = read_text(path)
+    label = str(path)
+    if path.suffix.lower() in (".json", ".jsonld"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise IngestError([Problem(label, "-", "json-syntax", exc.msg, exc.lineno)]) from None
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise IngestError([Problem(label, "-", "yaml-syntax", str(problem), line)]) from None
+
+
+def _strip_lines(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != LINE_KEY}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
+def read_report(path: Path) -> Iterator[Batch]:
+    """One batch: the report record and its checked records (raises IngestError on bad input)."""
+    suffix = path.suffix.lower()
+    if suffix in RDF_FORMATS:
+        yield _read_rdf(path, RDF_FORMATS[suffix])
+        return
+    doc = parse_document(path)
+    label = str(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("@graph"), list):
+        raise IngestError(
+            [Problem(label, "-", "report-form", 'a report is a mapping with an "@graph" list of records')]
+        )
+    problems: list[Problem] = []
+    lines: dict[str, int] = {}
+    records = []
+    seen: set[str] = set()
+    report = None
+    meta = {k: v for k, v in doc.items() if k not in ("@graph", "@context", LINE_KEY)}
+    if meta:
+        try:
+            report = check_record(_strip_lines(meta), where="report")
+            if report["type"] != "Report":
+                raise RecordError(record_id(report), "the document's own type must be Report", "report-form")
+            seen.add(report["id"])
+        except RecordError as exc:
+            problems.append(Problem(label, exc.record, exc.rule, exc.message, doc.get(LINE_KEY)))
+    for index, raw in enumerate(doc["@graph"]):
+        line = raw.get(LINE_KEY) if isinstance(raw, dict) else None
+        try:
+            record = check_record(_strip_lines(raw), where=f"#{index + 1}")
+        except RecordError as exc:
+            problems.append(Problem(label, exc.record, exc.rule, exc.message, line))
+            continue
+        if record["id"] in seen:
+            problems.append(Problem(label, record["id"], "duplicate-id", "this id is used twice in the report", line))
+            continue
+        seen.add(record["id"])
+        if line:
+            lines[record["id"]] = line
+        records.append(record)
+    if not records and not problems:
+        problems.append(Problem(label, "-", "empty-report", "the report has no records"))
+    tlp = (report or {}).get("tlp", "GREEN")
+    if problems:
+        raise IngestError(problems)
+    yield Batch(
+        file=label,
+        records=records,
+        report=report,
+        report_id=report["id"] if report else None,
+        default_tlp=tlp if tlp in TLP_LEVELS else "GREEN",
+        lines=lines,
+    )
+
+
+def _read_rdf(path: Path, fmt: str) -> Batch:
+    text = read_text(path, max_bytes=2 * 1024 * 1024 * 1024)
+    graph = Graph()
+    try:
+        graph.parse(data=text, format=fmt)
+    except Exception as exc:  # rdflib raises many parser-specific types
+        raise IngestError([Problem(str(path), "-", "rdf-syntax", str(exc).splitlines()[0][:300])]) from None
+    records, ignored = graph_to_records(graph)
+    checked = []
+    problems = []
+    for record in records:
+        try:
+            checked.append(check_record(record))
+        except RecordError as exc:
+            problems.append(Problem(str(path), exc.record, exc.rule, exc.message))
+    if problems:
+        raise IngestError(problems)
+    if not checked:
+        raise IngestError([Problem(str(path), "-", "empty-report", "no RightsGraph records in this RDF")])
+    return Batch(file=str(path), records=checked, unsupported={"triples outside the ontology": ignored} if ignored else {})

@@ -1,0 +1,162 @@
+"""Resolution: attach records to entities already in the graph instead of creating twins.
+
+Identifiers first (LEI, ISIN, ticker, Wikidata, ISO 3166, scheme:value identifiers), then the
+normalised name or a listed alias within the same class. A fuzzy match below certainty is a
+proposal for a person to review, never a merge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from neo4j import Driver
+from rapidfuzz import fuzz, process
+
+from ingest.normalize import normalise_name
+from ontology.model import OntologyModel, load_model
+from ontology.records import Record
+
+RESOLVED_CLASSES = ("Actor", "Region", "Source")
+IDENTIFIER_PROPERTIES = ("lei", "isin", "ticker", "wikidataId", "iso3166", "geonamesId", "identifier", "url")
+FUZZY_CUTOFF = 88.0
+
+
+def _values(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def resolution_keys(record: Record) -> tuple[list[str], list[str]]:
+    """(identifier keys, name keys) of a record; keys are scoped by the caller to a class."""
+    ids = [f"{p}:{str(v).strip().upper() if p != 'url' else str(v).strip()}" for p in IDENTIFIER_PROPERTIES for v in _values(record.get(p))]
+    names = [normalise_name(str(n)) for n in _values(record.get("name")) + _values(record.get("alias"))]
+    return ids, [f"name:{n}" for n in names if n]
+
+
+def is_resolved(model: OntologyModel, class_name: str) -> bool:
+    return any(model.cls(class_name).is_a(c) for c in RESOLVED_CLASSES)
+
+
+@dataclass
+class Proposal:
+    record: str
+    type: str
+    name: str
+    candidate: str
+    candidate_name: str
+    score: float
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class ClassIndex:
+    keys: dict[str, str] = field(default_factory=dict)  # resolution key -> node id
+    names: dict[str, str] = field(default_factory=dict)  # node id -> normalised name
+
+
+class Resolver:
+    """Per-ingest-run index of the graph's entities, loaded once per class and kept up to date."""
+
+    def __init__(self, driver: Driver | None, database: str | None = None, model: OntologyModel | None = None):
+        self.driver = driver
+        self.database = database
+        self.model = model or load_model()
+        self._index: dict[str, ClassIndex] = {}
+
+    def index(self, class_name: str) -> ClassIndex:
+        if class_name not in self._index:
+            idx = ClassIndex()
+            if self.driver is not None:
+                label = self.model.cls(class_name).neo4j_label
+                rows, _, _ = self.driver.execute_query(
+                    f"MATCH (n:`{label}`) RETURN n.id AS id, n.resolveKeys AS keys, n.name AS name",
+                    database_=self.database,
+                    routing_="r",
+                )
+                for row in rows:
+                    for key in row["keys"] or []:
+                        idx.keys.setdefault(key, row["id"])
+                    if row["name"]:
+                        idx.names[row["id"]] = normalise_name(row["name"])
+            self._index[class_name] = idx
+        return self._index[class_name]
+
+    def remember(self, record: Record) -> None:
+        """Add a record's keys to the index, so later records in the run resolve to it."""
+        if not is_resolved(self.model, record["type"]):
+            return
+        idx = self.index(record["type"])
+        ids, names = resolution_keys(record)
+        for key in ids + names:
+            idx.keys.setdefault(key, record["id"])
+        if record.get("name"):
+            idx.names.setdefault(record["id"], normalise_name(str(record["name"])))
+
+    def match(self, record: Record) -> tuple[str | None, Proposal | None]:
+        """The id of the entity this record is about, or a proposal for review."""
+        if not is_resolved(self.model, record["type"]):
+            return None, None
+        idx = self.index(record["type"])
+        ids, names = resolution_keys(record)
+        for key in ids + names:
+            found = idx.keys.get(key)
+            if found is not None:
+                return found, None
+        if names and idx.names and record["type"] != "Source":
+            query = names[0][len("name:"):]
+            best = process.extractOne(query, idx.names, scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_CUTOFF)
+            if best is not None:
+                _, score, candidate = best
+                return None, Proposal(
+                    record["id"], record["type"], str(record.get("name")), candidate, best[0], round(score, 1)
+                )
+        return None, None
+
+
+def merge_records(base: Record, other: Record, model: OntologyModel) -> Record:
+    """Fold `other` into `base`: lists are united, scalars already set are kept."""
+    out = dict(base)
+    props = model.properties_of(base["type"])
+    for key, value in other.items():
+        if key in ("id", "type"):
+            continue
+        spec = props.get(key)
+        if spec is not None and spec.multiple:
+            merged = list(_values(out.get(key)))
+            for v in _values(value):
+                if v not in merged:
+                    merged.append(v)
+            out[key] = merged
+        elif key not in out:
+            out[key] = value
+        elif key == "name" and value != out[key]:
+            out["alias"] = [a for a in _values(out.get("alias"))] + [value] if value not in _values(out.get("alias")) else out.get("alias")
+    return out
+
+
+def rename_references(records: Iterable[Record], renames: dict[str, str], model: OntologyModel) -> list[Record]:
+    """Point every reference at the resolved ids."""
+    if not renames:
+        return list(records)
+    out = []
+    for record in records:
+        props = model.properties_of(record["type"])
+        new = dict(record)
+        for key, value in record.items():
+            spec = props.get(key)
+            if spec is None:
+                continue
+            if spec.kind in ("link", "idlist"):
+                new[key] = [renames.get(v, v) for v in value] if isinstance(value, list) else renames.get(value, value)
+            elif spec.kind == "edge":
+                new[key] = [
+                    {k: (renames.get(v, v) if k == model.edge_class.edge_target else v) for k, v in e.items()}
+                    for e in value
+                ]
+        out.append(new)
+    return out

@@ -1,0 +1,29 @@
+"""Adapter for case reports (YAML / JSON-LD under our context) and RDF exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ingest.adapters import Adapter
+from ingest.reports import RDF_FORMATS, read_report
+
+
+def _sniff_report(path: Path, start: bytes) -> bool:
+    if path.suffix.lower() in RDF_FORMATS:
+        return True
+    text = start.decode("utf-8", "ignore")
+    return "@graph" in text or path.suffix.lower() in (".yaml", ".yml")
+
+
+def _read_report(path: Path, **_: Any):
+    return read_report(path)
+
+
+ADAPTER = Adapter(
+        name="report",
+        suffixes=(".yaml", ".yml", ".json", ".jsonld", *RDF_FORMATS),
+        sniff=_sniff_report,
+        read=_read_report,
+        description="case reports (YAML / JSON-LD under the RightsGraph context) and RDF exports",
+    )

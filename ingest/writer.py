@@ -1,0 +1,336 @@
+"""Write resolved, validated records into Neo4j: one managed transaction per batch, idempotent.
+
+Within the transaction the writer reads what the graph holds for the batch's nodes, computes the
+final state of each node and relationship in Python, and writes only what changed with batched
+`UNWIND … MERGE`. So a second run of the same input writes nothing and reports it unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from neo4j import Driver, ManagedTransaction
+
+from ingest.resolve import IDENTIFIER_PROPERTIES, is_resolved, resolution_keys
+from ontology.model import OntologyModel, load_model
+from ontology.records import Record
+
+TLP_ORDER = {"CLEAR": 0, "GREEN": 1, "AMBER": 2, "AMBER+STRICT": 3, "RED": 4}
+UNION_PROPERTIES = {"alias", "inReport", *IDENTIFIER_PROPERTIES}
+DERIVED = ("sourceIds", "resolveKeys", "searchText")
+RUN_PROPERTY = "ingestRun"
+
+
+def max_tlp(levels: Iterable[str | None]) -> str:
+    known = [lvl for lvl in levels if lvl in TLP_ORDER]
+    return max(known, key=TLP_ORDER.__getitem__) if known else "GREEN"
+
+
+def to_neo4j(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else float(value)
+    if isinstance(value, list):
+        return [to_neo4j(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _number(value: Any) -> Any:
+    """Numbers as Neo4j stores them (floats for decimals), so equal values compare equal."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float | Decimal):
+        return float(value)
+    try:
+        return float(Decimal(str(value)))
+    except Exception:
+        return value
+
+
+@dataclass
+class Summary:
+    created: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
+    removed: Counter = field(default_factory=Counter)
+
+    def add(self, other: Summary) -> None:
+        for name in ("created", "updated", "unchanged", "removed"):
+            getattr(self, name).update(getattr(other, name))
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        return {n: dict(sorted(getattr(self, n).items())) for n in ("created", "updated", "unchanged", "removed")}
+
+    @property
+    def changes(self) -> int:
+        return sum(self.created.values()) + sum(self.updated.values()) + sum(self.removed.values())
+
+
+def schema_statements(model: OntologyModel | None = None) -> list[str]:
+    """Uniqueness constraints on id per label and the full-text index, derived from the ontology."""
+    model = model or load_model()
+    labels = sorted({c.neo4j_label for c in model.classes.values() if c.neo4j_label})
+    stmts = [
+        f"CREATE CONSTRAINT rg_{label.lower()}_id IF NOT EXISTS FOR (n:`{label}`) REQUIRE n.id IS UNIQUE"
+        for label in labels
+    ]
+    searchable = sorted(c.neo4j_label for c in model.node_classes if is_resolved(model, c.name))  # type: ignore[type-var]
+    stmts.append(
+        "CREATE FULLTEXT INDEX rg_search IF NOT EXISTS FOR (n:"
+        + "|".join(f"`{label}`" for label in searchable)
+        + ") ON EACH [n.name, n.searchText]"
+    )
+    stmts.append("CREATE INDEX rg_holding_asof IF NOT EXISTS FOR (n:Holding) ON (n.asOf)")
+    return stmts
+
+
+def ensure_schema(driver: Driver, database: str | None = None) -> None:
+    for stmt in schema_statements():
+        driver.execute_query(stmt, database_=database)
+    driver.execute_query("CALL db.awaitIndexes(60)", database_=database)
+
+
+# ---------------------------------------------------------------------- records -> rows
+
+@dataclass
+class NodeRow:
+    id: str
+    labels: list[str]
+    props: dict[str, Any]
+    union: set[str]
+
+
+@dataclass(frozen=True)
+class RelKey:
+    start: str
+    type: str
+    end: str
+    key: str = ""  # distinguishes several EVIDENCED_BY links to one source
+
+
+def node_row(record: Record, model: OntologyModel, tlp: str) -> NodeRow:
+    props: dict[str, Any] = {"id": record["id"], "tlp": tlp}
+    union: set[str] = set()
+    specs = model.properties_of(record["type"])
+    for key, value in record.items():
+        spec = specs.get(key)
+        if spec is None or spec.neo4j_property is None or spec.name == "tlp":
+            continue
+        props[spec.neo4j_property] = to_neo4j(value)
+        if key in UNION_PROPERTIES:
+            union.add(spec.neo4j_property)
+    return NodeRow(record["id"], model.labels_of(record["type"]), props, union)
+
+
+def relationship_rows(record: Record, model: OntologyModel) -> dict[RelKey, dict[str, Any]]:
+    rows: dict[RelKey, dict[str, Any]] = {}
+    specs = model.properties_of(record["type"])
+    edge = model.edge_class
+    edge_props = model.properties_of(edge.name)
+    for key, value in record.items():
+        spec = specs.get(key)
+        if spec is None:
+            continue
+        values = value if isinstance(value, list) else [value]
+        if spec.kind == "link" and spec.neo4j_type:
+            for target in values:
+                start, end = (record["id"], target) if spec.direction == "out" else (target, record["id"])
+                rows[RelKey(start, spec.neo4j_type, end)] = {}
+        elif spec.kind == "edge":
+            for item in values:
+                props = {
+                    edge_props[k].neo4j_property: to_neo4j(v)
+                    for k, v in item.items()
+                    if k != edge.edge_target and edge_props[k].neo4j_property
+                }
+                digest = hashlib.sha1(repr(sorted(props.items())).encode()).hexdigest()[:16]
+                props["key"] = digest
+                rows[RelKey(record["id"], edge.neo4j_type or "EVIDENCED_BY", item[edge.edge_target], digest)] = props
+    return rows
+
+
+# ---------------------------------------------------------------------- the transaction
+
+@dataclass
+class WritePlan:
+    records: list[Record]
+    tlp: dict[str, str]  # record id -> effective sharing level
+    report_id: str | None
+    run_id: str
+    sweep_ids: set[str] | None = None  # all ids of the file, when its last batch is written
+
+
+def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | None = None) -> Summary:
+    model = model or load_model()
+    summary = Summary()
+    rows = {r["id"]: node_row(r, model, plan.tlp[r["id"]]) for r in plan.records}
+    if plan.report_id:
+        for row in rows.values():
+            reports = set(row.props.get("reportIds") or []) | {plan.report_id}
+            row.props["reportIds"] = sorted(reports)
+            row.union.add("reportIds")
+    stated: dict[RelKey, dict[str, Any]] = {}
+    for record in plan.records:
+        stated.update(relationship_rows(record, model))
+    ids = list(rows)
+
+    existing_nodes = {
+        rec["id"]: (rec["props"], rec["labels"])
+        for rec in tx.run(
+            "MATCH (n:Node) WHERE n.id IN $ids RETURN n.id AS id, properties(n) AS props, labels(n) AS labels",
+            ids=ids,
+        )
+    }
+    existing_rels: dict[RelKey, dict[str, Any]] = {}
+    for rec in tx.run(
+        "MATCH (a:Node)-[r]->(b:Node) WHERE a.id IN $ids OR b.id IN $ids "
+        "RETURN a.id AS a, type(r) AS t, b.id AS b, properties(r) AS props",
+        ids=ids,
+    ):
+        existing_rels[RelKey(rec["a"], rec["t"], rec["b"], rec["props"].get("key", ""))] = rec["props"]
+
+    subject_of = {p.neo4j_type: p.direction for p in model.relationship_properties()}
+    subject_of[model.edge_class.neo4j_type] = "out"
+    batch_ids = set(ids)
+
+    # relationships: stated ones merged, stale ones (stated earlier by this report) dropped
+    final_rels: dict[RelKey, dict[str, Any]] = {}
+    drop_rels: list[RelKey] = []
+    for key, props in existing_rels.items():
+        subject = key.start if subject_of.get(key.type, "out") == "out" else key.end
+        if subject in batch_ids and key not in stated:
+            reports = [r for r in props.get("reportIds") or [] if r != plan.report_id]
+            if plan.report_id is None or plan.report_id in (props.get("reportIds") or []):
+                if reports and plan.report_id is not None:
+                    final_rels[key] = {**props, "reportIds": reports}
+                else:
+                    drop_rels.append(key)
+                continue
+        final_rels[key] = props
+    for key, props in stated.items():
+        old = existing_rels.get(key, {})
+        subject = key.start if subject_of.get(key.type, "out") == "out" else key.end
+        subject_reports = rows[subject].props.get("reportIds") if subject in rows else None
+        if plan.report_id:
+            reports = sorted(set(old.get("reportIds") or []) | {plan.report_id})
+        else:
+            other = key.end if subject == key.start else key.start
+            other_reports = (rows[other].props.get("reportIds") if other in rows else None) or (
+                existing_nodes.get(other, ({}, []))[0].get("reportIds")
+            )
+            shared = sorted(set(subject_reports or []) & set(other_reports or []))
+            reports = shared or sorted(subject_reports or [])
+        final_rels[key] = {**old, **props, "reportIds": reports}
+
+    # nodes: union of identity lists, derived stamps, change detection
+    evidence_type = model.edge_class.neo4j_type
+    sources_of: dict[str, set[str]] = defaultdict(set)
+    for key in final_rels:
+        if key.type == evidence_type:
+            sources_of[key.start].add(key.end)
+    node_writes: list[dict[str, Any]] = []
+    for node_id, row in rows.items():
+        old_props, old_labels = existing_nodes.get(node_id, ({}, []))
+        new = dict(old_props)
+        new.pop(RUN_PROPERTY, None)
+        for name, value in row.props.items():
+            if name in row.union and name in old_props:
+                merged = list(old_props[name] or [])
+                merged += [v for v in (value if isinstance(value, list) else [value]) if v not in merged]
+                new[name] = merged
+            else:
+                new[name] = value
+        new.update(_derived(new, row, sources_of.get(node_id, set()), model))
+        old_cmp = {k: _number(v) if not isinstance(v, list) else v for k, v in old_props.items() if k != RUN_PROPERTY}
+        new_cmp = {k: _number(v) if not isinstance(v, list) else v for k, v in new.items()}
+        label = row.labels[-1]
+        if not old_props:
+            summary.created[label] += 1
+        elif old_cmp == new_cmp and set(row.labels) <= set(old_labels):
+            summary.unchanged[label] += 1
+            continue
+        else:
+            summary.updated[label] += 1
+        new[RUN_PROPERTY] = plan.run_id
+        node_writes.append({"id": node_id, "labels": row.labels, "props": {k: v for k, v in new.items() if v is not None}})
+
+    # relationship changes
+    rel_writes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    written = {w["id"]: w["props"] for w in node_writes}
+    for key, props in final_rels.items():
+        subject = key.start if subject_of.get(key.type, "out") == "out" else key.end
+        subject_props = written.get(subject) or existing_nodes.get(subject, ({}, []))[0]
+        props = {k: v for k, v in props.items() if k != RUN_PROPERTY}
+        props.update(key=key.key, sourceIds=list(subject_props.get("sourceIds") or []))
+        old = existing_rels.get(key)
+        if old is not None and {k: v for k, v in old.items() if k != RUN_PROPERTY} == props:
+            summary.unchanged[key.type] += 1
+            continue
+        (summary.created if old is None else summary.updated)[key.type] += 1
+        rel_writes[key.type].append(
+            {"a": key.start, "b": key.end, "key": key.key, "props": {**props, RUN_PROPERTY: plan.run_id}}
+        )
+
+    _write_nodes(tx, node_writes)
+    for rel_type, batch in rel_writes.items():
+        tx.run(
+            f"UNWIND $rows AS row MATCH (a:Node {{id: row.a}}) MATCH (b:Node {{id: row.b}}) "
+            f"MERGE (a)-[r:`{rel_type}` {{key: row.key}}]->(b) SET r = row.props, r.key = row.key",
+            rows=batch,
+        )
+    for key in drop_rels:
+        summary.removed[key.type] += 1
+    if drop_rels:
+        tx.run(
+            "UNWIND $rows AS row MATCH (a:Node {id: row.a})-[r]->(b:Node {id: row.b}) "
+            "WHERE type(r) = row.t AND coalesce(r.key, '') = row.key DELETE r",
+            rows=[{"a": k.start, "b": k.end, "t": k.type, "key": k.key} for k in drop_rels],
+        )
+    if plan.report_id and plan.sweep_ids is not None:
+        sweep(tx, plan.report_id, plan.sweep_ids, summary)
+    return summary
+
+
+def _derived(props: dict[str, Any], row: NodeRow, sources: set[str], model: OntologyModel) -> dict[str, Any]:
+    out: dict[str, Any] = {"sourceIds": sorted(sources)}
+    cls = model.class_of_labels(row.labels)
+    if is_resolved(model, cls.name):
+        specs = model.properties_of(cls.name)
+        record = {p.name: props.get(p.neo4j_property) for p in specs.values() if p.neo4j_property and props.get(p.neo4j_property) is not None}
+        ids, names = resolution_keys(record)
+        out["resolveKeys"] = sorted(set(ids + names))
+        texts = [props.get("name")] + list(props.get("aliases") or []) + [k.split(":", 1)[1] for k in ids]
+        out["searchText"] = " | ".join(str(t) for t in texts if t)
+    return out
+
+
+def _write_nodes(tx: ManagedTransaction, writes: list[dict[str, Any]]) -> None:
+    by_labels: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for w in writes:
+        by_labels[tuple(w["labels"])].append(w)
+    for labels, batch in by_labels.items():
+        label_expr = ":".join(f"`{label}`" for label in labels)
+        tx.run(
+            f"UNWIND $rows AS row MERGE (n:Node {{id: row.id}}) SET n = row.props, n:{label_expr}",
+            rows=batch,
+        )
+
+
+def sweep(tx: ManagedTransaction, report_id: str, keep: set[str], summary: Summary) -> None:
+    """Remove this report from nodes it no longer states; delete nodes no report states."""
+    for rec in tx.run(
+        "MATCH (n:Node) WHERE $rid IN n.reportIds AND NOT n.id IN $keep "
+        "WITH n, [r IN n.reportIds WHERE r <> $rid] AS rest, labels(n) AS labels "
+        "FOREACH (_ IN CASE WHEN size(rest) = 0 THEN [1] ELSE [] END | DETACH DELETE n) "
+        "FOREACH (_ IN CASE WHEN size(rest) > 0 THEN [1] ELSE [] END | SET n.reportIds = rest) "
+        "RETURN labels",
+        rid=report_id,
+        keep=list(keep),
+    ):
+        summary.removed[load_model().class_of_labels(rec["labels"]).neo4j_label] += 1

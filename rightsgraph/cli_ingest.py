@@ -1,0 +1,95 @@
+"""`rightsgraph ingest PATH…`: load reports and source files into the graph."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ingest.adapters import adapters
+from ingest.errors import DatabaseUnavailable
+from ingest.pipeline import IngestResult, ingest_paths
+from rightsgraph.db import connect
+from rightsgraph.settings import get_settings
+
+err = Console(stderr=True)
+
+
+def _formats_help() -> str:
+    return "Adapter to use instead of detecting it by content: " + ", ".join(a.name for a in adapters()) + "."
+
+
+def ingest(
+    paths: list[Path] = typer.Argument(..., exists=True, help="Files or folders to ingest."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Resolve and validate, report what would change, write nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON for machines."),
+    fmt: str | None = typer.Option(None, "--format", help=_formats_help()),
+    proposals: Path | None = typer.Option(
+        None, "--proposals", help="Write uncertain matches (proposals, never merged) to this JSON-lines file for review."
+    ),
+    fund: str | None = typer.Option(None, "--fund", help="Fund name for holdings files that have no fund column."),
+    as_of: str | None = typer.Option(None, "--as-of", help="As-of date (YYYY-MM-DD) for holdings files without one."),
+) -> None:
+    """Ingest case reports and source files: resolve, validate (SHACL), write — each file all or nothing."""
+    settings = get_settings()
+    try:
+        driver = connect(settings)
+    except DatabaseUnavailable as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    options = {k: v for k, v in {"fund": fund, "as_of": as_of}.items() if v}
+    try:
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err, disable=as_json or not err.is_terminal, transient=True,
+        ) as bar:
+            task = bar.add_task("records", total=None)
+
+            def progress(file: str, n: int) -> None:
+                bar.update(task, advance=n, description=Path(file).name)
+
+            result = ingest_paths(
+                paths, driver, database=settings.neo4j_database, dry_run=dry_run, fmt=fmt,
+                progress=progress, options=options,
+            )
+    finally:
+        driver.close()
+    if proposals and result.proposals:
+        with proposals.open("w", encoding="utf-8") as fh:
+            for p in result.proposals:
+                fh.write(json.dumps(p.as_dict(), ensure_ascii=False) + "\n")
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print_result(result)
+    raise typer.Exit(0 if result.ok else 1)
+
+
+def print_result(result: IngestResult) -> None:
+    console = Console()
+    table = Table(title=("Dry run: " if result.dry_run else "") + f"ingest {result.run_id}")
+    for col in ("kind", "created", "updated", "unchanged", "removed"):
+        table.add_column(col, justify="right" if col != "kind" else "left")
+    s = result.summary
+    for kind in sorted(set(s.created) | set(s.updated) | set(s.unchanged) | set(s.removed)):
+        table.add_row(kind, *(str(getattr(s, c)[kind]) for c in ("created", "updated", "unchanged", "removed")))
+    console.print(table)
+    for name, count in result.unsupported.items():
+        console.print(f"[yellow]skipped[/yellow] {count} × {name}")
+    for p in result.proposals:
+        console.print(
+            f"[yellow]proposal[/yellow] {p.type} {p.record!r} ({p.name}) may be {p.candidate!r} "
+            f"({p.candidate_name}), score {p.score}: not merged"
+        )
+    if result.problems:
+        err.print(f"[red]rejected[/red] {len(result.rejected)} file(s), nothing of them written:")
+        for problem in result.problems:
+            err.print(f"  {problem}", highlight=False, markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest)
