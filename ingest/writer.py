@@ -202,6 +202,7 @@ def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | 
     # relationships: stated ones merged, stale ones (stated earlier by this report) dropped
     final_rels: dict[RelKey, dict[str, Any]] = {}
     drop_rels: list[RelKey] = []
+    touched: set[RelKey] = set(stated)
     for key, props in existing_rels.items():
         subject = key.start if subject_of.get(key.type, "out") == "out" else key.end
         if subject in batch_ids and key not in stated:
@@ -209,6 +210,7 @@ def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | 
             if plan.report_id is None or plan.report_id in (props.get("reportIds") or []):
                 if reports and plan.report_id is not None:
                     final_rels[key] = {**props, "reportIds": reports}
+                    touched.add(key)
                 else:
                     drop_rels.append(key)
                 continue
@@ -264,6 +266,8 @@ def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | 
     rel_writes: dict[str, list[dict[str, Any]]] = defaultdict(list)
     written = {w["id"]: w["props"] for w in node_writes}
     for key, props in final_rels.items():
+        if key not in touched:
+            continue
         subject = key.start if subject_of.get(key.type, "out") == "out" else key.end
         subject_props = written.get(subject) or existing_nodes.get(subject, ({}, []))[0]
         props = {k: v for k, v in props.items() if k != RUN_PROPERTY}

@@ -1,0 +1,31 @@
+"""A canonical dump of the graph: every node and relationship with its properties, sorted.
+
+Two graphs are the same when their dumps are equal. Run stamps (`ingestRun`) are left out:
+they say when a fact was written, not what it is.
+"""
+
+from __future__ import annotations
+
+import json
+
+from neo4j import Driver
+
+IGNORED = ("ingestRun",)
+
+
+def _props(props: dict) -> str:
+    return json.dumps({k: v for k, v in sorted(props.items()) if k not in IGNORED}, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def canonical_dump(driver: Driver, database: str | None = None) -> list[str]:
+    """Sorted lines: `N labels props` for nodes, `R start type end props` for relationships."""
+    lines: list[str] = []
+    with driver.session(database=database) as session:
+        for rec in session.run("MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"):
+            lines.append(f"N {':'.join(sorted(rec['labels']))} {_props(rec['props'])}")
+        for rec in session.run(
+            "MATCH (a)-[r]->(b) RETURN coalesce(a.id, elementId(a)) AS a, type(r) AS t, "
+            "coalesce(b.id, elementId(b)) AS b, properties(r) AS props"
+        ):
+            lines.append(f"R {rec['a']} {rec['t']} {rec['b']} {_props(rec['props'])}")
+    return sorted(lines)
