@@ -21,6 +21,7 @@ from ontology.model import OntologyModel, load_model
 from ontology.records import Record
 
 TLP_ORDER = {"CLEAR": 0, "GREEN": 1, "AMBER": 2, "AMBER+STRICT": 3, "RED": 4}
+# Multiple-valued identity lists that several reports add to; single-valued ones are replaced.
 UNION_PROPERTIES = {"alias", "inReport", *IDENTIFIER_PROPERTIES}
 DERIVED = ("sourceIds", "resolveKeys", "searchText")
 RUN_PROPERTY = "ingestRun"
@@ -123,7 +124,7 @@ def node_row(record: Record, model: OntologyModel, tlp: str) -> NodeRow:
         if spec is None or spec.neo4j_property is None or spec.name == "tlp":
             continue
         props[spec.neo4j_property] = to_neo4j(value)
-        if key in UNION_PROPERTIES:
+        if key in UNION_PROPERTIES and spec.multiple:  # a string is not a list to unite
             union.add(spec.neo4j_property)
     return NodeRow(record["id"], model.labels_of(record["type"]), props, union)
 
