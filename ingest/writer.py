@@ -266,6 +266,9 @@ def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | 
     # relationship changes
     rel_writes: dict[str, list[dict[str, Any]]] = defaultdict(list)
     written = {w["id"]: w["props"] for w in node_writes}
+    for key in final_rels:  # a rewritten node's relationships carry its new sourceIds
+        if (key.start if subject_of.get(key.type, "out") == "out" else key.end) in written:
+            touched.add(key)
     for key, props in final_rels.items():
         if key not in touched:
             continue
