@@ -179,8 +179,12 @@ def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | 
     stated: dict[RelKey, dict[str, Any]] = {}
     for record in plan.records:
         stated.update(relationship_rows(record, model))
-    ids = list(rows)
+    ids = sorted(rows)
 
+    # Lock the batch's nodes before reading them (creating placeholders for new ones), so
+    # concurrent ingests of overlapping inputs serialise instead of overwriting each other;
+    # a deadlock between two such transactions is transient and the driver retries it.
+    tx.run("UNWIND $ids AS id MERGE (n:Node {id: id}) SET n.`_lock` = true REMOVE n.`_lock`", ids=ids)
     existing_nodes = {
         rec["id"]: (rec["props"], rec["labels"])
         for rec in tx.run(
@@ -253,7 +257,7 @@ def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | 
         old_cmp = {k: _number(v) if not isinstance(v, list) else v for k, v in old_props.items() if k != RUN_PROPERTY}
         new_cmp = {k: _number(v) if not isinstance(v, list) else v for k, v in new.items()}
         label = row.labels[-1]
-        if not old_props:
+        if set(old_props) <= {"id"}:  # a placeholder made by the lock above
             summary.created[label] += 1
         elif old_cmp == new_cmp and set(row.labels) <= set(old_labels):
             summary.unchanged[label] += 1
