@@ -57,6 +57,12 @@ class Proposal:
 class ClassIndex:
     keys: dict[str, str] = field(default_factory=dict)  # resolution key -> node id
     names: dict[str, str] = field(default_factory=dict)  # node id -> normalised name
+    texts: dict[str, str] = field(default_factory=dict)  # normalised name or alias -> node id
+
+    def add_name_keys(self, keys: list[str], node_id: str) -> None:
+        for key in keys:
+            if key.startswith("name:"):
+                self.texts.setdefault(key[len("name:") :], node_id)
 
 
 class Resolver:
@@ -81,6 +87,7 @@ class Resolver:
                 for row in rows:
                     for key in row["keys"] or []:
                         idx.keys.setdefault(key, row["id"])
+                    idx.add_name_keys(row["keys"] or [], row["id"])
                     if row["name"]:
                         idx.names[row["id"]] = normalise_name(row["name"])
             self._index[class_name] = idx
@@ -94,6 +101,7 @@ class Resolver:
         ids, names = resolution_keys(record)
         for key in ids + names:
             idx.keys.setdefault(key, record["id"])
+        idx.add_name_keys(names, record["id"])
         if record.get("name"):
             idx.names.setdefault(record["id"], normalise_name(str(record["name"])))
 
@@ -107,13 +115,15 @@ class Resolver:
             found = idx.keys.get(key)
             if found is not None:
                 return found, None
-        if names and idx.names and record["type"] != "Source":
+        if names and idx.texts and record["type"] != "Source":  # typos of a name or an alias
             query = names[0][len("name:"):]
-            best = process.extractOne(query, idx.names, scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_CUTOFF)
+            best = process.extractOne(query, idx.texts.keys(), scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_CUTOFF)
             if best is not None:
-                _, score, candidate = best
+                text, score, _ = best
+                candidate = idx.texts[text]
                 return None, Proposal(
-                    record["id"], record["type"], str(record.get("name")), candidate, best[0], round(score, 1)
+                    record["id"], record["type"], str(record.get("name")), candidate,
+                    idx.names.get(candidate, text), round(score, 1)
                 )
         return None, None
 
