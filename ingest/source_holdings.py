@@ -1,0 +1,410 @@
+"""Holdings tables (CSV, XLSX): NBIM's published equity lists and a generic layout → Holdings.
+
+Each row becomes a Holding of the Fund in a Company as of a date, citing the file (a dataset
+Source, by content hash) at "row N" with the row's cells as the quote. Rows are streamed and cut
+into batches, so a million-row file is read in flat memory. The column names recognised, and
+where the fund and the as-of date come from, are documented in docs/adapters.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ingest.adapter_kit import (
+    DEFAULT_BATCH_SIZE,
+    BatchBuilder,
+    checked_isin,
+    checked_lei,
+    fail,
+    file_sha256,
+    file_source,
+    finalised,
+    import_report,
+    iso_date,
+    name_key,
+    org_id,
+    parse_decimal,
+    percent_to_fraction,
+)
+from ingest.adapters import Adapter
+from ingest.batch import Batch
+from ingest.normalize import slug
+from ingest.regions import country_code
+
+# normalised header (lower-case letters and digits only) -> field
+COLUMNS = {
+    "name": "name",
+    "company": "name",
+    "companyname": "name",
+    "issuer": "name",
+    "issuername": "name",
+    "securityname": "name",
+    "holding": "name",
+    "isin": "isin",
+    "isincode": "isin",
+    "lei": "lei",
+    "leicode": "lei",
+    "fund": "fund",
+    "fundname": "fund",
+    "portfolio": "fund",
+    "asof": "as_of",
+    "asofdate": "as_of",
+    "date": "as_of",
+    "reportdate": "as_of",
+    "valuationdate": "as_of",
+    "marketvaluenok": "value_nok",
+    "marketvalueusd": "value_usd",
+    "value": "value",
+    "marketvalue": "value",
+    "marketvaluelocal": "value",
+    "currency": "currency",
+    "valuecurrency": "currency",
+    "shares": "shares",
+    "numberofshares": "shares",
+    "sharecount": "shares",
+    "quantity": "shares",
+    "ownership": "ownership",
+    "ownershippercent": "ownership",
+    "ownershippct": "ownership",
+    "voting": "voting",
+    "votingpercent": "voting",
+    "votingpct": "voting",
+    "votingrights": "voting",
+    "industry": "industry",
+    "sector": "industry",
+    "incorporationcountry": "incorporation_country",
+    "countryofincorporation": "incorporation_country",
+    "country": "country",
+}
+# columns read but deliberately not mapped (see docs/adapters.md)
+IGNORED = {"region", "sourcefile"}
+VALUE_FIELDS = {"value", "value_nok", "value_usd"}
+HEADER_SCAN_ROWS = 20
+FUND_NAMES = {"gpfg": "Government Pension Fund Global", "nbim": "Government Pension Fund Global"}
+
+
+def header_key(cell: Any) -> str:
+    """Header variants such as "Market Value(NOK)" or "market value NOK" -> "marketvaluenok"."""
+    return re.sub(r"[^a-z0-9]", "", str(cell or "").casefold())
+
+
+def map_header(cells: list[Any]) -> dict[int, str] | None:
+    """Column index -> field, when the row is a holdings header (a name and a value or id)."""
+    fields = {i: COLUMNS[header_key(c)] for i, c in enumerate(cells) if header_key(c) in COLUMNS}
+    present = set(fields.values())
+    if "name" in present and (
+        present & VALUE_FIELDS or present & {"isin", "lei", "fund", "shares"}
+    ):
+        return fields
+    return None
+
+
+# ---------------------------------------------------------------------- fund and date defaults
+
+
+def fund_from_name(path: Path) -> str | None:
+    words = set(re.split(r"[^a-z]+", path.stem.casefold()))
+    return next((FUND_NAMES[w] for w in words if w in FUND_NAMES), None)
+
+
+def as_of_from_name(path: Path) -> str | None:
+    """EQ_2025_06_30_Industry.xlsx -> 2025-06-30; EQ_2019_Industry.xlsx -> 2019-12-31."""
+    stem = path.stem
+    full = re.search(
+        r"(?<!\d)(19|20)(\d{2})[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?!\d)", stem
+    )
+    if full:
+        return f"{full.group(1)}{full.group(2)}-{full.group(3)}-{full.group(4)}"
+    years = set(re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", stem))
+    return f"{years.pop()}-12-31" if len(years) == 1 else None
+
+
+# ---------------------------------------------------------------------- rows
+
+
+def _rows_csv(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        sample = fh.read(16384)
+        fh.seek(0)
+        delimiter = max(",;\t|", key=lambda d: sample.split("\n", 1)[0].count(d))
+        reader = csv.reader(fh, delimiter=delimiter)
+        try:
+            for row in reader:
+                yield reader.line_num, row
+        except UnicodeDecodeError as exc:
+            raise fail(
+                path,
+                f"line {reader.line_num + 1}",
+                "encoding",
+                f"not UTF-8 text ({exc.reason}); re-save as UTF-8",
+                reader.line_num + 1,
+            ) from None
+        except csv.Error as exc:
+            raise fail(
+                path, f"line {reader.line_num}", "csv-syntax", str(exc), reader.line_num
+            ) from None
+
+
+def _rows_xlsx(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors
+        raise fail(path, "-", "xlsx-syntax", f"not a readable XLSX workbook: {exc}") from None
+    try:
+        for sheet in workbook.worksheets:
+            rows = sheet.iter_rows(values_only=True)
+            head = []
+            for number, row in enumerate(rows, start=1):
+                head.append((number, list(row)))
+                if map_header(list(row)) or number >= HEADER_SCAN_ROWS:
+                    break
+            if not any(map_header(r) for _, r in head):
+                continue
+            yield from head
+            for number, row in enumerate(rows, start=len(head) + 1):
+                yield number, list(row)
+            return
+    finally:
+        workbook.close()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    return str(value).strip()
+
+
+# ---------------------------------------------------------------------- reading
+
+
+def read_holdings(
+    path: Path,
+    fund: str | None = None,
+    as_of: str | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    **_: Any,
+) -> Iterator[Batch]:
+    yield from finalised(_batches(path, fund, as_of, batch_size))
+
+
+def _batches(
+    path: Path, fund_option: str | None, as_of_option: str | None, batch_size: int
+) -> Iterator[Batch | None]:
+    sha = file_sha256(path)
+    source = file_source(path, sha, publisher=None)
+    builder = BatchBuilder(path, import_report("holdings", path, "Holdings table"), batch_size)
+    try:
+        default_as_of = iso_date(as_of_option) if as_of_option else None
+    except ValueError as exc:
+        raise fail(path, "-", "as-of", f"--as-of: {exc}") from None
+    default_fund = fund_option or fund_from_name(path)
+    default_as_of = default_as_of or as_of_from_name(path)
+    rows = _rows_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _rows_csv(path)
+    fields: dict[int, str] | None = None
+    unknown: list[tuple[int, str]] = []
+    for line, cells in rows:
+        if fields is None:
+            fields = map_header(cells)
+            if fields is None and line >= HEADER_SCAN_ROWS:
+                break
+            if fields is not None:
+                unknown = [
+                    (i, str(c))
+                    for i, c in enumerate(cells)
+                    if i not in fields and c not in (None, "") and header_key(c) not in IGNORED
+                ]
+                if "fund" not in fields.values() and not default_fund:
+                    raise fail(
+                        path,
+                        "-",
+                        "holdings-fund",
+                        "no fund column and no fund given: pass --fund NAME "
+                        "(or name the file after the fund, e.g. GPFG)",
+                    )
+                if "as_of" not in fields.values() and not default_as_of:
+                    raise fail(
+                        path,
+                        "-",
+                        "holdings-as-of",
+                        "no as-of column and no date given: pass --as-of YYYY-MM-DD "
+                        "(or put the date in the file name, e.g. EQ_2019_Industry.xlsx)",
+                    )
+            continue
+        if not any(_cell(c) for c in cells):
+            continue
+        for index, column in unknown:
+            if index < len(cells) and _cell(cells[index]):
+                builder.skip(f"holdings column {column!r}")
+        _row(builder, path, source, fields, cells, line, default_fund, default_as_of)
+        if builder.unit_done():
+            yield builder.cut()
+    if fields is None:
+        raise fail(
+            path,
+            "-",
+            "holdings-header",
+            "no header row with a Name column and a value or identifier column in the first rows",
+        )
+    yield builder.cut()
+
+
+def _row(
+    builder: BatchBuilder,
+    path: Path,
+    source: dict,
+    fields: dict[int, str],
+    cells: list[Any],
+    line: int,
+    default_fund: str | None,
+    default_as_of: str | None,
+) -> None:
+    row: dict[str, Any] = {}
+    for index, field in fields.items():
+        value = cells[index] if index < len(cells) else None
+        if _cell(value):
+            row.setdefault(field, value)
+    where = f"row {line}"
+    name = _cell(row.get("name"))
+    if not name:
+        builder.problem(where, "holdings-name", "the row has no company name", line)
+        return
+    try:
+        as_of = iso_date(row.get("as_of")) or default_as_of
+    except ValueError as exc:
+        builder.problem(where, "holdings-as-of", str(exc), line)
+        return
+    fund_name = _cell(row.get("fund")) or default_fund
+    if not as_of or not fund_name:
+        builder.problem(
+            where,
+            "holdings-as-of" if not as_of else "holdings-fund",
+            "the row has no " + ("as-of date" if not as_of else "fund"),
+            line,
+        )
+        return
+    isin = lei = None
+    if row.get("isin"):
+        isin = checked_isin(row["isin"])
+        if isin is None:
+            builder.problem(
+                where,
+                "isin",
+                f"ISIN {_cell(row['isin'])!r} is malformed or fails its check digit",
+                line,
+            )
+    if row.get("lei"):
+        lei = checked_lei(row["lei"])
+        if lei is None:
+            builder.problem(
+                where,
+                "lei",
+                f"LEI {_cell(row['lei'])!r} is malformed or fails its check digits",
+                line,
+            )
+    try:
+        numbers = {
+            k: parse_decimal(row.get(k)) for k in ("value", "value_nok", "value_usd", "shares")
+        }
+        shares = {k: percent_to_fraction(row.get(k)) for k in ("ownership", "voting")}
+    except ValueError as exc:
+        builder.problem(where, "holdings-number", str(exc), line)
+        return
+    for key, fraction in shares.items():
+        if fraction is not None and not 0 <= fraction <= 1:
+            builder.problem(
+                where,
+                "holdings-percent",
+                f"{key} {_cell(row.get(key))!r} is not a percentage between 0 and 100",
+                line,
+            )
+            return
+
+    quote = " | ".join(_cell(c) for c in cells)
+    evidence = {"source": source["id"], "locator": where, "quote": quote}
+    fund_id = builder.add(
+        {"id": f"fund-{slug(fund_name)}", "type": "Fund", "name": fund_name}, where, line
+    )
+    country = country_code(_cell(row.get("incorporation_country")) or _cell(row.get("country")))
+    company_id = builder.add(
+        {
+            "id": org_id("company", name, lei=lei, isin=isin),
+            "type": "Company",
+            "name": name,
+            "lei": lei,
+            "isin": [isin] if isin else None,
+            "country": country,
+            "evidence": [{"source": source["id"], "locator": where, "quote": name}],
+        },
+        where,
+        line,
+    )
+    builder.add(source, where)
+    currency = _cell(row.get("currency")).upper() or None
+    value = numbers["value"]
+    if numbers["value_nok"] is not None:
+        value, currency = numbers["value_nok"], "NOK"
+    elif value is None and numbers["value_usd"] is not None:
+        value, currency = numbers["value_usd"], "USD"
+    if value is not None and not currency:
+        builder.problem(
+            where,
+            "holdings-currency",
+            "a value needs a currency column (or a Market Value NOK/USD column)",
+            line,
+        )
+        return
+    if fund_id is None or company_id is None:
+        return
+    company_key = isin or lei or name_key(name)
+    builder.add(
+        {
+            "id": f"holding-{slug(fund_name, 40)}-{slug(company_key, 60)}-{as_of}",
+            "type": "Holding",
+            "name": f"{fund_name} in {name}, {as_of}",
+            "fund": fund_id,
+            "company": company_id,
+            "asOf": as_of,
+            "held": True,
+            "marketValue": value,
+            "currency": currency,
+            "marketValueUsd": numbers["value_usd"],
+            "shares": numbers["shares"],
+            "ownershipShare": shares["ownership"],
+            "votingShare": shares["voting"],
+            "industry": _cell(row.get("industry")) or None,
+            "evidence": [evidence],
+        },
+        where,
+        line,
+    )
+
+
+# ---------------------------------------------------------------------- sniffing
+
+
+def sniff_holdings(path: Path, start: bytes) -> bool:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return start[:2] == b"PK"
+    text = start.decode("utf-8-sig", "ignore")
+    for line in text.splitlines()[:HEADER_SCAN_ROWS]:
+        delimiter = max(",;\t|", key=line.count)
+        if map_header(next(csv.reader([line], delimiter=delimiter), [])):
+            return True
+    return False
+
+
+ADAPTER = Adapter(
+    name="holdings",
+    suffixes=(".csv", ".tsv", ".txt", ".xlsx", ".xlsm"),
+    sniff=sniff_holdings,
+    read=read_holdings,
+    description="fund holdings tables (NBIM equity lists or the generic layout), CSV or XLSX",
+)
