@@ -1,0 +1,49 @@
+"""The FastAPI application: one Neo4j driver for the process, routers by concern, problem+json
+errors. Start it with `rightsgraph serve` (uvicorn, `api.app:create_app` as factory)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+import rightsgraph
+from api import errors
+from api.graph import Graph
+from api.routers import campaigns, companies, entities, funds, health, paths, screening, search
+from api.settings import ApiSettings, get_api_settings
+from rightsgraph.db import make_driver
+
+ROUTERS = (health, search, entities, funds, companies, campaigns, paths, screening)
+
+DESCRIPTION = """Funds, companies, government contracts and human-rights allegations, with the
+evidence behind every link. Errors are `application/problem+json`; lists are paged with
+`limit` and `offset`."""
+
+
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
+    settings = settings or get_api_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        driver = make_driver(
+            settings.neo4j
+        )  # connects lazily: the API starts even if Neo4j is down
+        app.state.graph = Graph(driver, settings.neo4j.neo4j_database, settings.query_timeout)
+        try:
+            yield
+        finally:
+            driver.close()
+
+    app = FastAPI(
+        title=settings.title,
+        version=getattr(rightsgraph, "__version__", "0.1.0"),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    for module in ROUTERS:
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,349 @@
+"""Request and response models: the stable JSON shapes of the API (camelCase, like the graph).
+
+The named queries return maps already in these shapes; the models validate them and document
+them in the OpenAPI schema. A node reference's `type` is its ontology class, read from its Neo4j
+labels through the ontology model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+
+from ontology.model import load_model
+
+Number = int | float
+
+
+def node_type(labels: list[str]) -> str:
+    """The concrete ontology class of a node with these labels (e.g. "Company")."""
+    try:
+        return load_model().class_of_labels(labels).name
+    except StopIteration:
+        return sorted(labels)[0] if labels else "Node"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class NodeRef(Model):
+    id: str
+    type: str
+    name: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _type_from_labels(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "labels" in data and "type" not in data:
+            data = {**data, "type": node_type(data["labels"] or [])}
+        return data
+
+
+class Evidence(Model):
+    """An EVIDENCED_BY link: the source and the quote that supports the fact."""
+
+    source: str
+    title: str | None = None
+    url: str | None = None
+    publisher: str | None = None
+    quote: str | None = None
+    locator: str | None = None
+
+
+class Money(Model):
+    currency: str | None = None
+    amount: Number
+
+
+class ContractMoney(Model):
+    """Sums for one currency: named contracts (`amount`) and aggregate claims apart."""
+
+    currency: str | None = None
+    amount: Number = 0
+    aggregate_amount: Number = 0
+
+
+class Problem(Model):
+    """The body of every error (RFC 9457 problem details)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, Any]] | None = None
+
+
+class Health(BaseModel):
+    status: str = Field(examples=["ok"])
+    neo4j: str = Field(examples=["up"])
+
+
+class Page(Model):
+    total: int
+    limit: int
+    offset: int
+
+
+# ---------------------------------------------------------------------- search and entities
+
+
+class SearchHit(NodeRef):
+    aliases: list[str] | None = None
+    country: str | None = None
+    score: float
+
+
+class SearchResults(Page):
+    query: str
+    lucene: str | None = Field(None, description="the full-text query run, built from `query`")
+    results: list[SearchHit]
+
+
+class Link(Model):
+    type: str
+    direction: str = Field(description='"out" from the entity, "in" towards it')
+    count: int
+
+
+class Entity(NodeRef):
+    properties: dict[str, Any]
+    evidence: list[Evidence]
+    links: list[Link]
+
+
+class Relationship(Model):
+    start: str
+    type: str
+    end: str
+
+
+class Neighbourhood(Model):
+    center: NodeRef
+    hops: int
+    nodes: list[NodeRef]
+    relationships: list[Relationship]
+    truncated: bool
+
+
+class GraphPath(Model):
+    length: int
+    nodes: list[NodeRef]
+    relationships: list[Relationship]
+
+
+class Paths(Model):
+    from_: NodeRef = Field(alias="from")
+    to: NodeRef
+    max_hops: int
+    paths: list[GraphPath]
+
+
+# ---------------------------------------------------------------------- allegations, campaigns
+
+
+class AllegationSummary(Model):
+    id: str
+    name: str | None = None
+    status: str | None = None
+    harm_categories: list[str] | None = None
+    date: str | None = None
+
+
+class Allegation(AllegationSummary):
+    description: str | None = None
+    affected_groups: list[str] | None = None
+    response: str | None = None
+    claimants: list[NodeRef] = []
+    against: list[NodeRef] = []
+    concerns: list[NodeRef] = []
+    contracts: list[NodeRef] = []
+    evidence: list[Evidence] = []
+
+
+class CompanyAllegations(Page):
+    company: NodeRef
+    allegations: list[Allegation]
+
+
+class Campaign(Model):
+    id: str
+    name: str | None = None
+    description: str | None = None
+    demand_type: str | None = None
+    date: str | None = None
+    made_by: list[NodeRef]
+    targets: list[NodeRef]
+    names: list[NodeRef]
+    evidence: list[Evidence]
+
+
+class Campaigns(Page):
+    target: NodeRef | None = None
+    campaigns: list[Campaign]
+
+
+# ---------------------------------------------------------------------- exposure
+
+
+class ExposureHolding(Model):
+    id: str
+    as_of: str | None = None
+    market_value: Number | None = None
+    currency: str | None = None
+    market_value_usd: Number | None = None
+    ownership_share: Number | None = None
+    evidence: list[Evidence] = []
+
+
+class OwnershipLink(Model):
+    id: str
+    owner: NodeRef
+    owned: NodeRef
+    share: Number | None = None
+    direct: bool | None = None
+    evidence: list[Evidence]
+
+
+class ExposureContract(Model):
+    id: str
+    name: str | None = None
+    amount: Number | None = None
+    amount_min: Number | None = None
+    amount_max: Number | None = None
+    currency: str | None = None
+    date: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+    aggregate: bool = False
+    contract_status: str | None = None
+    evidence: list[Evidence]
+
+
+class ExposureAllegation(AllegationSummary):
+    affected_groups: list[str] | None = None
+    touches: list[str] = Field(
+        description='how it touches the path: "company", "region", "contract"'
+    )
+    claimants: list[NodeRef]
+    against: list[NodeRef]
+    concerns: list[NodeRef]
+    evidence: list[Evidence]
+
+
+class ExposurePath(Model):
+    """Fund → holding → company (→ subsidiaries) → contract → region, with every fact's evidence."""
+
+    holding: ExposureHolding
+    company: NodeRef
+    ownership_chain: list[OwnershipLink]
+    supplier: NodeRef
+    contract: ExposureContract
+    region: NodeRef
+    region_path: list[NodeRef] = Field(description="the contract's region up to the queried region")
+    allegations: list[ExposureAllegation]
+
+
+class HoldingValue(Model):
+    id: str
+    as_of: str | None = None
+    market_value: Number | None = None
+    currency: str | None = None
+
+
+class CompanyTotal(Model):
+    company: NodeRef
+    holding: HoldingValue
+    contract_totals: list[ContractMoney]
+    contracts: int
+    unquantified_contracts: int
+    allegations: int
+
+
+class RegionTotal(Model):
+    region: NodeRef
+    contract_totals: list[ContractMoney]
+    contracts: int
+    unquantified_contracts: int
+    companies: int
+
+
+class Exposure(Page):
+    fund: NodeRef
+    region: NodeRef | None = None
+    as_of: str | None = None
+    ownership_hops: int
+    holding_totals: list[Money]
+    by_company: list[CompanyTotal]
+    by_region: list[RegionTotal]
+    paths: list[ExposurePath]
+
+
+# ---------------------------------------------------------------------- screening
+
+
+class PortfolioRow(Model):
+    """One holding of an uploaded portfolio; at least a name, an ISIN or an LEI."""
+
+    name: str | None = Field(None, max_length=500)
+    isin: str | None = Field(None, max_length=50)
+    lei: str | None = Field(None, max_length=50)
+    value: Number | None = None
+    currency: str | None = Field(None, max_length=10)
+
+
+class ScreeningRequest(BaseModel):
+    holdings: list[PortfolioRow] = Field(max_length=5000)
+    flagged_regions: list[str] | None = Field(
+        None,
+        max_length=1000,
+        description="region ids; default: every region an allegation concerns",
+    )
+
+
+class RowMatch(Model):
+    row: int = Field(description="index of the row in the request")
+    input: PortfolioRow
+    method: str = Field(description='"identifier", "name", "alias" or "fuzzy"')
+    score: float = Field(description="100 for exact matches, the fuzzy similarity otherwise")
+    matched_on: str | None = Field(None, description="the key or name that matched")
+
+
+class FlaggedContract(Model):
+    id: str
+    name: str | None = None
+    amount: Number | None = None
+    amount_min: Number | None = None
+    amount_max: Number | None = None
+    currency: str | None = None
+    aggregate: bool = False
+    regions: list[NodeRef]
+    flagged_regions: list[NodeRef]
+
+
+class ScreenedCompany(Model):
+    rank: int
+    company: NodeRef
+    rows: list[RowMatch]
+    portfolio_value: list[Money]
+    severity: Number
+    allegation_count: int
+    harm_categories: list[str]
+    statuses: list[str]
+    allegations: list[AllegationSummary]
+    flagged_contract_count: int
+    flagged_contracts: list[FlaggedContract]
+
+
+class UnmatchedRow(Model):
+    row: int
+    input: PortfolioRow
+    reason: str
+
+
+class Screening(Model):
+    flagged_regions: list[NodeRef]
+    matched: list[ScreenedCompany]
+    unmatched: list[UnmatchedRow]

@@ -1,0 +1,2 @@
+"""One router per endpoint family; each parses parameters, runs one named query and shapes the
+response."""

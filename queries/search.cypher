@@ -1,0 +1,31 @@
+// search: full-text search over names, aliases and identifiers of actors, regions and sources
+// (the index rg_search on name and searchText).
+//
+// Parameters:
+//   $query   STRING               a Lucene query, e.g. 'hikvision', 'dahua~1 AND tech*',
+//                                 '"rafto foundation"'; the API builds it from plain words,
+//                                 escaping Lucene's special characters
+//   $types   LIST<STRING>|NULL    keep only nodes carrying one of these labels, e.g. ['Company']
+//                                 (default null: every indexed label)
+//   $tlp     LIST<STRING>         sharing levels the caller may see (default every level:
+//                                 ["CLEAR","GREEN","AMBER","AMBER+STRICT","RED"])
+//   $offset, $limit  INTEGER      the page (default 0, 20)
+//
+// Returns one row: total (visible hits among the 1000 best) and hits, the page, best first:
+//   [{id, labels, name, aliases, country, score}]
+//
+// cypher-shell:
+//   :param query => 'hikvision'
+//   :param types => null
+//   :param tlp => ['CLEAR','GREEN','AMBER','AMBER+STRICT','RED']
+//   :param offset => 0
+//   :param limit => 20
+
+CALL db.index.fulltext.queryNodes('rg_search', $query, {limit: 1000}) YIELD node, score
+WHERE node.tlp IN $tlp AND ($types IS NULL OR any(l IN labels(node) WHERE l IN $types))
+WITH node, score
+ORDER BY score DESC, node.id
+WITH collect({id: node.id, labels: labels(node), name: node.name, aliases: node.aliases,
+              country: node.country, score: score}) AS hits
+RETURN size(hits) AS total,
+       hits[coalesce($offset, 0)..coalesce($offset, 0) + coalesce($limit, 20)] AS hits
