@@ -81,16 +81,17 @@ def _referenced(records: list[Record], model: OntologyModel) -> set[str]:
 
 
 def lookup_nodes(driver: Driver | None, ids: set[str], database: str | None) -> dict[str, dict[str, Any]]:
-    """id -> {"labels", "tlp"} for the ids already in the graph."""
+    """id -> {"labels", "tlp", "name"} for the ids already in the graph."""
     if driver is None or not ids:
         return {}
     rows, _, _ = driver.execute_query(
-        "MATCH (n:Node) WHERE n.id IN $ids RETURN n.id AS id, labels(n) AS labels, n.tlp AS tlp",
+        "MATCH (n:Node) WHERE n.id IN $ids "
+        "RETURN n.id AS id, labels(n) AS labels, n.tlp AS tlp, n.name AS name",
         ids=list(ids),
         database_=database,
         routing_="r",
     )
-    return {r["id"]: {"labels": r["labels"], "tlp": r["tlp"]} for r in rows}
+    return {r["id"]: {"labels": r["labels"], "tlp": r["tlp"], "name": r["name"]} for r in rows}
 
 
 def prepare(batch: Batch, resolver: Resolver, model: OntologyModel, database: str | None) -> Prepared:
@@ -102,6 +103,7 @@ def prepare(batch: Batch, resolver: Resolver, model: OntologyModel, database: st
     by_id: dict[str, Record] = {}
     proposals: list[Proposal] = []
     problems: list[Problem] = []
+    graph_named: set[str] = set()  # resolved to a graph entity: the graph's name stays
     for record in records:
         rid = record["id"]
         if rid in in_graph:
@@ -120,10 +122,15 @@ def prepare(batch: Batch, resolver: Resolver, model: OntologyModel, database: st
             renames[rid] = target
             record = {**record, "id": target}
             if target not in by_id and record.get("name"):  # keep the graph's name; ours becomes an alias
-                aliases = record.get("alias") or []
-                record = {**record, "alias": [*aliases, record.pop("name")]}
+                record["alias"] = [*(record.get("alias") or []), record.pop("name")]
+                graph_named.add(target)
         by_id[target] = merge_records(by_id[target], record, model) if target in by_id else record
         resolver.remember(by_id[target])
+    for target, found in lookup_nodes(resolver.driver, graph_named, database).items():
+        record, name = by_id[target], found["name"]
+        if name and record.get("name") != name:  # a later record's spelling is an alias too
+            aliases = [*(record.get("alias") or []), *([record["name"]] if record.get("name") else [])]
+            by_id[target] = {**record, "name": name, "alias": list(dict.fromkeys(aliases))}
     resolved = rename_references(by_id.values(), renames, model)
 
     refs = _referenced(resolved, model) - set(by_id)
