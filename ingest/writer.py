@@ -250,7 +250,7 @@ def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | 
             if name in row.union and name in old_props:
                 merged = list(old_props[name] or [])
                 merged += [v for v in (value if isinstance(value, list) else [value]) if v not in merged]
-                new[name] = merged
+                new[name] = sorted(merged) if name == "reportIds" else merged  # a set, as on relationships
             else:
                 new[name] = value
         new.update(_derived(new, row, sources_of.get(node_id, set()), model))
@@ -305,7 +305,7 @@ def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | 
             rows=[{"a": k.start, "b": k.end, "t": k.type, "key": k.key} for k in drop_rels],
         )
     if plan.report_id and plan.sweep_ids is not None:
-        sweep(tx, plan.report_id, plan.sweep_ids, summary)
+        sweep(tx, plan.report_id, plan.sweep_ids, summary, plan.run_id)
     return summary
 
 
@@ -334,15 +334,47 @@ def _write_nodes(tx: ManagedTransaction, writes: list[dict[str, Any]]) -> None:
         )
 
 
-def sweep(tx: ManagedTransaction, report_id: str, keep: set[str], summary: Summary) -> None:
-    """Remove this report from nodes it no longer states; delete nodes no report states."""
-    for rec in tx.run(
-        "MATCH (n:Node) WHERE $rid IN n.reportIds AND NOT n.id IN $keep "
-        "WITH n, [r IN n.reportIds WHERE r <> $rid] AS rest, labels(n) AS labels "
-        "FOREACH (_ IN CASE WHEN size(rest) = 0 THEN [1] ELSE [] END | DETACH DELETE n) "
-        "FOREACH (_ IN CASE WHEN size(rest) > 0 THEN [1] ELSE [] END | SET n.reportIds = rest) "
-        "RETURN labels",
+def sweep(tx: ManagedTransaction, report_id: str, keep: set[str], summary: Summary, run_id: str = "") -> None:
+    """Take this report off what it no longer states: nodes and relationships only it stated go;
+    the rest lose its report id, and their evidence, sourceIds included, is what others state."""
+    model = load_model()
+    swept = list(
+        tx.run(
+            "MATCH (n:Node) WHERE $rid IN n.reportIds AND NOT n.id IN $keep "
+            "RETURN n.id AS id, [r IN n.reportIds WHERE r <> $rid] AS rest, labels(n) AS labels",
+            rid=report_id,
+            keep=list(keep),
+        )
+    )
+    gone = [r["id"] for r in swept if not r["rest"]]
+    kept = [{"id": r["id"], "rest": r["rest"]} for r in swept if r["rest"]]
+    for rec in swept:
+        label = model.class_of_labels(rec["labels"]).neo4j_label
+        (summary.updated if rec["rest"] else summary.removed)[label] += 1
+    if gone:
+        tx.run("UNWIND $ids AS id MATCH (n:Node {id: id}) DETACH DELETE n", ids=gone)
+    if not kept:
+        return
+    incoming = [p.neo4j_type for p in model.relationship_properties() if p.direction == "in"]
+    for rec in tx.run(  # the relationships a kept node states (it is their subject)
+        "UNWIND $rows AS row MATCH (n:Node {id: row.id}) SET n.reportIds = row.rest, n.ingestRun = $run "
+        "WITH n MATCH (n)-[r]-() WHERE $rid IN r.reportIds AND (startNode(r) = n) <> (type(r) IN $incoming) "
+        "WITH DISTINCT r, type(r) AS t, [x IN r.reportIds WHERE x <> $rid] AS rest "
+        "FOREACH (_ IN CASE WHEN size(rest) = 0 THEN [1] ELSE [] END | DELETE r) "
+        "FOREACH (_ IN CASE WHEN size(rest) > 0 THEN [1] ELSE [] END | SET r.reportIds = rest, r.ingestRun = $run) "
+        "RETURN t, size(rest) = 0 AS deleted",
+        rows=kept,
         rid=report_id,
-        keep=list(keep),
+        incoming=incoming,
+        run=run_id,
     ):
-        summary.removed[load_model().class_of_labels(rec["labels"]).neo4j_label] += 1
+        (summary.removed if rec["deleted"] else summary.updated)[rec["t"]] += 1
+    tx.run(  # sourceIds follow the evidence that is left, on the node and the relationships it states
+        "UNWIND $ids AS id MATCH (n:Node {id: id}) "
+        f"OPTIONAL MATCH (n)-[:`{model.edge_class.neo4j_type}`]->(s:Node) "
+        "WITH n, s ORDER BY s.id WITH n, collect(DISTINCT s.id) AS sources SET n.sourceIds = sources "
+        "WITH n, sources MATCH (n)-[r]-() WHERE (startNode(r) = n) <> (type(r) IN $incoming) "
+        "SET r.sourceIds = sources",
+        ids=[k["id"] for k in kept],
+        incoming=incoming,
+    )
