@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -46,11 +47,14 @@ def read_text(path: Path, max_bytes: int = MAX_REPORT_BYTES) -> str:
             [Problem(label, "-", "file-too-large", f"{size} bytes is over the {max_bytes}-byte limit for this format")]
         )
     data = path.read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise IngestError([Problem(label, "-", "encoding", "UTF-16 text; re-save the file as UTF-8", 1)])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
         raise IngestError(
-            [Problem(label, "-", "encoding", f"not UTF-8 text (byte {exc.start}); re-save the file as UTF-8")]
+            [Problem(label, "-", "encoding", f"not UTF-8 text (byte {exc.start}); re-save the file as UTF-8", line)]
         ) from None
 
 
@@ -87,6 +91,8 @@ def read_report(path: Path) -> Iterator[Batch]:
         return
     doc = parse_document(path)
     label = str(path)
+    if doc is None:
+        raise IngestError([Problem(label, "-", "empty-file", "no document in the file (only blanks or comments)")])
     if not isinstance(doc, dict) or not isinstance(doc.get("@graph"), list):
         raise IngestError(
             [Problem(label, "-", "report-form", 'a report is a mapping with an "@graph" list of records')]
@@ -140,7 +146,11 @@ def _read_rdf(path: Path, fmt: str) -> Batch:
     try:
         graph.parse(data=text, format=fmt)
     except Exception as exc:  # rdflib raises many parser-specific types
-        raise IngestError([Problem(str(path), "-", "rdf-syntax", str(exc).splitlines()[0][:300])]) from None
+        message = " ".join(str(exc).split())  # rdflib's first line may be only "at line N of <>:"
+        found = re.search(r"at line (\d+)", message)
+        raise IngestError(
+            [Problem(str(path), "-", "rdf-syntax", message[:300], int(found.group(1)) if found else None)]
+        ) from None
     records, ignored = graph_to_records(graph)
     checked = []
     problems = []
