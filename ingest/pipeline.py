@@ -15,6 +15,7 @@ from neo4j import Driver
 from ingest.adapters import discover, read_batches
 from ingest.batch import Batch
 from ingest.errors import IngestError, Problem
+from ingest.evidence import check_quotes, keep_shipped_copy
 from ingest.resolve import Proposal, Resolver, merge_records, rename_references
 from ingest.writer import TLP_ORDER, Summary, WritePlan, ensure_schema, max_tlp, write_batch
 from ontology.model import OntologyModel, load_model
@@ -144,6 +145,8 @@ def prepare(batch: Batch, resolver: Resolver, model: OntologyModel, database: st
     if not problems:
         for v in validate_records(resolved, known, model):
             problems.append(Problem(label, v.record, v.rule, str(v).split(": ", 1)[1].rsplit(" [rule", 1)[0], batch.lines.get(v.record)))
+    if not problems:  # every quote of a source whose text is at hand must stand in that text
+        problems.extend(check_quotes(batch))
     if problems:
         raise IngestError(problems)
 
@@ -237,6 +240,7 @@ def _run_batch(batch, driver, database, dry_run, resolver, model, result, progre
                 tx.rollback()
         else:
             summary = session.execute_write(write_batch, plan, model)
+            keep_shipped_copy(batch)  # so `rightsgraph verify` finds the text the quotes are from
     result.summary.add(summary)
 
 

@@ -1,0 +1,291 @@
+"""Evidentiary copies of source texts, and the check that every quote stands in its copy.
+
+In the spirit of the Berkeley Protocol on digital open-source investigations, the text a report
+quotes is kept as it was read: content-addressed by its SHA-256 in `<RIGHTSGRAPH_HOME>/evidence/
+<sha256>.txt`, with a JSON sidecar (`<sha256>.json`) saying when and from where it was taken.
+A quote is checked against the copy of the Source it cites, tolerant only of typography that
+copying changes (curly quotes, dashes, runs of whitespace), never of words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from neo4j import Driver
+
+from ingest.batch import Batch
+from ingest.errors import Problem
+from ontology.model import load_model
+from ontology.records import Record
+from rightsgraph.settings import PROJECT_ROOT, get_settings
+
+EVIDENCE_DIR = "evidence"
+_QUOTE_MARKS = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u00b4": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+    }
+)
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_quote(text: str) -> str:
+    """Text as compared for quotes: NFC, straight quote marks, plain hyphens, single spaces."""
+    text = unicodedata.normalize("NFC", text).translate(_QUOTE_MARKS)
+    return _SPACE.sub(" ", text).strip()
+
+
+def quote_in_text(quote: str, text: str) -> bool:
+    return normalise_quote(quote) in normalise_quote(text)
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def evidence_store(home: Path | None = None) -> Path:
+    return (home or get_settings().home) / EVIDENCE_DIR
+
+
+@dataclass(frozen=True)
+class StoredCopy:
+    sha256: str
+    path: Path
+    sidecar: Path
+
+
+def keep_copy(
+    content: str | bytes, *, original: Path | None = None, store: Path | None = None, **meta: Any
+) -> StoredCopy:
+    """Store the content (text as UTF-8) under its hash; an existing copy and sidecar are kept."""
+    store = store or evidence_store()
+    store.mkdir(parents=True, exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    digest = sha256_hex(data)
+    path = store / f"{digest}.txt"
+    sidecar = store / f"{digest}.json"
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    if not sidecar.exists():
+        info = {
+            "sha256": digest,
+            "bytes": len(data),
+            "retrieved": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "originalPath": str(original.resolve()) if original else None,
+            **{k: v for k, v in meta.items() if v is not None},
+        }
+        sidecar.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return StoredCopy(digest, path, sidecar)
+
+
+def stored_copy(digest: str, store: Path | None = None) -> Path | None:
+    path = (store or evidence_store()) / f"{digest}.txt"
+    return path if path.is_file() else None
+
+
+def read_copy(path: Path) -> tuple[str, str]:
+    """(text, sha256 of the bytes) of a copy."""
+    data = path.read_bytes()
+    return data.decode("utf-8-sig", errors="replace"), sha256_hex(data)
+
+
+def shipped_text_path(batch: Batch, store: Path | None = None) -> Path | None:
+    """The file a report's `sourceText` names: beside the report, in the store, or the project."""
+    name = (batch.report or {}).get("sourceText") or batch.source_text
+    if not name:
+        return None
+    candidates = (
+        [Path(name)]
+        if Path(name).is_absolute()
+        else [
+            Path(batch.file).resolve().parent / name,
+            (store or evidence_store()).parent / name,
+            PROJECT_ROOT / name,
+        ]
+    )
+    return next((p for p in candidates if p.is_file()), candidates[0])
+
+
+def _sources(batch: Batch) -> dict[str, Record]:
+    return {r["id"]: r for r in batch.all_records if r["type"] == "Source"}
+
+
+def check_quotes(batch: Batch, store: Path | None = None) -> list[Problem]:
+    """Every quote citing a Source whose copy is at hand must occur in that copy.
+
+    The copies at hand are the report's shipped `sourceText` (which must be the copy of a
+    Source in the report: its sha256 names it) and the store's copies of the sources' sha256.
+    """
+    model = load_model()
+    target = model.edge_class.edge_target or "source"
+    label = batch.file
+    report_id = (batch.report or {}).get("id", "-")
+    problems: list[Problem] = []
+    texts: dict[str, str] = {}  # sha256 -> text
+    shipped = shipped_text_path(batch, store)
+    if shipped is not None:
+        if not shipped.is_file():
+            name = (batch.report or {}).get("sourceText")
+            return [
+                Problem(
+                    label,
+                    report_id,
+                    "source-text-missing",
+                    f"sourceText {name!r} names no file (looked beside the report, in the "
+                    "store and the project)",
+                )
+            ]
+        text, digest = read_copy(shipped)
+        texts[digest] = text
+    sources = _sources(batch)
+    for sid, source in sources.items():
+        digest = source.get("sha256")
+        if not digest or digest in texts:
+            continue
+        copy = stored_copy(str(digest), store)
+        if copy is None:
+            continue
+        text, actual = read_copy(copy)
+        if actual != digest:
+            problems.append(
+                Problem(
+                    label,
+                    sid,
+                    "evidence-copy-tampered",
+                    f"the stored copy {copy} no longer has sha256 {digest} (it has {actual})",
+                )
+            )
+            continue
+        texts[digest] = text
+    if shipped is not None and not any(s.get("sha256") in texts for s in sources.values()):
+        digest = next(iter(texts))
+        problems.append(
+            Problem(
+                label,
+                report_id,
+                "source-text-unclaimed",
+                f"sourceText has sha256 {digest}, which no Source in the report carries: add "
+                f"`sha256: {digest}` to the Source it copies",
+                batch.lines.get(report_id),
+            )
+        )
+    normalised = {d: normalise_quote(t) for d, t in texts.items()}
+    for record in batch.all_records:
+        for item in record.get("evidence") or []:
+            source = sources.get(item.get(target))
+            quote = item.get("quote")
+            digest = (source or {}).get("sha256")
+            if not quote or digest not in normalised:
+                continue
+            if normalise_quote(str(quote)) not in normalised[digest]:
+                problems.append(
+                    Problem(
+                        label,
+                        record["id"],
+                        "quote-not-in-source",
+                        f"quote {quote!r} does not occur in the evidentiary copy of "
+                        f"{source['id']} (sha256 {digest[:12]}…)",
+                        batch.lines.get(record["id"]),
+                    )
+                )
+    return problems
+
+
+def keep_shipped_copy(batch: Batch, store: Path | None = None) -> StoredCopy | None:
+    """Keep the report's shipped source text in the store, so `rightsgraph verify` finds it."""
+    path = shipped_text_path(batch, store)
+    if path is None or not path.is_file():
+        return None
+    return keep_copy(
+        path.read_bytes(), original=path, store=store, keptBy=f"ingest of {batch.file}"
+    )
+
+
+@dataclass
+class VerifyReport:
+    quotes_checked: int = 0
+    copies_checked: int = 0
+    sources_without_copy: int = 0
+    findings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def verify_graph(
+    driver: Driver, database: str | None = None, store: Path | None = None
+) -> VerifyReport:
+    """Every stored copy still has its hash, and every stored quote of a copied source is in it."""
+    model = load_model()
+    store = store or evidence_store()
+    report = VerifyReport()
+    bad: set[str] = set()
+    for path in sorted(store.glob("*.txt")) if store.is_dir() else []:
+        _, actual = read_copy(path)
+        report.copies_checked += 1
+        if actual != path.stem:
+            bad.add(path.stem)
+            report.findings.append(
+                f"evidentiary copy {path} has sha256 {actual}, not the {path.stem} it is filed "
+                "under (changed since it was kept)"
+            )
+    source = model.cls("Source").neo4j_label
+    sha = model.properties["sha256"].neo4j_property
+    quote = model.properties["quote"].neo4j_property
+    rows, _, _ = driver.execute_query(
+        f"MATCH (s:`{source}`) WHERE s.`{sha}` IS NOT NULL "
+        f"OPTIONAL MATCH (n)-[e:`{model.edge_class.neo4j_type}`]->(s) WHERE e.`{quote}` IS NOT "
+        "NULL "
+        f"RETURN s.id AS source, s.`{sha}` AS sha, collect([n.id, e.`{quote}`]) AS quotes",
+        database_=database,
+        routing_="r",
+    )
+    for row in rows:
+        copy = stored_copy(row["sha"], store)
+        if copy is None:
+            report.sources_without_copy += 1
+            continue
+        if row["sha"] in bad:
+            continue
+        text = normalise_quote(read_copy(copy)[0])
+        for node, q in row["quotes"]:
+            if node is None:
+                continue
+            report.quotes_checked += 1
+            if normalise_quote(q) not in text:
+                report.findings.append(
+                    f"quote {q!r} on {node} → {row['source']} is not in its evidentiary copy "
+                    f"{copy.name}"
+                )
+    return report

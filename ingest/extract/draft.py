@@ -1,0 +1,719 @@
+"""Assemble a draft case report from what the finders saw in a Document.
+
+Every claim is built from whole sentences of the text and cites them as evidence with their
+character offsets, so a reviewer can check it at a glance. The report is `unreviewed`, every
+allegation `alleged` (a company's denial is kept as its `response`, never as a verdict), and
+the draft is checked against the SHACL shapes before anyone sees it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ingest.evidence import EVIDENCE_DIR, StoredCopy, keep_copy, sha256_hex
+from ingest.extract.dates import find_dates
+from ingest.extract.gazetteer import Entity, Gazetteer, Mention, bundled
+from ingest.extract.money import find_amounts
+from ingest.extract.regions import RegionInfo, RegionMention, countries, find_regions
+from ingest.extract.rules import Rules, load_rules
+from ingest.extract.text import Document
+from ingest.normalize import normalise_name, slug
+from ontology.model import CONTEXT_URL, load_model
+from ontology.records import Record, RecordError, check_record
+from ontology.validate import Violation, validate_records
+
+ORG_TYPE = "CivilSocietyOrganization"  # what a newly listed signatory is proposed as
+REFERENT = re.compile(
+    r"\b(?:compan(?:y|ies)|firms?|their|its|they|both|products?|suppliers?|manufacturers?|makers?|vendors?)\b",
+    re.I,
+)
+OPEN_LETTER = re.compile(
+    r"\b(?:(?:in|an|the|a|this|their)\s+)*open\s+letter(?:\s+to\s+(?P<to>(?:the\s+)?[A-Z][^,.;:“”\"]*))?",
+    re.I,
+)
+COALITION = re.compile(
+    r"\b(?:a\s+)?(?:coalition|group|alliance)\s+of\s+(?:[\w-]+\s+){0,3}(?:human\s+rights\s+)?(?:organi[sz]ations|NGOs|groups)\b",
+    re.I,
+)
+PLURAL_CONTRACT = re.compile(r"\b(?:contracts|projects|tenders|deals|PPPs)\b", re.I)
+EACH_OR_ALL = re.compile(r"\b(?:both|each|all|together|combined|jointly)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One piece of evidence: what it supports, the exact quote and where it stands."""
+
+    kind: str
+    record: str
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass
+class Draft:
+    document: Document
+    report: Record
+    records: list[Record]
+    items: list[Item] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    copy: StoredCopy | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def by_type(self, type_name: str) -> list[Record]:
+        return [r for r in self.records if r["type"] == type_name]
+
+    def to_yaml(self) -> str:
+        header = (
+            "# Machine draft by `rightsgraph extract` — UNREVIEWED. Every claim cites the "
+            "sentence it\n"
+            "# was drawn from (quote) and where it stands (locator: paragraph and character "
+            "offsets in\n"
+            "# the evidentiary copy named by sourceText). Allegations stay `alleged` until a "
+            "person has\n"
+            "# checked them; fix or delete what is wrong, then set reviewStatus: reviewed and "
+            "ingest.\n"
+        )
+        doc = {"@context": CONTEXT_URL, **self.report, "@graph": self.records}
+        body = yaml.dump(doc, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)
+        return header + body
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """Writes shared lists out in full: a reviewer reads no YAML anchors."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+@dataclass
+class _Builder:
+    doc: Document
+    rules: Rules
+    gazetteer: Gazetteer
+    article_id: str = ""
+    items: list[Item] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.doc.text
+
+    def evidence(
+        self, kind: str, record_id: str, start: int, end: int, source: str | None = None
+    ) -> dict[str, str]:
+        start, end = _trim(self.text, start, end)
+        quote = self.text[start:end]
+        self.items.append(Item(kind, record_id, quote, start, end))
+        return {
+            "source": source or self.article_id,
+            "quote": quote,
+            "locator": self.doc.locator(start, end),
+        }
+
+    def sentences(self) -> list[tuple[int, int]]:
+        return [s for s in self.doc.sentences if s[0] < self.doc.body_end]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and (text[start].isspace() or text[start] in ",;"):
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _inside(start: int, end: int, span: tuple[int, int]) -> bool:
+    return span[0] <= start and end <= span[1]
+
+
+def _unique(values: Iterable[Any]) -> list[Any]:
+    return list(dict.fromkeys(values))
+
+
+def short_name(entity: Entity) -> str:
+    """A reader's name: the shortest Latin-script alias that is a real word, else the name."""
+    if entity.is_a("Fund") or entity.is_a("GovernmentBody"):
+        return entity.name
+    names = [n for n in entity.names if n.isascii() and len(n) >= 3 and not n.isupper()]
+    return min(names, key=len) if names else entity.name
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+# ---------------------------------------------------------------------- finding
+
+
+def _entity_mentions(b: _Builder) -> list[Mention]:
+    return b.gazetteer.find(b.text, b.doc.body_end)
+
+
+def _listed_organisations(
+    b: _Builder, mentions: list[Mention]
+) -> tuple[list[Mention], list[tuple[int, int]]]:
+    """Members of lists such as "The Organizations are A, B and C": known or new organisations."""
+    members: list[Mention] = []
+    spans: list[tuple[int, int]] = []
+    for hit in b.rules.list_intros.find(b.text, 0, b.doc.body_end):
+        sentence = b.doc.sentence_at(hit.start)
+        pos = hit.end
+        found_any = False
+        for part in re.finditer(r"[^,;]+", b.text[pos : sentence[1]]):
+            for piece in re.split(r"\s+and\s+(?=(?:the\s+)?[A-Z])", part.group(0)):
+                offset = b.text.find(piece, pos + part.start())
+                start, end = _trim(b.text, offset, offset + len(piece))
+                start, end = _strip_item(b.text, start, end)
+                if end <= start:
+                    continue
+                known = [m for m in mentions if start <= m.start and m.end <= end]
+                if known:
+                    members.append(known[0])
+                    found_any = True
+                    continue
+                phrase = b.text[start:end]
+                if not _name_like(phrase):
+                    break
+                matched = b.gazetteer.match_phrase(phrase)
+                if matched is not None:
+                    entity, score = matched
+                    members.append(
+                        Mention(
+                            entity,
+                            start,
+                            end,
+                            phrase,
+                            round(score, 1),
+                            "fuzzy" if score < 100 else "exact",
+                        )
+                    )
+                else:
+                    new = Entity(slug(phrase), ORG_TYPE, phrase)
+                    members.append(Mention(new, start, end, phrase, 100.0, "list"))
+                found_any = True
+            else:
+                continue
+            break
+        if found_any:
+            spans.append(sentence)
+    return _unique_mentions(members), spans
+
+
+def _strip_item(text: str, start: int, end: int) -> tuple[int, int]:
+    m = re.match(r"(?:and\s+)?(?:the\s+)?", text[start:end], re.I)
+    start += m.end() if m else 0
+    while end > start and text[end - 1] in ".”\"’'":
+        end -= 1
+    return start, end
+
+
+def _name_like(phrase: str) -> bool:
+    words = phrase.split()
+    if not 1 <= len(words) <= 10 or not phrase[0].isupper():
+        return False
+    small = {"of", "for", "and", "the", "in", "on", "&", "de", "du", "la", "van", "von"}
+    return all(w[0].isupper() or w.lower() in small or not w[0].isalpha() for w in words)
+
+
+def _unique_mentions(mentions: list[Mention]) -> list[Mention]:
+    seen: set[str] = set()
+    out = []
+    for m in mentions:
+        if m.entity.id not in seen:
+            seen.add(m.entity.id)
+            out.append(m)
+    return out
+
+
+# ---------------------------------------------------------------------- building
+
+
+def build_draft(
+    doc: Document,
+    *,
+    rules: Rules | None = None,
+    gazetteer: Gazetteer | None = None,
+    source_url: str | None = None,
+    publisher: str | None = None,
+    store: Path | None = None,
+    keep: bool = True,
+    graph_ids: dict[str, str] | None = None,
+    link: Any = None,
+) -> Draft:
+    """The draft report of one document. `link(entities) -> {id: graph id}` links to the graph."""
+    b = _Builder(doc, rules or load_rules(), gazetteer or bundled())
+    b.warnings.extend(doc.warnings)
+    text = doc.text
+    digest = sha256_hex(text.encode("utf-8"))
+    copy = None
+    if keep:
+        copy = keep_copy(
+            text,
+            original=doc.path,
+            store=store,
+            format=doc.format,
+            originalSha256=doc.original_sha256,
+            encoding=doc.encoding,
+        )
+        digest = copy.sha256
+    title = doc.title or (doc.path.stem if doc.path else "untitled text")
+    publisher = publisher or doc.publisher
+    b.article_id = "src-" + slug(f"{publisher or 'article'} {title}", 70)
+
+    mentions = _entity_mentions(b)
+    listed, list_sentences = _listed_organisations(b, mentions)
+    mentions = sorted(mentions + [m for m in listed if m not in mentions], key=lambda m: m.start)
+    regions = [
+        r
+        for r in find_regions(text, doc.body_end)
+        if not any(m.start < r.end and r.start < m.end for m in mentions)
+    ]
+
+    entities: dict[str, Entity] = {}
+    for m in mentions:
+        entities.setdefault(m.entity.id, m.entity)
+    renames = (link(list(entities.values())) if link else None) or dict(graph_ids or {})
+
+    def rid(entity: Entity) -> str:
+        return renames.get(entity.id, entity.id)
+
+    funds = [e for e in entities.values() if e.is_a("Fund")]
+    companies = [e for e in entities.values() if e.is_a("Company")]
+    signatories = [m.entity for m in listed]
+    sentences = b.sentences()
+
+    def in_sentence(span: tuple[int, int]) -> list[Entity]:
+        return _unique(m.entity for m in mentions if _inside(m.start, m.end, span))
+
+    def regions_in(span: tuple[int, int]) -> list[RegionMention]:
+        return [r for r in regions if _inside(r.start, r.end, span)]
+
+    letter = OPEN_LETTER.search(text, 0, doc.body_end)
+    records: list[Record] = []
+    facts: list[Record] = []
+    used_regions: dict[str, RegionInfo] = {}
+
+    # ---- claimants: the listed signatories, else a coalition the text describes without names
+    claimants = [rid(e) for e in signatories]
+    coalition_record = None
+    if not claimants:
+        named_orgs = [e for e in entities.values() if e.type == ORG_TYPE]
+        coalition = COALITION.search(text, 0, doc.body_end)
+        if named_orgs:
+            claimants = [rid(e) for e in named_orgs]
+        elif coalition:
+            cid = "coalition-" + digest[:8]
+            coalition_record = {
+                "id": cid,
+                "type": ORG_TYPE,
+                "name": _sentence_case(coalition.group(0)),
+                "note": "Proposed: the text names this coalition but not its members; name or "
+                "merge it on review.",
+                "evidence": [b.evidence("entity", cid, coalition.start(), coalition.end())],
+            }
+            claimants = [cid]
+
+    # ---- demand
+    demand_sentences = [
+        s
+        for s in sentences
+        if b.rules.demand.find(text, *s)
+        and (b.rules.demand_verbs.find(text, *s) or OPEN_LETTER.search(text, *s))
+    ]
+    demand_types = [h.key for s in demand_sentences for h in b.rules.demand.find(text, *s)]
+    if demand_sentences:
+        targets = (
+            _unique(e for s in demand_sentences for e in in_sentence(s) if e.is_a("Fund")) or funds
+        )
+        named = (
+            _unique(e for s in demand_sentences for e in in_sentence(s) if e.is_a("Company"))
+            or companies
+        )
+        kind = max(set(demand_types), key=demand_types.count)
+        if not targets:
+            b.warnings.append(
+                "a demand was found but no fund (or other target) it is aimed at: not drafted"
+            )
+        elif not claimants:
+            b.warnings.append("a demand was found but nobody who makes it: not drafted")
+        else:
+            did = "-".join(
+                [
+                    "demand",
+                    *(["open-letter"] if letter else []),
+                    *(rid(e) for e in targets),
+                    kind,
+                    *(rid(e) for e in named),
+                ]
+            )[:150]
+            verb = {"divest": "divest from", "exclude": "exclude", "engage": "engage with"}.get(
+                kind, kind
+            )
+            opening = "Open letter calling on" if letter else "Call on"
+            fund_names = _join([short_name(e) for e in targets])
+            company_names = _join([short_name(e) for e in named]) if named else ""
+            demand: Record = {
+                "id": did,
+                "type": "Demand",
+                "name": f"{opening} {fund_names} to {verb} {company_names}".strip(),
+                "demandType": kind,
+                "madeBy": claimants,
+                "target": [rid(e) for e in targets],
+            }
+            if named:
+                demand["names"] = [rid(e) for e in named]
+            demand["evidence"] = [
+                b.evidence("demand", did, *s)
+                for s in demand_sentences + [s for s in list_sentences if s not in demand_sentences]
+            ]
+            facts.append(demand)
+
+    # ---- allegation
+    alleging = [
+        s
+        for s in sentences
+        if b.rules.allegation.find(text, *s)
+        and (any(e.is_a("Company") for e in in_sentence(s)) or REFERENT.search(text, *s))
+    ]
+    if alleging and companies:
+        against = (
+            _unique(e for s in alleging for e in in_sentence(s) if e.is_a("Company")) or companies
+        )
+        harms = _unique(
+            k for s in alleging for k in b.rules.harm.keys_in(text, *s)
+        ) or b.rules.harm.keys_in(text, 0, doc.body_end)
+        places = _place_regions([r for s in alleging for r in regions_in(s)]) or _place_regions(
+            regions
+        )
+        groups = _unique(
+            k for s in alleging for k in b.rules.groups.keys_in(text, *s)
+        ) or b.rules.groups.keys_in(text, 0, doc.body_end)
+        if not harms:
+            b.warnings.append(
+                "an allegation was found but no harm category matched the rules: not drafted "
+                "(add a rule with --rules)"
+            )
+        else:
+            aid = "-".join(
+                [
+                    "allegation",
+                    *(["open-letter"] if letter else []),
+                    *(rid(e) for e in against),
+                    *(r.id for r in places),
+                ]
+            )[:150]
+            labels = (
+                load_model()
+                .vocabulary(load_model().properties["harmCategory"].vocabulary or "")
+                .labels
+            )
+            where = f" in {_join([r.name for r in places])}" if places else ""
+            accused = _join([short_name(e) for e in against])
+            harm_words = _join([labels.get(h, h).lower() for h in harms])
+            allegation: Record = {
+                "id": aid,
+                "type": "Allegation",
+                "name": f"{accused}: alleged {harm_words}{where}",
+                "against": [rid(e) for e in against],
+                "harmCategory": harms,
+                "status": "alleged",
+                "description": "As alleged in the text (machine draft, unreviewed): "
+                + _clip(
+                    " ".join(
+                        text[s[0] : s[1]].strip()
+                        for s in alleging
+                        if b.doc.locator(*s).startswith("paragraph")
+                    )[:900]
+                    or text[alleging[0][0] : alleging[0][1]],
+                    900,
+                ),
+            }
+            if claimants:
+                allegation["claimant"] = claimants
+            if places:
+                allegation["concerns"] = [r.id for r in places]
+                used_regions.update({r.iso3166: r for r in places})
+            if groups:
+                allegation["affectedGroup"] = groups
+            evidence = [b.evidence("allegation", aid, *s) for s in alleging]
+            answers = [
+                s
+                for s in sentences
+                if b.rules.response.find(text, *s)
+                and (any(e in against for e in in_sentence(s)) or REFERENT.search(text, *s))
+            ]
+            if answers:
+                allegation["response"] = _clip(
+                    " ".join(text[s[0] : s[1]].strip() for s in answers), 900
+                )
+                allegation["note"] = (
+                    "The text reports a response (see response); status stays alleged in a draft — "
+                    "a reviewer may set it to responded or disputed."
+                )
+                evidence += [b.evidence("response", aid, *s) for s in answers if s not in alleging]
+            allegation["evidence"] = evidence
+            facts.append(allegation)
+
+    # ---- contracts won, with an amount, in a region
+    for s in sentences:
+        if not (b.rules.contract_verbs.find(text, *s) and b.rules.contract_nouns.find(text, *s)):
+            continue
+        amounts = find_amounts(text, *s)
+        places = _place_regions(regions_in(s))
+        suppliers = [e for e in in_sentence(s) if e.is_a("Company")] or (
+            companies if REFERENT.search(text, *s) else []
+        )
+        if not (amounts and places and suppliers):
+            continue
+        amount = amounts[0]
+        dates = find_dates(text, *s)
+        plural = bool(PLURAL_CONTRACT.search(text, *s))
+        period = next((d for d in dates if d.kind in ("start", "period")), None) or next(
+            (d for d in dates if d.kind in ("date", "end")), None
+        )
+        tail = (
+            f"-since-{period.date}"
+            if period and period.kind == "start"
+            else (f"-{period.date}" if period else "")
+        )
+        cid = (
+            ("contracts-" if plural else "contract-")
+            + "-".join([*(r.id for r in places), *(rid(e) for e in suppliers)])
+            + tail
+        )
+        contract: Record = {
+            "id": cid[:150],
+            "type": "Contract",
+            "aggregate": plural,
+            "name": f"{'Contracts' if plural else 'Contract'} in {_join([r.name for r in places])}"
+            f" won by {_join([short_name(e) for e in suppliers])}"
+            + (f" since {period.date}" if period and period.kind == "start" else ""),
+            "supplier": [rid(e) for e in suppliers],
+            "performedIn": [r.id for r in places],
+        }
+        buyers = [e for e in in_sentence(s) if e.is_a("GovernmentBody")]
+        if buyers:
+            contract["buyer"] = rid(buyers[0])
+        if claimants and re.search(
+            r"\b(?:letter|report|according|claims?|says|said|states)\b", text[s[0] : s[1]], re.I
+        ):
+            contract["claimant"] = claimants
+        contract.update(amount.properties())
+        contract["currency"] = amount.currency
+        if period:
+            contract.update(period.properties())
+        if len(suppliers) > 1 and EACH_OR_ALL.search(text, *s):
+            contract["note"] = (
+                f"“{amount.text}” may be each supplier's figure or all of theirs together; "
+                "recorded as stated for the aggregate — check on review."
+            )
+        contract["evidence"] = [b.evidence("contract", contract["id"], *s)]
+        used_regions.update({r.iso3166: r for r in places})
+        facts.append(contract)
+
+    # ---- sources: the article, the letter it relays, the sources it credits
+    article: Record = {"id": b.article_id, "type": "Source", "name": title}
+    if source_url or doc.url:
+        article["url"] = source_url or doc.url
+    if publisher:
+        article["publisher"] = publisher
+    if doc.authors:
+        article["author"] = doc.authors
+    published = _published(doc.published)
+    if published:
+        article["published"] = published
+    article["retrieved"] = dt.date.today().isoformat()
+    article["sourceType"] = "article"
+    if doc.english:
+        article["language"] = "en"
+    article["sha256"] = digest
+    sources: list[Record] = [article]
+    credited: dict[str, Record] = {}
+    for hit in b.rules.source_credits.find(text, 0, len(text)):
+        if hit.inner is None:
+            continue
+        name = text[hit.inner[0] : hit.inner[1]].strip().rstrip(".")
+        name = re.sub(r"^the\s+", "", name, flags=re.I)
+        if not name or normalise_name(name) == normalise_name(publisher or ""):
+            continue
+        key = normalise_name(name)
+        sid = f"src-{slug(name, 50)}-{digest[:8]}"
+        rec = credited.setdefault(
+            key,
+            {
+                "id": sid,
+                "type": "Source",
+                "name": f"{name} report credited by “{_clip(title, 80)}”",
+                "publisher": name,
+                "sourceType": "article",
+                "citedBy": [b.article_id],
+                "note": "Known only through the article's credit; title, date and URL to be "
+                "found on review.",
+                "evidence": [],
+            },
+        )
+        rec["evidence"].append(b.evidence("source", rec["id"], hit.start, hit.end))
+    if letter:
+        to = letter.group("to")
+        lid = "src-open-letter-" + ("-".join(rid(e) for e in companies) or digest[:8])
+        letter_rec: Record = {
+            "id": lid[:150],
+            "type": "Source",
+            "name": f"Open letter to {to.strip()}"
+            if to
+            else f"Open letter cited by “{_clip(title, 80)}”",
+            "sourceType": "letter",
+        }
+        if signatories:
+            letter_rec["author"] = [e.name for e in signatories]
+        relays = [
+            r["id"]
+            for r in credited.values()
+            if any(
+                re.search(
+                    r"\bletter\b",
+                    text[b.doc.sentence_at(i.start)[0] : b.doc.sentence_at(i.start)[1]],
+                )
+                for i in b.items
+                if i.record == r["id"]
+            )
+        ]
+        letter_rec["citedBy"] = [b.article_id, *relays]
+        if doc.english:
+            letter_rec["language"] = "en"
+        letter_rec["evidence"] = [
+            b.evidence("source", letter_rec["id"], letter.start(), letter.end())
+        ]
+        sources.append(letter_rec)
+    sources += list(credited.values())
+
+    # ---- entities and regions, each with the words that name it
+    for eid, entity in entities.items():
+        rec = entity.record()
+        rec["id"] = rid(entity)
+        if "manager" in rec:
+            rec["manager"] = renames.get(rec["manager"], rec["manager"])
+        seen_forms: set[str] = set()
+        evidence = []
+        notes = []
+        for m in mentions:
+            if m.entity.id != eid or m.text in seen_forms or len(seen_forms) >= 3:
+                continue
+            seen_forms.add(m.text)
+            evidence.append(b.evidence("entity", rec["id"], m.start, m.end))
+            if m.method == "fuzzy":
+                notes.append(f"matched “{m.text}” by spelling (similarity {m.score})")
+        if entity.type == ORG_TYPE and b.gazetteer.by_id(entity.id) is None and eid not in renames:
+            notes.append(
+                "new organisation named in a list; proposed id, check it is not already in the "
+                "graph"
+            )
+        if notes:
+            rec["note"] = "; ".join(notes) + "."
+        rec["evidence"] = evidence
+        records.append(rec)
+        manager = rec.get("manager")
+        if manager and manager not in {rid(e) for e in entities.values()}:
+            known = b.gazetteer.by_id(manager)
+            if known is not None:
+                records.append(known.record())
+    if coalition_record:
+        records.append(coalition_record)
+    for r in regions:
+        if not r.region.is_country:
+            used_regions.setdefault(r.region.iso3166, r.region)
+    for info in list(used_regions.values()):
+        parent = countries().get(info.country_code)
+        if not info.is_country and parent is not None:
+            used_regions.setdefault(parent.iso3166, parent)
+    for info in used_regions.values():
+        rec = {"id": info.id, "type": "Region", "name": info.name}
+        if info.alias:
+            rec["alias"] = list(info.alias)
+        rec["iso3166"] = info.iso3166
+        if info.region_type:
+            rec["regionType"] = info.region_type
+        if info.wikidata_id:
+            rec["wikidataId"] = info.wikidata_id
+        parent = countries().get(info.country_code)
+        if not info.is_country and parent is not None:
+            rec["partOf"] = parent.id
+        forms: set[str] = set()
+        evidence = []
+        for r in regions:
+            if r.region.iso3166 == info.iso3166 and r.text not in forms and len(forms) < 3:
+                forms.add(r.text)
+                evidence.append(b.evidence("region", info.id, r.start, r.end))
+        if evidence:
+            rec["evidence"] = evidence
+        records.append(rec)
+
+    report: Record = {
+        "id": f"draft-{slug(title, 50)}-{digest[:8]}",
+        "type": "Report",
+        "name": f"Draft: {_clip(title, 150)}",
+        "reviewStatus": "unreviewed",
+        "sourceText": f"{EVIDENCE_DIR}/{digest}.txt",
+        "description": (
+            "Machine draft by `rightsgraph extract` from "
+            f"{doc.path.name if doc.path else 'a text'} "
+            f"(sha256 {digest}). Each claim cites its quote with paragraph and character offsets; "
+            "allegations stay alleged until a person reviews them."
+        ),
+    }
+    all_records = sources + records + facts
+    draft = Draft(doc, report, all_records, b.items, b.warnings, copy=copy)
+    draft.violations = check_draft(draft)
+    if not facts:
+        b.warnings.append(
+            "no demand, allegation or contract claim was found: the draft holds sources and "
+            "names only"
+        )
+    return draft
+
+
+def check_draft(draft: Draft) -> list[Violation]:
+    """Record shapes and SHACL shapes, as ingest will check them."""
+    checked = []
+    try:
+        for r in [draft.report, *draft.records]:
+            checked.append(check_record(r))
+    except RecordError as exc:
+        return [Violation(exc.record, exc.rule, exc.message)]
+    return validate_records(checked)
+
+
+def _place_regions(found: list[RegionMention]) -> list[RegionInfo]:
+    """Subdivisions named, or else countries: where a claim is said to take place."""
+    infos = _unique(r.region for r in found)
+    subs = [r for r in infos if not r.is_country]
+    return subs or infos
+
+
+def _published(value: str | None) -> str | None:
+    if not value:
+        return None
+    dates = find_dates(value)
+    return dates[0].date if dates and dates[0].kind == "date" else None
+
+
+def _clip(text: str, limit: int) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _sentence_case(phrase: str) -> str:
+    phrase = re.sub(r"^(?:a|an|the)\s+", "", phrase.strip(), flags=re.I)
+    return phrase[:1].upper() + phrase[1:]

@@ -1,0 +1,522 @@
+"""Reading an article: plain text or HTML into one text, its paragraphs, sentences and boilerplate.
+
+The text built here is the evidentiary copy: every quote is a substring of it and every offset
+counts its characters. Plain text is kept exactly as read (so its hash is the file's hash);
+HTML is reduced to its article text with the standard library's HTML parser, dropping scripts,
+navigation, comment forms, author boxes and the like. Boilerplate left in plain text (an author
+box, "Leave a Reply") stays in the copy but is marked, and extraction skips it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+from ingest.evidence import sha256_hex
+
+MAX_BYTES = 5 * 1024 * 1024
+BLOCK_TAGS = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "blockquote",
+    "pre",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "figcaption",
+    "dd",
+    "dt",
+    "header",
+    "br",
+    "hr",
+    "address",
+}
+SKIP_TAGS = {
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "nav",
+    "footer",
+    "aside",
+    "form",
+    "button",
+    "iframe",
+    "select",
+    "textarea",
+    "canvas",
+    "object",
+    "head",
+}
+VOID_TAGS = {
+    "br",
+    "hr",
+    "img",
+    "meta",
+    "link",
+    "input",
+    "source",
+    "wbr",
+    "area",
+    "base",
+    "col",
+    "embed",
+    "param",
+    "track",
+}
+BOILERPLATE_ATTR = re.compile(
+    r"comment|author|byline-box|share|social|related|sidebar|cookie|newsletter|subscribe|"
+    r"breadcrumb|advert|\bads?\b|promo|menu|widget|footer|navigation|reply|signup|popup|modal",
+    re.I,
+)
+# Blocks of plain text that begin the trailing page furniture (author box, comment form …).
+BOILERPLATE_START = re.compile(
+    r"^(About the author|About [A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3}$|View all posts by|"
+    r"Leave a (Reply|Comment)|"
+    r"Your email address will not be published|Share this|Related (posts|articles|stories)|"
+    r"Like this:|Click to share|Subscribe to|Filed under|Tags?:|Posted in|Follow us)",
+    re.M,
+)
+AUTHOR_LINE = re.compile(
+    r"^(?:About|View all posts by)\s+([A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3})\s*$", re.M
+)
+ABBREVIATIONS = {
+    "co",
+    "ltd",
+    "inc",
+    "corp",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "st",
+    "no",
+    "vs",
+    "e.g",
+    "i.e",
+    "u.s",
+    "u.k",
+    "u.n",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "gen",
+    "gov",
+    "prof",
+    "rep",
+    "sen",
+    "jr",
+    "sr",
+    "approx",
+    "est",
+    "dept",
+}
+SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+ENGLISH_WORDS = frozenset(
+    [
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "a",
+        "is",
+        "that",
+        "for",
+        "it",
+        "as",
+        "was",
+        "with",
+        "be",
+        "by",
+        "on",
+        "not",
+        "he",
+        "this",
+        "are",
+        "or",
+        "his",
+        "from",
+        "at",
+        "which",
+        "but",
+        "have",
+        "an",
+        "they",
+        "has",
+        "had",
+        "were",
+        "their",
+        "been",
+        "its",
+        "who",
+        "would",
+        "will",
+        "more",
+        "than",
+        "said",
+        "also",
+        "after",
+        "about",
+        "into",
+        "up",
+        "out",
+        "when",
+        "can",
+        "other",
+        "these",
+        "them",
+        "some",
+        "there",
+        "our",
+        "all",
+    ]
+)
+WORD = re.compile(r"[^\W\d_]+", re.U)
+
+
+class ExtractInputError(Exception):
+    """Input that is not an article we can read: empty, binary, too large or unparseable."""
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    start: int
+    end: int
+    number: int  # 0 for a headline, body paragraphs from 1
+
+
+@dataclass
+class Document:
+    text: str
+    path: Path | None = None
+    format: str = "text"
+    title: str | None = None
+    url: str | None = None
+    publisher: str | None = None
+    published: str | None = None
+    authors: list[str] = field(default_factory=list)
+    original_sha256: str | None = None
+    encoding: str = "utf-8"
+    boilerplate_from: int | None = None  # offset where trailing page furniture begins
+    warnings: list[str] = field(default_factory=list)
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+    english: bool = True
+
+    def __post_init__(self) -> None:
+        self.paragraphs = split_paragraphs(self.text)
+        self.sentences = split_sentences(self.text, self.paragraphs)
+        if self.boilerplate_from is None and self.format == "text":
+            self.boilerplate_from = find_boilerplate(self.text, self.paragraphs)
+        if not self.authors:
+            body_end = (
+                self.boilerplate_from if self.boilerplate_from is not None else len(self.text)
+            )
+            self.authors = sorted(set(AUTHOR_LINE.findall(self.text[body_end:])))
+        if self.title is None and self.paragraphs and self.paragraphs[0].number == 0:
+            p = self.paragraphs[0]
+            self.title = self.text[p.start : p.end].strip()
+        self.english = looks_english(self.body)
+
+    @property
+    def body_end(self) -> int:
+        return self.boilerplate_from if self.boilerplate_from is not None else len(self.text)
+
+    @property
+    def body(self) -> str:
+        return self.text[: self.body_end]
+
+    def in_body(self, start: int) -> bool:
+        return start < self.body_end
+
+    def paragraph_at(self, offset: int) -> Paragraph | None:
+        for p in self.paragraphs:
+            if p.start <= offset < p.end:
+                return p
+        return None
+
+    def sentence_at(self, offset: int) -> tuple[int, int]:
+        for s in self.sentences:
+            if s[0] <= offset < s[1]:
+                return s
+        return (offset, offset)
+
+    def locator(self, start: int, end: int) -> str:
+        p = self.paragraph_at(start)
+        where = (
+            "headline"
+            if p is not None and p.number == 0
+            else f"paragraph {p.number}"
+            if p
+            else "text"
+        )
+        return f"{where}, chars {start}-{end}"
+
+
+def split_paragraphs(text: str) -> list[Paragraph]:
+    """Blocks separated by blank lines; a short first line without a full stop is the headline."""
+    out: list[Paragraph] = []
+    for m in re.finditer(r"\S(?:.|\n(?!\s*\n))*", text):
+        start, end = m.start(), len(text[: m.end()].rstrip())
+        out.append(Paragraph(start, end, len(out) + 1))
+    if out:
+        first = text[out[0].start : out[0].end]
+        if (
+            len(out) > 1
+            and "\n" not in first
+            and len(first) < 200
+            and not first.rstrip().endswith((".", ":"))
+        ):
+            out = [Paragraph(p.start, p.end, i) for i, p in enumerate(out)]
+    return out
+
+
+def split_sentences(text: str, paragraphs: list[Paragraph]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for p in paragraphs:
+        start = p.start
+        for m in SENTENCE_END.finditer(text, p.start, p.end):
+            word = re.search(r"([\w.]+)\.?$", text[start : m.start() + 1])
+            if word and word.group(1).lower().rstrip(".") in ABBREVIATIONS:
+                continue
+            out.append((start, m.end()))
+            start = m.end()
+            while start < p.end and text[start].isspace():
+                start += 1
+        if start < p.end:
+            out.append((start, p.end))
+    return out
+
+
+def find_boilerplate(text: str, paragraphs: list[Paragraph]) -> int | None:
+    """Offset of the first furniture block in the last third of the text, if any."""
+    for p in paragraphs:
+        if p.start < len(text) * 2 // 3:
+            continue
+        if BOILERPLATE_START.match(text, p.start, p.end):
+            return p.start
+    return None
+
+
+def looks_english(text: str) -> bool:
+    words = [w.lower() for w in WORD.findall(text[:200_000])]
+    if len(words) < 12:
+        return True  # too short to tell
+    share = sum(w in ENGLISH_WORDS for w in words) / len(words)
+    return share >= 0.12
+
+
+# ---------------------------------------------------------------------- reading files
+
+
+def decode(data: bytes, label: str) -> tuple[str, str]:
+    """(text, encoding) or ExtractInputError for binary data."""
+    if not data.strip():
+        raise ExtractInputError(f"{label} is empty: there is no text to extract from")
+    sample = data[:65536]
+    controls = sum(b < 32 and b not in (9, 10, 12, 13) for b in sample)
+    if b"\x00" in sample or controls > len(sample) // 20:
+        raise ExtractInputError(
+            f"{label} looks binary (NUL or control bytes), not text or HTML; extract reads "
+            "UTF-8 text or HTML"
+        )
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as exc:
+        raise ExtractInputError(
+            f"{label} is neither UTF-8 nor Windows-1252 text (byte {exc.start}); re-save it as "
+            "UTF-8"
+        ) from None
+
+
+def load_document(path: Path, fmt: str | None = None, max_bytes: int = MAX_BYTES) -> Document:
+    """Read a text or HTML file into a Document, or raise ExtractInputError saying why not."""
+    label = str(path)
+    if not path.is_file():
+        raise ExtractInputError(f"{label} is not a file")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ExtractInputError(
+            f"{label} is {size / 1e6:.1f} MB; extract reads one article up to "
+            f"{max_bytes / 1e6:.1f} MB "
+            "(split the file, or raise the limit with --max-bytes)"
+        )
+    data = path.read_bytes()
+    text, encoding = decode(data, label)
+    fmt = fmt or (
+        "html"
+        if path.suffix.lower() in (".html", ".htm", ".xhtml") or _sniff_html(text)
+        else "text"
+    )
+    if fmt == "html":
+        doc = html_document(text)
+        doc.original_sha256 = sha256_hex(data)
+    elif fmt == "text":
+        doc = Document(text=text)
+        if encoding != "utf-8" or data.startswith(b"\xef\xbb\xbf"):
+            doc.original_sha256 = sha256_hex(data)
+    else:
+        raise ExtractInputError(f"unknown --format {fmt!r}: use text or html")
+    doc.path, doc.encoding = path, encoding
+    if not doc.body.strip():
+        raise ExtractInputError(
+            f"{label} has no article text once markup and page furniture are removed"
+        )
+    if not doc.english:
+        doc.warnings.append(
+            "the text does not look like English; the bundled rules are English, so expect few "
+            "findings beyond names (review the draft with care)"
+        )
+    return doc
+
+
+def _sniff_html(text: str) -> bool:
+    head = text[:2048].lstrip().lower()
+    return head.startswith(("<!doctype html", "<html")) or ("<body" in head and "</" in head)
+
+
+class _ArticleParser(HTMLParser):
+    """Collects visible article text in blocks, skipping page furniture; reads a few meta tags."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, bool]] = []  # (tag, skipped)
+        self.blocks: list[list[str]] = [[]]
+        self.article_blocks: list[list[str]] | None = None
+        self.in_article = 0
+        self.meta: dict[str, str] = {}
+        self.title_parts: list[str] = []
+        self.h1_parts: list[str] = []
+        self._in_title = False
+        self._in_h1 = False
+
+    @property
+    def skipping(self) -> bool:
+        return any(skipped for _, skipped in self.stack)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "meta":
+            key = a.get("property") or a.get("name") or ""
+            if key and a.get("content"):
+                self.meta.setdefault(key.lower(), a["content"].strip())
+            return
+        if tag == "link" and "canonical" in a.get("rel", "").lower() and a.get("href"):
+            self.meta.setdefault("canonical", a["href"])
+            return
+        if tag == "time" and a.get("datetime"):
+            self.meta.setdefault("time", a["datetime"])
+        if tag == "title":
+            self._in_title = True
+        if tag in VOID_TAGS:
+            if tag in BLOCK_TAGS:
+                self._break()
+            return
+        marker = " ".join((a.get("class", ""), a.get("id", ""), a.get("role", "")))
+        skipped = tag in SKIP_TAGS or (
+            tag not in ("body", "html", "article", "main") and bool(BOILERPLATE_ATTR.search(marker))
+        )
+        self.stack.append((tag, skipped))
+        if tag in ("article", "main") and not self.skipping:
+            self.in_article += 1
+        if tag == "h1" and not self.skipping:
+            self._in_h1 = True
+        if tag in BLOCK_TAGS:
+            self._break()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        if tag == "h1":
+            self._in_h1 = False
+        if not any(t == tag for t, _ in self.stack):
+            return
+        while self.stack:
+            open_tag, _ = self.stack.pop()
+            if open_tag in ("article", "main") and self.in_article:
+                self.in_article -= 1
+            if open_tag == tag:
+                break
+        if tag in BLOCK_TAGS:
+            self._break()
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title_parts.append(data)
+            return
+        if self.skipping:
+            return
+        if self._in_h1:
+            self.h1_parts.append(data)
+        self.blocks[-1].append(data)
+        if self.in_article:
+            if self.article_blocks is None:
+                self.article_blocks = [[]]
+            self.article_blocks[-1].append(data)
+
+    def _break(self) -> None:
+        if self.blocks[-1]:
+            self.blocks.append([])
+        if self.article_blocks is not None and self.article_blocks[-1]:
+            self.article_blocks.append([])
+
+
+def _clean(parts: list[str]) -> str:
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+
+def html_document(html: str) -> Document:
+    parser = _ArticleParser()
+    parser.feed(html)
+    parser.close()
+    blocks = parser.article_blocks if parser.article_blocks else parser.blocks
+    paragraphs = [t for t in (_clean(b) for b in blocks) if t]
+    title = (
+        _clean(parser.h1_parts) or parser.meta.get("og:title") or _clean(parser.title_parts) or None
+    )
+    if title and (not paragraphs or paragraphs[0] != title):
+        paragraphs.insert(0, title)
+    meta = parser.meta
+    published = meta.get("article:published_time") or meta.get("time") or meta.get("date")
+    author = meta.get("author") or meta.get("article:author")
+    url = meta.get("og:url") or meta.get("canonical")
+    return Document(
+        text="\n\n".join(paragraphs) + "\n",
+        format="html",
+        title=title,
+        url=url if url and url.startswith(("http://", "https://")) else None,
+        publisher=meta.get("og:site_name"),
+        published=published,
+        authors=[author] if author and not author.startswith("http") else [],
+        boilerplate_from=None,
+    )
