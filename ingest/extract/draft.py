@@ -178,7 +178,13 @@ def _listed_organisations(
                 start, end = _strip_item(b.text, start, end)
                 if end <= start:
                     continue
-                known = [m for m in mentions if start <= m.start and m.end <= end]
+                known = [
+                    m
+                    for m in mentions
+                    if start <= m.start
+                    and m.end <= end
+                    and (m.end - m.start) * 3 >= (end - start) * 2
+                ]
                 if known:
                     members.append(known[0])
                     found_any = True
@@ -223,7 +229,7 @@ def _name_like(phrase: str) -> bool:
     words = phrase.split()
     if not 1 <= len(words) <= 10 or not phrase[0].isupper():
         return False
-    small = {"of", "for", "and", "the", "in", "on", "&", "de", "du", "la", "van", "von"}
+    small = {"a", "of", "for", "and", "the", "in", "on", "&", "de", "du", "la", "van", "von"}
     return all(w[0].isupper() or w.lower() in small or not w[0].isalpha() for w in words)
 
 

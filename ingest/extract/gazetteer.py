@@ -82,7 +82,7 @@ class Mention:
 @dataclass
 class Gazetteer:
     entities: list[Entity]
-    _by_surface: dict[str, Entity] = field(default_factory=dict)
+    fuzzy: bool = True  # typo tolerance; off only to measure what it buys
 
     def __post_init__(self) -> None:
         model = load_model()
@@ -129,14 +129,15 @@ class Gazetteer:
                 if e is not None:
                     found.append(Mention(e, m.start(), m.end(), m.group(0)))
         found = _longest(found)
-        found += self._fuzzy(text, end, found)
+        if self.fuzzy:
+            found += self._fuzzy(text, end, found)
         return sorted(_longest(found), key=lambda m: m.start)
 
     def match_phrase(self, phrase: str) -> tuple[Entity, float] | None:
         """The entity a list item names, exactly or within the fuzzy cutoff."""
         exact = self.lookup(phrase.strip())
-        if exact is not None:
-            return exact, 100.0
+        if exact is not None or not self.fuzzy:
+            return (exact, 100.0) if exact is not None else None
         key = normalise_name(phrase)
         choices = {
             (n, e.id): normalise_name(n) for e in self.entities for n in e.names if len(n) >= 10
