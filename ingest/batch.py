@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ontology.records import Record
 
@@ -26,6 +27,8 @@ class Batch:
     position: int = 0  # index of this batch in its file, for checkpoints
     unsupported: dict[str, int] = field(default_factory=dict)  # what the adapter skipped, counted
     source_text: str | None = None  # evidentiary copy of the text the report quotes, if shipped
+    # reports behind links whose reports the writer cannot infer (our RDF exports state them)
+    link_reports: dict[Any, list[str]] = field(default_factory=dict)
 
     @property
     def all_records(self) -> list[Record]:

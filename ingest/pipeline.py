@@ -232,7 +232,9 @@ def _run_batch(batch, driver, database, dry_run, resolver, model, result, progre
         return
     if sweep_ids is not None and not sweep_ids:  # a single batch keeps exactly what it states
         sweep_ids = {r["id"] for r in prepared.records}
-    plan = WritePlan(prepared.records, prepared.tlp, batch.report_id, result.run_id, sweep_ids)
+    plan = WritePlan(
+        prepared.records, prepared.tlp, batch.report_id, result.run_id, sweep_ids, batch.link_reports
+    )
     with driver.session(database=database) as session:
         if dry_run:  # the real diff, computed in a transaction that is rolled back
             with session.begin_transaction() as tx:

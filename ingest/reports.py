@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from rdflib import Graph
+from rdflib import RDF, BNode, Graph
 
 from ingest.batch import Batch
 from ingest.errors import IngestError, Problem
-from ontology.records import RecordError, check_record, graph_to_records, record_id
+from ingest.writer import RelKey, relationship_rows
+from ontology.model import ID_BASE, iri_to_id, load_model
+from ontology.records import Record, RecordError, check_record, edge_record, graph_to_records, record_id
 
 MAX_REPORT_BYTES = 50 * 1024 * 1024
 TLP_LEVELS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
@@ -93,6 +95,9 @@ def read_report(path: Path) -> Iterator[Batch]:
     label = str(path)
     if doc is None:
         raise IngestError([Problem(label, "-", "empty-file", "no document in the file (only blanks or comments)")])
+    if _is_inline_jsonld(doc):  # our JSON-LD export: read as RDF, like the other formats
+        yield _read_rdf(path, "json-ld")
+        return
     if not isinstance(doc, dict) or not isinstance(doc.get("@graph"), list):
         raise IngestError(
             [Problem(label, "-", "report-form", 'a report is a mapping with an "@graph" list of records')]
@@ -140,6 +145,11 @@ def read_report(path: Path) -> Iterator[Batch]:
     )
 
 
+def _is_inline_jsonld(doc: Any) -> bool:
+    """A JSON-LD document that carries its own context and nothing but its graph (an export)."""
+    return isinstance(doc, dict) and isinstance(doc.get("@context"), dict) and set(doc) <= {"@context", "@graph"}
+
+
 def _read_rdf(path: Path, fmt: str) -> Batch:
     text = read_text(path, max_bytes=2 * 1024 * 1024 * 1024)
     graph = Graph()
@@ -152,6 +162,8 @@ def _read_rdf(path: Path, fmt: str) -> Batch:
             [Problem(str(path), "-", "rdf-syntax", message[:300], int(found.group(1)) if found else None)]
         ) from None
     records, ignored = graph_to_records(graph)
+    link_reports, used = _link_reports(graph, records)
+    ignored -= used
     checked = []
     problems = []
     for record in records:
@@ -163,4 +175,47 @@ def _read_rdf(path: Path, fmt: str) -> Batch:
         raise IngestError(problems)
     if not checked:
         raise IngestError([Problem(str(path), "-", "empty-report", "no RightsGraph records in this RDF")])
-    return Batch(file=str(path), records=checked, unsupported={"triples outside the ontology": ignored} if ignored else {})
+    return Batch(
+        file=str(path),
+        records=checked,
+        unsupported={"triples outside the ontology": ignored} if ignored else {},
+        link_reports=link_reports,
+    )
+
+
+def _link_reports(graph: Graph, records: list[Record]) -> tuple[dict[RelKey, list[str]], int]:
+    """The reports our exports state for links whose reports cannot be inferred from their ends:
+    `rg:inReport` on an evidence node, or on an rdf:Statement about a link. Also the number of
+    triples read, so they are not counted as ignored."""
+    model = load_model()
+    types = {r["id"]: r["type"] for r in records}
+    in_report = next(p for p in model.properties.values() if p.kind == "idlist" and p.range == "Report")
+    edge = next(p for p in model.properties.values() if p.kind == "edge")
+    by_iri = {p.iri: p for p in model.properties.values()}
+    out: dict[RelKey, list[str]] = {}
+    used = 0
+
+    def stated(node: Any) -> list[str]:
+        return sorted(iri_to_id(str(o)) for o in graph.objects(node, in_report.iri) if str(o).startswith(ID_BASE))
+
+    def add(subject: Any, name: str, value: Any, reports: list[str]) -> None:
+        sid = iri_to_id(str(subject)) if str(subject).startswith(ID_BASE) else None
+        if sid in types and reports:
+            record = {"id": sid, "type": types[sid], name: [value]}
+            for key in relationship_rows(record, model):
+                out[key] = reports
+
+    for subject, node in graph.subject_objects(edge.iri):
+        reports = stated(node)
+        if reports and isinstance(node, BNode):
+            add(subject, edge.name, edge_record(graph, node, model), reports)
+            used += len(reports)
+    for statement in graph.subjects(RDF.type, RDF.Statement):
+        spec = by_iri.get(graph.value(statement, RDF.predicate))  # type: ignore[arg-type]
+        target = graph.value(statement, RDF.object)
+        reports = stated(statement)
+        if spec is None or spec.kind != "link" or target is None or not str(target).startswith(ID_BASE):
+            continue
+        add(graph.value(statement, RDF.subject), spec.name, iri_to_id(str(target)), reports)
+        used += 4 + len(reports)
+    return out, used

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from neo4j import Driver, ManagedTransaction
@@ -165,6 +166,7 @@ class WritePlan:
     report_id: str | None
     run_id: str
     sweep_ids: set[str] | None = None  # all ids of the file, when its last batch is written
+    link_reports: dict[RelKey, list[str]] = field(default_factory=dict)  # stated, not inferred
 
 
 def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | None = None) -> Summary:
@@ -226,6 +228,8 @@ def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | 
         subject_reports = rows[subject].props.get("reportIds") if subject in rows else None
         if plan.report_id:
             reports = sorted(set(old.get("reportIds") or []) | {plan.report_id})
+        elif key in plan.link_reports:
+            reports = sorted(plan.link_reports[key])
         else:
             other = key.end if subject == key.start else key.start
             other_reports = (rows[other].props.get("reportIds") if other in rows else None) or (
@@ -253,6 +257,9 @@ def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | 
                 new[name] = sorted(merged) if name == "reportIds" else merged  # a set, as on relationships
             else:
                 new[name] = value
+        for name in _set_properties(model):  # multiple values are a set (as in RDF): kept sorted
+            if isinstance(new.get(name), list):
+                new[name] = sorted(new[name], key=str)
         new.update(_derived(new, row, sources_of.get(node_id, set()), model))
         old_cmp = {k: _number(v) if not isinstance(v, list) else v for k, v in old_props.items() if k != RUN_PROPERTY}
         new_cmp = {k: _number(v) if not isinstance(v, list) else v for k, v in new.items()}
@@ -307,6 +314,13 @@ def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | 
     if plan.report_id and plan.sweep_ids is not None:
         sweep(tx, plan.report_id, plan.sweep_ids, summary, plan.run_id)
     return summary
+
+
+@cache
+def _set_properties(model: OntologyModel) -> tuple[str, ...]:
+    return tuple(
+        p.neo4j_property for p in model.properties.values() if p.multiple and p.neo4j_property
+    )
 
 
 def _derived(props: dict[str, Any], row: NodeRow, sources: set[str], model: OntologyModel) -> dict[str, Any]:

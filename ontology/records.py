@@ -175,17 +175,25 @@ def records_to_graph(records: Iterable[Record], model: OntologyModel | None = No
 
 
 def add_record(graph: Graph, record: Record, model: OntologyModel, owner: dict[BNode, str]) -> None:
+    for triple in record_triples(record, model, owner):
+        graph.add(triple)
+
+
+def record_triples(
+    record: Record, model: OntologyModel, owner: dict[BNode, str] | None = None
+) -> Iterator[tuple]:
+    """The triples of one record, one by one (the exporter streams them without a Graph)."""
     rid, rtype = record["id"], record["type"]
     subject = id_to_iri(rid)
-    graph.add((subject, RDF.type, model.cls(rtype).iri))
+    owner = owner if owner is not None else {}
+    yield subject, RDF.type, model.cls(rtype).iri
     allowed = model.properties_of(rtype)
     for key, value in record.items():
         if key in RESERVED_KEYS:
             continue
         spec = allowed[key]
         for v in value if isinstance(value, list) else [value]:
-            for triple in _value_triples(subject, spec, v, model, owner, rid):
-                graph.add(triple)
+            yield from _value_triples(subject, spec, v, model, owner, rid)
 
 
 def _value_triples(subject, spec, value, model, owner, rid) -> Iterator[tuple]:
@@ -271,3 +279,10 @@ def _edge_record(graph, node, class_name, model, by_prop_iri) -> tuple[Record, i
         used += 1
         out[spec.name] = iri_to_id(str(obj)) if spec.kind == "link" else from_literal(spec, obj)
     return out, used
+
+
+def edge_record(graph: Graph, node: BNode, model: OntologyModel | None = None) -> Record:
+    """The evidence entry a blank node of the graph stands for (its source, quote, locator)."""
+    model = model or load_model()
+    by_prop_iri = {str(p.iri): p for p in model.properties.values()}
+    return _edge_record(graph, node, model.edge_class.name, model, by_prop_iri)[0]
