@@ -29,6 +29,7 @@ class Batch:
     source_text: str | None = None  # evidentiary copy of the text the report quotes, if shipped
     # reports behind links whose reports the writer cannot infer (our RDF exports state them)
     link_reports: dict[Any, list[str]] = field(default_factory=dict)
+    resolve: bool = True  # False when the ids are the graph's own (a restore): no resolution
 
     @property
     def all_records(self) -> list[Record]:

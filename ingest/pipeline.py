@@ -115,7 +115,7 @@ def prepare(batch: Batch, resolver: Resolver, model: OntologyModel, database: st
                 )
             target = rid
         else:
-            found, proposal = resolver.match(record)
+            found, proposal = resolver.match(record) if batch.resolve else (None, None)
             if proposal is not None:
                 proposals.append(proposal)
             target = found or rid

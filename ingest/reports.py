@@ -85,18 +85,20 @@ def _strip_lines(value: Any) -> Any:
     return value
 
 
-def read_report(path: Path) -> Iterator[Batch]:
-    """One batch: the report record and its checked records (raises IngestError on bad input)."""
+def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
+    """One batch: the report record and its checked records (raises IngestError on bad input).
+
+    `exact_ids` (a restore of our own export) keeps every id as it is, without resolution."""
     suffix = path.suffix.lower()
     if suffix in RDF_FORMATS:
-        yield _read_rdf(path, RDF_FORMATS[suffix])
+        yield _read_rdf(path, RDF_FORMATS[suffix], exact_ids)
         return
     doc = parse_document(path)
     label = str(path)
     if doc is None:
         raise IngestError([Problem(label, "-", "empty-file", "no document in the file (only blanks or comments)")])
     if _is_inline_jsonld(doc):  # our JSON-LD export: read as RDF, like the other formats
-        yield _read_rdf(path, "json-ld")
+        yield _read_rdf(path, "json-ld", exact_ids)
         return
     if not isinstance(doc, dict) or not isinstance(doc.get("@graph"), list):
         raise IngestError(
@@ -150,7 +152,7 @@ def _is_inline_jsonld(doc: Any) -> bool:
     return isinstance(doc, dict) and isinstance(doc.get("@context"), dict) and set(doc) <= {"@context", "@graph"}
 
 
-def _read_rdf(path: Path, fmt: str) -> Batch:
+def _read_rdf(path: Path, fmt: str, exact_ids: bool = False) -> Batch:
     text = read_text(path, max_bytes=2 * 1024 * 1024 * 1024)
     graph = Graph()
     try:
@@ -180,6 +182,7 @@ def _read_rdf(path: Path, fmt: str) -> Batch:
         records=checked,
         unsupported={"triples outside the ontology": ignored} if ignored else {},
         link_reports=link_reports,
+        resolve=not exact_ids,
     )
 
 

@@ -16,8 +16,8 @@ def _sniff_report(path: Path, start: bytes) -> bool:
     return "@graph" in text or path.suffix.lower() in (".yaml", ".yml")
 
 
-def _read_report(path: Path, **_: Any):
-    return read_report(path)
+def _read_report(path: Path, exact_ids: bool = False, **_: Any):
+    return read_report(path, exact_ids=exact_ids)
 
 
 ADAPTER = Adapter(

@@ -43,7 +43,11 @@ SUBJECT_SIDE = "((startNode(r) = n AND type(r) IN $out) OR (endNode(r) = n AND t
 
 
 class ExportError(ValueError):
-    """Options that do not make an export (unknown level, scope, format or entity)."""
+    """Options that do not make an export (unknown level, scope or format)."""
+
+
+class ScopeNotFound(ExportError):
+    """The entity or report a scope names is not in the graph (or not visible at the level)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class ExportOptions:
     scope: str = "all"  # all | entity:ID | report:ID
     hops: int = 1
     as_of: str | None = None
+    complete: bool = False  # a backup: every node and relationship, whatever its level or shape
 
     def checked(self) -> ExportOptions:
         if self.format not in WRITERS:
@@ -115,6 +120,8 @@ class Visibility:
 
     def own(self, var: str) -> str:
         """Conditions on the node's own properties: level, date, scope."""
+        if self.options.complete:
+            return f"{var}.id IS NOT NULL"
         parts = [f"{var}.tlp IN $levels"]
         if self.options.as_of is not None:
             fact = self.model.cls("Fact").neo4j_label
@@ -129,7 +136,7 @@ class Visibility:
 
     def predicate(self, var: str, depth: int = REQUIRED_DEPTH) -> str:
         parts = [self.own(var)]
-        if depth > 0:
+        if depth > 0 and not self.options.complete:
             for class_name, names in self.required.items():
                 label = self.model.cls(class_name).neo4j_label
                 for name in names:
@@ -203,12 +210,12 @@ class GraphExport:
         own = self.visibility.own("m")
         if kind == "report":
             if not self._query("MATCH (r:Node {id: $rid}) RETURN r.id", rid=ident):
-                raise ExportError(f"no report {ident!r} in the graph")
+                raise ScopeNotFound(f"no report {ident!r} in the graph")
             reports = self.mapping.in_report.neo4j_property
             cypher = f"MATCH (m:Node) WHERE $rid IN m.`{reports}` AND {own} RETURN m.id"
             return self._closure(set(self._query(cypher, rid=ident)))
         if not self._query(f"MATCH (m:Node {{id: $id}}) WHERE {own} RETURN m.id", id=ident):
-            raise ExportError(f"no entity {ident!r} visible at {self.options.tlp}")
+            raise ScopeNotFound(f"no entity {ident!r} visible at {self.options.tlp}")
         seeds = frontier = {ident}
         step = (
             "MATCH (n:Node)-[r]-(m:Node) WHERE n.id IN $frontier AND type(r) <> $evidence "

@@ -1,0 +1,82 @@
+"""`GET /export`: the graph as RDF (Turtle, JSON-LD, N-Triples), chosen by `Accept` or `format=`,
+streamed page by page, never above the caller's sharing level."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import StreamingResponse
+
+from api.deps import GraphDep, TlpDep
+from api.errors import BadParameter, NotFound, responses
+from ingest.writer import TLP_ORDER
+from ontology.export import WRITERS
+from rightsgraph.export import ExportError, ExportOptions, GraphExport, ScopeNotFound
+
+router = APIRouter(tags=["export"])
+
+MEDIA_TYPES = {cls.media_type: name for name, cls in WRITERS.items()}
+MEDIA_TYPES["application/json"] = "jsonld"
+
+
+def negotiate(accept: str | None) -> str:
+    """The format of the first media type in Accept we write (by q-value), Turtle otherwise."""
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate((accept or "").split(",")):
+        media, *params = [p.strip() for p in part.split(";")]
+        q = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        if media in MEDIA_TYPES and q > 0:
+            ranked.append((-q, index, MEDIA_TYPES[media]))
+    return min(ranked)[2] if ranked else "turtle"
+
+
+@router.get(
+    "/export",
+    responses={
+        **responses(404, 422, 503),
+        200: {"content": {m: {} for m in MEDIA_TYPES}, "description": "the RDF document"},
+    },
+    response_class=StreamingResponse,
+)
+def export(
+    graph: GraphDep,
+    levels: TlpDep,
+    format: Annotated[
+        str | None, Query(description=f"{', '.join(WRITERS)}; overrides Accept")
+    ] = None,
+    scope: Annotated[str, Query(max_length=310, description="all, entity:ID or report:ID")] = "all",
+    hops: Annotated[int, Query(ge=0, le=5, description="radius of an entity:ID scope")] = 1,
+    tlp: Annotated[
+        str | None,
+        Query(description="highest sharing level included; at most the caller's own level"),
+    ] = None,
+    as_of: Annotated[
+        str | None, Query(max_length=10, description="leave out facts dated after this day")
+    ] = None,
+    accept: Annotated[str | None, Header()] = None,
+) -> StreamingResponse:
+    """RDF of what the caller may see, with sources, quotes and standard alignments."""
+    allowed = max(levels, key=TLP_ORDER.__getitem__) if levels else "CLEAR"
+    level = (tlp or allowed).upper()
+    if level in TLP_ORDER and TLP_ORDER[level] > TLP_ORDER[allowed]:
+        raise BadParameter(f"tlp {level} is above the level you may read ({allowed})")
+    options = ExportOptions(
+        format=format or negotiate(accept), tlp=level, scope=scope, hops=hops, as_of=as_of
+    )
+    try:
+        exporter = GraphExport(graph.driver, options, graph.database)
+    except ScopeNotFound as exc:
+        raise NotFound(str(exc)) from None
+    except ExportError as exc:
+        raise BadParameter(str(exc)) from None
+    writer = exporter.writer()
+    return StreamingResponse(
+        exporter.stream(writer=writer), media_type=f"{writer.media_type}; charset=utf-8"
+    )
