@@ -281,7 +281,7 @@ def _locations(items: list[dict], builder: BatchBuilder, where: str) -> list[str
             gazetteer = location.get("gazetteer") or {}
             scheme = str(gazetteer.get("scheme") or "").casefold()
             ids = [str(i) for i in gazetteer.get("identifiers") or []]
-            address = location.get("address") or {}
+            address = location.get("address") or (addresses[0] if addresses else {})  # same item
             regions = place_regions(
                 address.get("countryName") or address.get("country"),
                 address.get("region"),
