@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml scripts/ensure-tools.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	if [ -f web/package.json ]; then npm ci --prefix web --no-audit --no-fund; fi
 	touch $(STAMP)
 
 setup: $(STAMP)  ## create the virtual environment and install the project (and Java/Maven if missing)

@@ -11,11 +11,11 @@ from fastapi import FastAPI
 import rightsgraph
 from api import errors
 from api.graph import Graph
-from api.routers import campaigns, companies, entities, funds, health, paths, screening, search
+from api.routers import campaigns, companies, entities, funds, health, paths, screening, search, web
 from api.settings import ApiSettings, get_api_settings
 from rightsgraph.db import make_driver
 
-ROUTERS = (health, search, entities, funds, companies, campaigns, paths, screening)
+ROUTERS = (health, search, entities, funds, companies, campaigns, paths, screening, web)
 
 DESCRIPTION = """Funds, companies, government contracts and human-rights allegations, with the
 evidence behind every link. Errors are `application/problem+json`; lists are paged with

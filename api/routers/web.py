@@ -1,0 +1,103 @@
+"""The web page: `/` and its static assets, served by the API itself (no separate web server).
+
+The page's own files live in `web/`; the graph-drawing library is installed there by
+`npm ci --prefix web` (run by `make setup`) and served from `web/node_modules`, never from a
+CDN. None of these routes is part of the OpenAPI schema. When a file is missing the answer is
+problem+json like every other error: 503 when the library was not built (the page cannot work
+until `make setup` runs), 404 for an unknown asset.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse, JSONResponse
+
+from api.errors import ApiProblem, NotFound
+from ontology.model import load_model
+
+WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
+# the files the page may load: its own (by name) and the vendored library (by fixed path)
+PAGE_FILES = {"app.js", "graph.js", "views.js", "api.js", "export.js", "style.css"}
+VENDOR_FILES = {"cytoscape.min.js": Path("node_modules/cytoscape/dist/cytoscape.min.js")}
+MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html"}
+NO_CACHE = {"Cache-Control": "no-cache"}  # revalidate: a rebuilt page is seen at once
+
+router = APIRouter(include_in_schema=False)
+
+
+class WebNotBuilt(ApiProblem):
+    status, title, kind = 503, "Web page not built", "web-not-built"
+
+
+def _file(relative: Path, missing: ApiProblem) -> FileResponse:
+    path = WEB_ROOT / relative
+    if not path.is_file():
+        raise missing
+    media = MEDIA_TYPES.get(path.suffix, "application/octet-stream")
+    return FileResponse(path, media_type=media, headers=NO_CACHE)
+
+
+@router.get("/")
+def index() -> FileResponse:
+    """The page itself."""
+    return _file(
+        Path("index.html"), WebNotBuilt("web/index.html is missing from this installation")
+    )
+
+
+@router.get("/static/vendor/{name}")
+def vendor(name: str) -> FileResponse:
+    """The graph library from `web/node_modules` (allow-listed: nothing else there is served)."""
+    if name not in VENDOR_FILES:
+        raise NotFound(f"no vendored file {name!r}")
+    return _file(
+        VENDOR_FILES[name],
+        WebNotBuilt(
+            f"the graph library {name} is not installed: run `make setup` "
+            "(it runs `npm ci --prefix web`)"
+        ),
+    )
+
+
+@router.get("/static/ontology.json")
+def ontology_labels() -> JSONResponse:
+    """Readable names of classes, properties and vocabulary terms, and which properties are
+    identifiers, read
+    from the ontology so the page repeats no table of its own."""
+    return JSONResponse(_ontology_labels(), headers=NO_CACHE)
+
+
+@router.get("/static/{name}")
+def asset(name: str) -> FileResponse:
+    """The page's own scripts and style sheet (allow-listed by name: no path traversal)."""
+    if name not in PAGE_FILES:
+        raise NotFound(f"no static file {name!r}")
+    return _file(Path(name), NotFound(f"no static file {name!r}"))
+
+
+@lru_cache(maxsize=1)
+def _ontology_labels() -> dict[str, Any]:
+    model = load_model()
+    properties = {
+        p.neo4j_property: {
+            "label": p.label,
+            "definition": p.definition,
+            "vocabulary": p.vocabulary,
+        }
+        for p in model.properties.values()
+        if p.neo4j_property
+    }
+    names = {model.properties[n].neo4j_property for n in ("name", "alias")}
+    identifiers = [p for p in model.text_properties() if p not in names]
+    classes = {c.name: {"label": c.label, "definition": c.definition} for c in model.node_classes}
+    vocabularies = {v.name: v.labels for v in model.vocabularies.values()}
+    return {
+        "properties": properties,
+        "identifiers": identifiers,
+        "classes": classes,
+        "vocabularies": vocabularies,
+    }
