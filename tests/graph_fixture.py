@@ -15,9 +15,9 @@ ADDITIONS = API_DATA / "portfolio-additions.yaml"
 
 
 def load_reports(driver: Driver, database: str, paths: list[Path]) -> None:
-    driver.execute_query(
-        "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
-        database_=database,
-    )
+    with driver.session(database=database) as session:  # CALL … IN TRANSACTIONS needs auto-commit
+        session.run(
+            "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+        ).consume()
     result = ingest_paths(paths, driver, database=database)
     assert result.ok, [str(p) for p in result.problems]
