@@ -77,15 +77,28 @@ def adapter_for(path: Path, fmt: str | None = None) -> Adapter:
     )
 
 
+def _claimed(path: Path) -> bool:
+    try:
+        adapter_for(path)
+    except (IngestError, OSError):
+        return False
+    return True
+
+
 def discover(paths: list[Path]) -> list[Path]:
-    """Files to ingest: the files given, and the readable files inside the folders given."""
+    """Files to ingest: the files given, and the files inside the folders given that an adapter
+    claims (a folder may hold other files, such as the evidentiary copies of reports' texts)."""
     suffixes = {s for a in adapters() for s in a.suffixes}
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
             out.extend(
-                p for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix.lower() in suffixes and not any(part.startswith(".") for part in p.parts)
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and p.suffix.lower() in suffixes
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and _claimed(p)
             )
         else:
             out.append(path)

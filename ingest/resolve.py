@@ -19,6 +19,7 @@ from ontology.model import OntologyModel, load_model
 from ontology.records import Record
 
 RESOLVED_CLASSES = ("Actor", "Region", "Source")
+NAME_RESOLVED_CLASSES = ("Actor", "Region")  # sources share titles too often: identifiers (url) only
 IDENTIFIER_PROPERTIES = ("lei", "isin", "ticker", "wikidataId", "iso3166", "geonamesId", "identifier", "url")
 FUZZY_CUTOFF = 88.0
 
@@ -38,6 +39,10 @@ def resolution_keys(record: Record) -> tuple[list[str], list[str]]:
 
 def is_resolved(model: OntologyModel, class_name: str) -> bool:
     return any(model.cls(class_name).is_a(c) for c in RESOLVED_CLASSES)
+
+
+def is_resolved_by_name(model: OntologyModel, class_name: str) -> bool:
+    return any(model.cls(class_name).is_a(c) for c in NAME_RESOLVED_CLASSES)
 
 
 @dataclass
@@ -99,6 +104,8 @@ class Resolver:
             return
         idx = self.index(record["type"])
         ids, names = resolution_keys(record)
+        if not is_resolved_by_name(self.model, record["type"]):
+            names = []
         for key in ids + names:
             idx.keys.setdefault(key, record["id"])
         idx.add_name_keys(names, record["id"])
@@ -111,6 +118,8 @@ class Resolver:
             return None, None
         idx = self.index(record["type"])
         ids, names = resolution_keys(record)
+        if not is_resolved_by_name(self.model, record["type"]):
+            names = []
         for key in ids + names:
             found = idx.keys.get(key)
             if found is not None:
