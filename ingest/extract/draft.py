@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,8 +135,10 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _inside(start: int, end: int, span: tuple[int, int]) -> bool:
-    return span[0] <= start and end <= span[1]
+def _overlaps(mentions: list[Mention], starts: list[int], start: int, end: int) -> bool:
+    """Whether a span overlaps one of the (start-sorted, mostly disjoint) mentions."""
+    i = bisect_left(starts, end)
+    return any(m.end > start for m in mentions[max(0, i - 3) : i])
 
 
 def _unique(values: Iterable[Any]) -> list[Any]:
@@ -167,6 +170,7 @@ def _listed_organisations(
     """Members of lists such as "The Organizations are A, B and C": known or new organisations."""
     members: list[Mention] = []
     spans: list[tuple[int, int]] = []
+    starts = [m.start for m in mentions]
     for hit in b.rules.list_intros.find(b.text, 0, b.doc.body_end):
         sentence = b.doc.sentence_at(hit.start)
         pos = hit.end
@@ -178,9 +182,10 @@ def _listed_organisations(
                 start, end = _strip_item(b.text, start, end)
                 if end <= start:
                     continue
+                nearby = mentions[bisect_left(starts, start) : bisect_left(starts, end)]
                 known = [
                     m
-                    for m in mentions
+                    for m in nearby
                     if start <= m.start
                     and m.end <= end
                     and (m.end - m.start) * 3 >= (end - start) * 2
@@ -281,10 +286,11 @@ def build_draft(
     mentions = _entity_mentions(b)
     listed, list_sentences = _listed_organisations(b, mentions)
     mentions = sorted(mentions + [m for m in listed if m not in mentions], key=lambda m: m.start)
+    mention_starts = [m.start for m in mentions]
     regions = [
         r
         for r in find_regions(text, doc.body_end)
-        if not any(m.start < r.end and r.start < m.end for m in mentions)
+        if not _overlaps(mentions, mention_starts, r.start, r.end)
     ]
 
     entities: dict[str, Entity] = {}
@@ -300,11 +306,16 @@ def build_draft(
     signatories = [m.entity for m in listed]
     sentences = b.sentences()
 
+    region_starts = [r.start for r in regions]
+
     def in_sentence(span: tuple[int, int]) -> list[Entity]:
-        return _unique(m.entity for m in mentions if _inside(m.start, m.end, span))
+        first = bisect_left(mention_starts, span[0])
+        last = bisect_left(mention_starts, span[1])
+        return _unique(m.entity for m in mentions[first:last] if m.end <= span[1])
 
     def regions_in(span: tuple[int, int]) -> list[RegionMention]:
-        return [r for r in regions if _inside(r.start, r.end, span)]
+        first, last = bisect_left(region_starts, span[0]), bisect_left(region_starts, span[1])
+        return [r for r in regions[first:last] if r.end <= span[1]]
 
     letter = OPEN_LETTER.search(text, 0, doc.body_end)
     records: list[Record] = []

@@ -10,6 +10,7 @@ keeps its score so the draft can say how sure it is.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -149,7 +150,7 @@ class Gazetteer:
         return self.by_id(entity_id), score  # type: ignore[return-value]
 
     def _fuzzy(self, text: str, end: int, exact: list[Mention]) -> list[Mention]:
-        covered = [(m.start, m.end) for m in exact]
+        covered = Spans([(m.start, m.end) for m in exact])
         toks = [(m.start(), m.end(), m.group(0).casefold()) for m in token_spans(text, end)]
         out: list[Mention] = []
         tried: set[tuple[int, int, str]] = set()
@@ -162,9 +163,7 @@ class Gazetteer:
                 start, stop = toks[s][0], toks[s + n - 1][1]
                 if not _proper_window(text[start:stop]):
                     continue
-                if any(
-                    a < stop and start < b and not (start <= a and b <= stop) for a, b in covered
-                ):
+                if any(not (start <= a and b <= stop) for a, b in covered.overlapping(start, stop)):
                     continue
                 score = fuzz.ratio(normalise_name(text[start:stop]), name_key)
                 if score >= FUZZY_CUTOFF:
@@ -172,16 +171,16 @@ class Gazetteer:
                         Mention(entity, start, stop, text[start:stop], round(score, 1), "fuzzy")
                     )
         if self._words:
+            words = list(self._words)
+            best_of: dict[str, tuple | None] = {}
             for start, stop, tok in toks:
-                if (
-                    len(tok) < 7
-                    or not text[start].isupper()
-                    or any(a < stop and start < b for a, b in covered)
-                ):
+                if len(tok) < 7 or not text[start].isupper() or covered.overlapping(start, stop):
                     continue
-                best = process.extractOne(
-                    tok, list(self._words), scorer=fuzz.ratio, score_cutoff=WORD_CUTOFF
-                )
+                if tok not in best_of:
+                    best_of[tok] = process.extractOne(
+                        tok, words, scorer=fuzz.ratio, score_cutoff=WORD_CUTOFF
+                    )
+                best = best_of[tok]
                 if best is not None and best[1] < 100:
                     out.append(
                         Mention(
@@ -236,13 +235,38 @@ def _compile(names: list[str], flags: int, seam: bool) -> re.Pattern[str] | None
     return re.compile(rf"{left}(?:{alternation})(?!\w)", flags)
 
 
+class Spans:
+    """Disjoint spans kept sorted, so overlap checks stay logarithmic in long texts."""
+
+    def __init__(self, spans: list[tuple[int, int]] | None = None):
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for start, end in sorted(spans or []):
+            self.add(start, end)
+
+    def overlapping(self, start: int, end: int) -> list[tuple[int, int]]:
+        i = bisect_left(self.starts, end)
+        out = []
+        while i > 0 and self.ends[i - 1] > start:
+            i -= 1
+            out.append((self.starts[i], self.ends[i]))
+        return out
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect_left(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
+
+
 def _longest(mentions: list[Mention]) -> list[Mention]:
     """Drop mentions inside longer (or equally long, better scored) ones."""
     ranked = sorted(mentions, key=lambda m: (-(m.end - m.start), -m.score, m.start))
     kept: list[Mention] = []
+    taken = Spans()
     for m in ranked:
-        if not any(k.start < m.end and m.start < k.end for k in kept):
+        if not taken.overlapping(m.start, m.end):
             kept.append(m)
+            taken.add(m.start, m.end)
     return kept
 
 
