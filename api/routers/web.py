@@ -21,7 +21,7 @@ from ontology.model import load_model
 
 WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
 # the files the page may load: its own (by name) and the vendored library (by fixed path)
-PAGE_FILES = {"app.js", "graph.js", "views.js", "api.js", "export.js", "style.css"}
+PAGE_FILES = {"app.js", "api.js", "graph.js", "export.js", "style.css"}
 VENDOR_FILES = {"cytoscape.min.js": Path("node_modules/cytoscape/dist/cytoscape.min.js")}
 MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html"}
 NO_CACHE = {"Cache-Control": "no-cache"}  # revalidate: a rebuilt page is seen at once

@@ -1,0 +1,335 @@
+"""The web page end to end in headless Chromium (Debian's `chromium`, driven by Playwright with the
+system browser; never a downloaded browser) against the API serving the seed and documented
+cases ingested through the real pipeline: search → company → allegations → the fund's exposure
+in Xinjiang drawn with Cytoscape → the contract claim's quote in the side panel, and the exports.
+Screenshots go to `test-artifacts/` (gitignored)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from graph_fixture import load_reports
+from helpers import DOCUMENTED, PROJECT_ROOT, SEED
+from neo4j import Driver
+
+from api.app import create_app
+from api.routers import web
+from api.settings import ApiSettings
+from rightsgraph.settings import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+CONTRACT = "contracts-xinjiang-hikvision-dahua-since-2016"
+CONTRACT_QUOTE = "The letter stresses"
+HOLDINGS = ("holding-gpfg-hikvision-2019-12-31", "holding-gpfg-dahua-2019-12-31")
+EXPOSURE = "/funds/gpfg/exposure?region=xinjiang&as_of=2019-12-31&limit=200"
+
+
+def skip(reason: str) -> None:
+    print(f"SKIPPED web end-to-end test: {reason}")
+    pytest.skip(reason)
+
+
+def ensure_chromium() -> None:
+    """Debian's chromium, installed with apt-get when missing and we may (root); else a skip."""
+    if CHROMIUM.exists():
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        skip("/usr/bin/chromium is missing and apt-get cannot install it here (not root)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium"]):
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+        if done.returncode != 0:
+            skip(f"`{' '.join(cmd)}` failed: {done.stderr.strip()[-300:]}")
+    if not CHROMIUM.exists():
+        skip("apt-get install chromium did not provide /usr/bin/chromium")
+
+
+def ensure_graph_library() -> None:
+    """The page's graph library, as `make setup` installs it (npm ci --prefix web)."""
+    if (web.WEB_ROOT / web.VENDOR_FILES["cytoscape.min.js"]).is_file():
+        return
+    if not shutil.which("npm"):
+        skip("web/node_modules is missing and npm is not installed: run `make setup`")
+    subprocess.run(
+        ["npm", "ci", "--prefix", str(web.WEB_ROOT), "--no-audit", "--no-fund"],
+        check=True,
+        timeout=600,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def base_url(driver: Driver, settings: Settings) -> Iterator[str]:
+    """The API (and so the page) on a free loopback port, over the seed and documented cases."""
+    ensure_chromium()
+    ensure_graph_library()
+    load_reports(driver, settings.neo4j_database, [SEED, DOCUMENTED])
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(ApiSettings(neo4j=settings)), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the API did not start")
+        time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+    httpx.get(url + EXPOSURE, timeout=60)  # warm Neo4j's query plans before the browser asks
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(base_url: str) -> Iterator[object]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip("the playwright package is not installed (pip install -e '.[dev]')")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture()
+def page(browser, base_url: str):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(base_url + "/")
+    yield page
+    context.close()
+    assert errors == [], errors
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))
+    return path
+
+
+def open_exposure(page) -> None:
+    page.fill("#f-region", "xinjiang")
+    page.fill("#f-asof", "2019-12-31")
+    page.click(".filters button[type=submit]")
+    page.wait_for_function(
+        "window.cy && window.cy.nodes().length > 0 && location.hash.includes('xinjiang')"
+    )
+
+
+def test_search_company_allegations_then_exposure_graph_with_the_contract_quote(
+    page, base_url: str
+) -> None:
+    page.fill("#search-input", "hikvision")
+    page.wait_for_selector("#results a[href='#/entity/hikvision']")
+    assert "result" in page.inner_text("#search-status")
+    page.click("#results a[href='#/entity/hikvision']")
+
+    page.wait_for_selector(".allegation")
+    assert page.inner_text("#entity-title") == "Hangzhou Hikvision Digital Technology Co., Ltd."
+    allegations = page.locator(".allegation")
+    expected = httpx.get(base_url + "/companies/hikvision/allegations").json()
+    assert allegations.count() == expected["total"] >= 3
+    text = page.inner_text(".allegations")
+    assert "Alleged" in text and "Mass surveillance" in text
+    assert "TLP:CLEAR" in page.inner_text(".entity-head")
+    assert "SZSE:002415" in page.inner_text("main")  # identifiers
+    screenshot(page, "web-entity-hikvision.png")
+
+    page.click("a.button:has-text('Exposure of Government Pension Fund Global')")
+    page.wait_for_selector("#f-region")
+    open_exposure(page)
+
+    exposure = httpx.get(base_url + EXPOSURE).json()
+    nodes = set(page.evaluate("window.cy.nodes().map(n => n.id())"))
+    edges = set(page.evaluate("window.cy.edges().map(e => e.id())"))
+    drawn = {"gpfg", *HOLDINGS, "hikvision", "dahua", CONTRACT, "xinjiang"}
+    assert drawn <= nodes
+    for path in exposure["paths"]:
+        assert {path["holding"]["id"], path["company"]["id"], path["contract"]["id"]} <= nodes
+        assert {r["id"] for r in path["regionPath"]} <= nodes
+        assert {a["id"] for a in path["allegations"]} <= nodes
+        assert f"{path['supplier']['id']}|SUPPLIER_OF|{path['contract']['id']}" in edges
+        assert f"{path['contract']['id']}|PERFORMED_IN|{path['region']['id']}" in edges
+    assert {f"gpfg|HOLDS|{h}" for h in HOLDINGS} <= edges
+    assert "pishan-county|PART_OF|hotan-prefecture" in edges
+    assert f"allegation-ipvm-hikvision-xinjiang|CONCERNS_CONTRACT|{contract_of(exposure)}" in edges
+    figures = page.inner_text(".figures")
+    assert "1,502,173,015 NOK" in figures and str(exposure["total"]) in figures
+
+    # a real click on the contract node in the canvas shows its evidence in the side panel
+    x, y = page.evaluate(
+        """id => { const n = window.cy.getElementById(id); const p = n.renderedPosition();
+                   const box = window.cy.container().getBoundingClientRect();
+                   return [box.left + p.x, box.top + p.y]; }""",
+        CONTRACT,
+    )
+    page.mouse.click(x, y)
+    page.wait_for_selector(f".panel :text('{CONTRACT_QUOTE}')")
+    assert page.evaluate("window.cy.$(':selected').map(e => e.id())") == [CONTRACT]
+    panel = page.inner_text(".panel")
+    assert "Government-backed contracts in the Uyghur region" in panel
+    assert "ScandAsia" in panel and "Evidence (2)" in panel
+    shot = screenshot(page, "web-exposure-xinjiang.png")
+    assert shot.stat().st_size > 20_000
+
+
+def contract_of(exposure: dict) -> str:
+    """The contract the IPVM Hikvision allegation concerns directly (its `contract` touch)."""
+    for path in exposure["paths"]:
+        for a in path["allegations"]:
+            if a["id"] == "allegation-ipvm-hikvision-xinjiang" and "contract" in a["touches"]:
+                return path["contract"]["id"]
+    raise AssertionError("no contract touched by the IPVM allegation")
+
+
+def test_keyboard_list_selects_a_link_and_exports_png_svg_csv(page, base_url: str) -> None:
+    page.goto(base_url + "/#/exposure/gpfg?region=xinjiang&as_of=2019-12-31")
+    page.wait_for_function("window.cy && window.cy.nodes().length > 0")
+
+    # keyboard alternative to the canvas: the list of nodes and links, operated with Enter
+    page.focus(".element-list summary")
+    page.keyboard.press("Enter")
+    link = f"hikvision|SUPPLIER_OF|{CONTRACT}"
+    page.focus(f".element-list button[data-id='{link}']")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f".panel :text('{CONTRACT_QUOTE}')")
+    assert "Link SUPPLIER_OF" in page.inner_text(".panel")
+    assert page.evaluate("window.cy.$(':selected').map(e => e.id())") == [link]
+
+    with page.expect_download() as png:
+        page.click("#export-png")
+    assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    with page.expect_download() as svg:
+        page.click("#export-svg")
+    root = ET.parse(svg.value.path()).getroot()
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root.tag == f"{ns}svg"
+    assert len(root.findall(f"{ns}g")) == page.evaluate("window.cy.nodes().length")
+    assert len(root.findall(f"{ns}line")) == page.evaluate("window.cy.edges().length")
+
+    with page.expect_download() as download:
+        page.click("#export-csv")
+    assert download.value.suggested_filename == "exposure-gpfg-xinjiang-2019-12-31.csv"
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
+    exposure = httpx.get(base_url + EXPOSURE).json()
+    assert {r["contract_id"] for r in rows} == {p["contract"]["id"] for p in exposure["paths"]}
+    quotes = [r for r in rows if r["contract_id"] == CONTRACT and r["evidence_of"] == "contract"]
+    assert any(r["quote"].startswith(CONTRACT_QUOTE) for r in quotes)
+    assert all(r["source_id"] and r["quote"] for r in rows)
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_defused(page) -> None:
+    cells = page.evaluate(
+        """async () => { const m = await import('/static/export.js');
+             return ['=1+1', '+SUM(A1)', '-2', '@cmd', '\\tx', '\\rx', 'a"b', 'plain', null]
+               .map(m.csvCell); }"""
+    )
+    assert cells == [
+        '"\'=1+1"',
+        '"\'+SUM(A1)"',
+        '"\'-2"',
+        '"\'@cmd"',
+        '"\'\tx"',
+        '"\'\rx"',
+        '"a""b"',
+        '"plain"',
+        '""',
+    ]
+
+
+def test_api_key_stays_in_session_storage_and_goes_out_as_a_header(page, base_url: str) -> None:
+    sent: list[str | None] = []
+    page.on(
+        "request",
+        lambda r: sent.append(r.headers.get("x-api-key")) if "/search" in r.url else None,
+    )
+    page.fill("#key-input", "rg-test-key")
+    page.click("#key-form button[type=submit]")
+    assert page.input_value("#key-input") == ""  # not left on screen
+    stored = page.evaluate("[sessionStorage.getItem('rightsgraph.apiKey'), localStorage.length]")
+    assert stored == ["rg-test-key", 0]
+    with page.expect_response(lambda r: "/search" in r.url):
+        page.fill("#search-input", "dahua")
+    assert sent and sent[-1] == "rg-test-key"
+    page.click("#key-forget")
+    assert page.evaluate("sessionStorage.getItem('rightsgraph.apiKey')") is None
+
+
+def test_rdf_button_downloads_the_funds_subgraph_through_the_export_endpoint(
+    page, base_url: str
+) -> None:
+    if httpx.get(base_url + "/openapi.json").json()["paths"].get("/export") is None:
+        skip("GET /export is not mounted in api/app.py yet")
+    page.goto(base_url + "/#/exposure/gpfg?region=xinjiang&as_of=2019-12-31")
+    page.wait_for_function("window.cy && window.cy.nodes().length > 0")
+    with page.expect_download() as download:
+        page.click("#export-rdf")
+    text = Path(download.value.path()).read_text("utf-8")
+    assert download.value.suggested_filename.endswith(".ttl")
+    assert "gpfg" in text and CONTRACT in text
+
+
+def test_page_routes_stay_out_of_openapi_and_answer_problems(settings: Settings) -> None:
+    with TestClient(create_app(ApiSettings(neo4j=settings))) as client:
+        paths = client.get("/openapi.json").json()["paths"]
+        assert "/" not in paths and not any(p.startswith("/static") for p in paths)
+        for url in ("/static/../pyproject.toml", "/static/vendor/other.js", "/static/nope.js"):
+            response = client.get(url)
+            assert response.status_code == 404, url
+            assert response.headers["content-type"].startswith("application/problem+json")
+        labels = client.get("/static/ontology.json").json()
+        assert "lei" in labels["identifiers"] and labels["classes"]["Company"]["label"]
+
+
+def test_page_without_the_graph_library_says_run_make_setup(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(web, "WEB_ROOT", tmp_path)  # an installation where npm ci never ran
+    with TestClient(create_app(ApiSettings(neo4j=settings))) as client:
+        response = client.get("/static/vendor/cytoscape.min.js")
+        assert response.status_code == 503
+        assert "make setup" in response.json()["detail"]
+        assert client.get("/").status_code == 503

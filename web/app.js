@@ -1,0 +1,570 @@
+// The page: live search, an entity view and a fund's exposure graph with its evidence.
+// Routes live in the URL hash (#/entity/ID, #/exposure/ID?region=&as_of=&hops=), so the back
+// button and shared links work without any server-side routing.
+
+import { api, ApiError, apiKey, seg, setApiKey } from "./api.js";
+import { columnLayout, cytoscapeStyle, exposureElements, graphSvg, KINDS } from "./graph.js";
+import { csvText, download, exposureRows, fileStem } from "./export.js";
+
+const SEARCH_DELAY_MS = 250;
+const MIN_QUERY = 2;
+const view = document.getElementById("view");
+const home = [...view.childNodes];
+let ontology = { properties: {}, identifiers: [], classes: {}, vocabularies: {} };
+
+// ---------------------------------------------------------------- small DOM helpers
+
+/** An element with attributes and children; text is always set as text, never as HTML. */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
+    else if (name === "class") el.className = value;
+    else el.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+const safeUrl = (url) => (typeof url === "string" && /^https?:\/\//i.test(url) ? url : null);
+const propLabel = (key) => ontology.properties[key]?.label || key;
+const classLabel = (name) => ontology.classes[name]?.label || name;
+const termLabel = (key, value) => {
+  const vocabulary = ontology.properties[key]?.vocabulary;
+  return (vocabulary && ontology.vocabularies[vocabulary]?.[value]) || value;
+};
+const entityLink = (ref) => h("a", { href: `#/entity/${seg(ref.id)}` }, ref.name || ref.id);
+const number = (n) => (typeof n === "number" ? new Intl.NumberFormat("en").format(n) : n);
+const money = (amount, currency) =>
+  amount === null || amount === undefined ? "—" : `${number(amount)} ${currency || ""}`.trim();
+
+function announce(text) {
+  const el = document.getElementById("announce");
+  el.textContent = "";
+  setTimeout(() => (el.textContent = text), 30);
+}
+
+function problemBox(error) {
+  const detail = error instanceof ApiError ? `${error.problem.title || "Error"}: ${error.message}` : String(error);
+  const hint = error instanceof ApiError && error.status === 401 ? " Enter a valid API key above." : "";
+  return h("p", { class: "problem", role: "alert" }, detail + hint);
+}
+
+function evidenceList(evidence) {
+  if (!evidence || evidence.length === 0) return h("p", { class: "muted" }, "No source attached.");
+  return h(
+    "ul",
+    { class: "evidence" },
+    evidence.map((e) => {
+      const url = safeUrl(e.url);
+      const title = e.title || e.source;
+      return h(
+        "li",
+        {},
+        h("div", { class: "source-title" },
+          url ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, title) : title,
+          e.publisher ? h("span", { class: "muted" }, ` — ${e.publisher}`) : null),
+        e.quote ? h("blockquote", {}, e.quote) : null,
+        h("div", { class: "muted small" },
+          e.locator ? `Locator: ${e.locator} · ` : "",
+          "Source ", h("a", { href: `#/entity/${seg(e.source)}` }, e.source)),
+      );
+    }),
+  );
+}
+
+function chips(key, values) {
+  if (!values || values.length === 0) return null;
+  return h("span", { class: "chips" }, values.map((v) => h("span", { class: `chip chip-${key}` }, termLabel(key, v))));
+}
+
+// ---------------------------------------------------------------- API key
+
+function setupKeyForm() {
+  const form = document.getElementById("key-form");
+  const input = document.getElementById("key-input");
+  const status = document.getElementById("key-status");
+  const show = () => (status.textContent = apiKey() ? "Key set for this tab." : "No key: public data only.");
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    setApiKey(input.value.trim());
+    input.value = "";
+    show();
+    route();
+  });
+  document.getElementById("key-forget").addEventListener("click", () => {
+    setApiKey("");
+    input.value = "";
+    show();
+    route();
+  });
+  show();
+}
+
+// ---------------------------------------------------------------- search
+
+function setupSearch() {
+  const input = document.getElementById("search-input");
+  const list = document.getElementById("results");
+  const status = document.getElementById("search-status");
+  let timer = null;
+  let inflight = null;
+  const run = async () => {
+    const q = input.value.trim();
+    inflight?.abort();
+    if (q.length < MIN_QUERY) {
+      list.replaceChildren();
+      status.textContent = "Type at least two letters.";
+      return;
+    }
+    inflight = new AbortController();
+    status.textContent = "Searching…";
+    try {
+      const body = await api("/search", { params: { q, limit: 15 }, signal: inflight.signal });
+      list.replaceChildren(
+        ...body.results.map((r) =>
+          h("li", {},
+            h("a", { href: `#/entity/${seg(r.id)}`, class: "result" },
+              h("span", { class: "result-name" }, r.name || r.id),
+              h("span", { class: `kind kind-${r.type}` }, classLabel(r.type)),
+              r.aliases?.length ? h("span", { class: "muted small result-aliases" }, r.aliases.slice(0, 3).join(" · ")) : null),
+          ),
+        ),
+      );
+      const shown = body.results.length;
+      status.textContent = `${body.total} result${body.total === 1 ? "" : "s"} for “${q}”${shown < body.total ? ` (first ${shown})` : ""}.`;
+    } catch (error) {
+      if (error.name === "AbortError") return;
+      list.replaceChildren();
+      status.textContent = error instanceof ApiError ? `Search failed: ${error.message}` : "Search failed.";
+    }
+  };
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(run, SEARCH_DELAY_MS);
+  });
+  document.getElementById("search-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    clearTimeout(timer);
+    run();
+  });
+  // Arrow keys move between the search box and the results.
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "ArrowDown") {
+      list.querySelector("a")?.focus();
+      event.preventDefault();
+    }
+  });
+  list.addEventListener("keydown", (event) => {
+    const links = [...list.querySelectorAll("a")];
+    const i = links.indexOf(document.activeElement);
+    if (i < 0) return;
+    if (event.key === "ArrowDown") links[Math.min(i + 1, links.length - 1)].focus();
+    else if (event.key === "ArrowUp") (i === 0 ? input : links[i - 1]).focus();
+    else return;
+    event.preventDefault();
+  });
+}
+
+// ---------------------------------------------------------------- entity view
+
+const SKIP_PROPERTIES = new Set(["id", "name", "aliases", "tlp", "sourceIds", "reportIds", "description"]);
+
+function propertyValue(key, value) {
+  if (Array.isArray(value)) return chips(key, value) || "—";
+  if (typeof value === "number") return number(value);
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  const url = key === "url" ? safeUrl(value) : null;
+  return url ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, value) : termLabel(key, String(value));
+}
+
+function propertyTable(properties, keys) {
+  const rows = keys
+    .filter((k) => properties[k] !== null && properties[k] !== undefined)
+    .map((k) => h("tr", {}, h("th", { scope: "row", title: ontology.properties[k]?.definition || "" }, propLabel(k)), h("td", {}, propertyValue(k, properties[k]))));
+  return rows.length ? h("table", { class: "props" }, h("tbody", {}, rows)) : h("p", { class: "muted" }, "None recorded.");
+}
+
+function allegationCard(a) {
+  return h(
+    "article",
+    { class: "allegation", "aria-labelledby": `al-${a.id}` },
+    h("h4", { id: `al-${a.id}` }, h("a", { href: `#/entity/${seg(a.id)}` }, a.name || a.id)),
+    h("p", { class: "meta" },
+      h("span", { class: `status status-${a.status}` }, termLabel("status", a.status || "unknown")),
+      a.date ? ` · ${a.date}` : "", " · ", chips("harmCategories", a.harmCategories) || "no harm category"),
+    a.description ? h("p", {}, a.description) : null,
+    a.claimants?.length ? h("p", { class: "small" }, "Raised by: ", ...a.claimants.flatMap((c, i) => [i ? ", " : "", entityLink(c)])) : null,
+    a.affectedGroups?.length ? h("p", { class: "small" }, `Affected: ${a.affectedGroups.join(", ")}`) : null,
+    a.response ? h("p", { class: "small" }, `Response: ${a.response}`) : null,
+    h("details", {}, h("summary", {}, `Sources (${a.evidence?.length || 0})`), evidenceList(a.evidence)),
+  );
+}
+
+async function entityView(id) {
+  view.replaceChildren(h("p", { class: "muted" }, "Loading…"));
+  let entity;
+  try {
+    entity = await api(`/entities/${seg(id)}`);
+  } catch (error) {
+    view.replaceChildren(problemBox(error));
+    return;
+  }
+  const p = entity.properties;
+  const identifierKeys = ontology.identifiers.filter((k) => p[k] !== undefined);
+  const otherKeys = Object.keys(p).filter((k) => !SKIP_PROPERTIES.has(k) && !identifierKeys.includes(k)).sort();
+  const tlp = p.tlp || "unknown";
+  const header = h(
+    "header",
+    { class: "entity-head" },
+    h("p", { class: "muted" }, h("span", { class: `kind kind-${entity.type}` }, classLabel(entity.type)), " ", h("code", {}, entity.id)),
+    h("h2", { id: "entity-title" }, entity.name || entity.id),
+    h("p", {}, h("span", { class: `tlp tlp-${tlp.replace("+", "-")}`, title: "sharing level (TLP)" }, `TLP:${tlp}`)),
+    p.aliases?.length ? h("p", {}, h("strong", {}, "Also known as: "), p.aliases.join(" · ")) : null,
+    p.description ? h("p", { class: "description" }, p.description) : null,
+  );
+  const actions = h("div", { class: "actions" });
+  if (entity.type === "Fund") {
+    actions.append(h("a", { class: "button", href: `#/exposure/${seg(entity.id)}` }, "Open exposure graph"));
+  }
+  const allegations = h("section", { "aria-labelledby": "allegations-title" });
+  const related = h("section", { "aria-labelledby": "related-title" }, h("h3", { id: "related-title" }, "Connected"), h("p", { class: "muted" }, "Loading…"));
+  view.replaceChildren(
+    h("article", { class: "entity", "aria-labelledby": "entity-title" },
+      header, actions,
+      h("div", { class: "columns" },
+        h("section", { "aria-labelledby": "ids-title" }, h("h3", { id: "ids-title" }, "Identifiers"), propertyTable(p, identifierKeys)),
+        h("section", { "aria-labelledby": "facts-title" }, h("h3", { id: "facts-title" }, "Facts"), propertyTable(p, otherKeys))),
+      allegations,
+      h("section", { "aria-labelledby": "evidence-title" }, h("h3", { id: "evidence-title" }, `Sources (${entity.evidence.length})`), evidenceList(entity.evidence)),
+      related),
+  );
+  view.focus({ preventScroll: true });
+  window.scrollTo(0, 0);
+  announce(`${classLabel(entity.type)} ${entity.name || entity.id}`);
+  if (entity.type === "Company") loadAllegations(entity.id, allegations);
+  loadRelated(entity, related, actions);
+}
+
+async function loadAllegations(id, section) {
+  section.replaceChildren(h("h3", { id: "allegations-title" }, "Allegations"), h("p", { class: "muted" }, "Loading…"));
+  try {
+    const body = await api(`/companies/${seg(id)}/allegations`, { params: { limit: 100 } });
+    section.replaceChildren(
+      h("h3", { id: "allegations-title" }, `Allegations (${body.total})`),
+      body.allegations.length ? h("div", { class: "allegations" }, body.allegations.map(allegationCard)) : h("p", { class: "muted" }, "No allegation recorded."),
+    );
+  } catch (error) {
+    section.replaceChildren(h("h3", { id: "allegations-title" }, "Allegations"), problemBox(error));
+  }
+}
+
+/** Neighbours by type (1 hop); for a company also the funds that hold it (2 hops). */
+async function loadRelated(entity, section, actions) {
+  try {
+    const body = await api(`/entities/${seg(entity.id)}/neighbourhood`, { params: { hops: entity.type === "Company" ? 2 : 1 } });
+    const direct = new Set(body.relationships.flatMap((r) => (r.start === entity.id ? [r.end] : r.end === entity.id ? [r.start] : [])));
+    const groups = new Map();
+    for (const n of body.nodes) {
+      if (n.id === entity.id) continue;
+      if (n.type === "Fund" && entity.type === "Company") {
+        actions.append(h("a", { class: "button", href: `#/exposure/${seg(n.id)}` }, `Exposure of ${n.name || n.id}`));
+      }
+      if (!direct.has(n.id)) continue;
+      if (!groups.has(n.type)) groups.set(n.type, []);
+      groups.get(n.type).push(n);
+    }
+    const lists = [...groups.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([type, nodes]) => h("div", { class: "related-group" }, h("h4", {}, `${classLabel(type)} (${nodes.length})`), h("ul", {}, nodes.map((n) => h("li", {}, entityLink(n))))));
+    section.replaceChildren(h("h3", { id: "related-title" }, "Connected"), lists.length ? h("div", { class: "related" }, lists) : h("p", { class: "muted" }, "Nothing connected."));
+  } catch (error) {
+    section.replaceChildren(h("h3", { id: "related-title" }, "Connected"), problemBox(error));
+  }
+}
+
+// ---------------------------------------------------------------- exposure view
+
+let cy = null;
+
+function exposureParams(query) {
+  const hops = Number.parseInt(query.get("hops") || "0", 10);
+  return { region: query.get("region") || "", as_of: query.get("as_of") || "", ownership_hops: Number.isFinite(hops) ? hops : 0 };
+}
+
+function filterForm(fundId, params) {
+  const regionList = h("datalist", { id: "region-options" });
+  const region = h("input", { id: "f-region", name: "region", value: params.region, list: "region-options", placeholder: "region id, e.g. xinjiang", "aria-describedby": "f-region-help" });
+  let timer = null;
+  region.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const q = region.value.trim();
+      if (q.length < MIN_QUERY) return;
+      try {
+        const body = await api("/search", { params: { q, type: "Region", limit: 10 } });
+        regionList.replaceChildren(...body.results.map((r) => h("option", { value: r.id }, r.name || r.id)));
+      } catch {
+        /* suggestions are optional */
+      }
+    }, SEARCH_DELAY_MS);
+  });
+  const form = h(
+    "form",
+    { class: "filters", "aria-label": "Exposure filters" },
+    h("div", { class: "field" }, h("label", { for: "f-region" }, "Region"), region, regionList, h("span", { id: "f-region-help", class: "visually-hidden" }, "Region id; contracts in its sub-regions count. Empty for every region.")),
+    h("div", { class: "field" }, h("label", { for: "f-asof" }, "As of"), h("input", { id: "f-asof", name: "as_of", type: "date", value: params.as_of })),
+    h("div", { class: "field" }, h("label", { for: "f-hops" }, "Ownership hops"), h("input", { id: "f-hops", name: "hops", type: "number", min: 0, max: 4, step: 1, value: params.ownership_hops })),
+    h("button", { type: "submit" }, "Show"),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const q = new URLSearchParams();
+    if (region.value.trim()) q.set("region", region.value.trim());
+    if (form.elements.as_of.value) q.set("as_of", form.elements.as_of.value);
+    if (form.elements.hops.value && form.elements.hops.value !== "0") q.set("hops", form.elements.hops.value);
+    const hash = `#/exposure/${seg(fundId)}${q.toString() ? `?${q}` : ""}`;
+    if (window.location.hash === hash) route();
+    else window.location.hash = hash;
+  });
+  return form;
+}
+
+function totalsBlock(exposure) {
+  const companies = exposure.byCompany.length;
+  const contracts = new Set(exposure.paths.map((p) => p.contract.id)).size;
+  const allegations = new Set(exposure.paths.flatMap((p) => p.allegations.map((a) => a.id))).size;
+  const held = exposure.holdingTotals.map((t) => money(t.amount, t.currency)).join(" + ") || "—";
+  const rows = exposure.byCompany.map((c) =>
+    h("tr", {},
+      h("th", { scope: "row" }, entityLink(c.company)),
+      h("td", {}, money(c.holding.marketValue, c.holding.currency), h("div", { class: "muted small" }, c.holding.asOf || "")),
+      h("td", {}, c.contractTotals.map((t) => h("div", {}, money(t.amount, t.currency), t.aggregateAmount ? h("span", { class: "muted small" }, ` (+ aggregate claims ${money(t.aggregateAmount, t.currency)})`) : null)), c.unquantifiedContracts ? h("div", { class: "muted small" }, `${c.unquantifiedContracts} without amount`) : null),
+      h("td", { class: "num" }, c.contracts),
+      h("td", { class: "num" }, c.allegations)));
+  return h(
+    "section",
+    { class: "totals", "aria-labelledby": "totals-title" },
+    h("h3", { id: "totals-title", class: "visually-hidden" }, "Totals"),
+    h("dl", { class: "figures" },
+      h("div", {}, h("dt", {}, "Exposed holdings"), h("dd", {}, held)),
+      h("div", {}, h("dt", {}, "Paths"), h("dd", {}, exposure.total)),
+      h("div", {}, h("dt", {}, "Companies"), h("dd", {}, companies)),
+      h("div", {}, h("dt", {}, "Contracts"), h("dd", {}, contracts)),
+      h("div", {}, h("dt", {}, "Allegations"), h("dd", {}, allegations))),
+    rows.length
+      ? h("details", { class: "by-company" }, h("summary", {}, "Totals by company"),
+          h("table", { class: "grid" },
+            h("thead", {}, h("tr", {}, ["Company", "Holding", "Contract value", "Contracts", "Allegations"].map((t) => h("th", { scope: "col" }, t)))),
+            h("tbody", {}, rows)))
+      : null,
+  );
+}
+
+function describeNode(data) {
+  const f = data.fact || {};
+  const facts = [];
+  const add = (label, value) => value !== null && value !== undefined && value !== "" && facts.push(h("div", {}, h("dt", {}, label), h("dd", {}, value)));
+  if (data.kind === "Holding") {
+    add("As of", f.asOf);
+    add("Market value", money(f.marketValue, f.currency));
+    add("Ownership share", f.ownershipShare);
+  } else if (data.kind === "Contract") {
+    add("Amount", f.amount !== null && f.amount !== undefined ? money(f.amount, f.currency) : f.amountMin ? `at least ${money(f.amountMin, f.currency)}` : "not stated");
+    add("Date", f.date || [f.startDate, f.endDate].filter(Boolean).join(" – "));
+    add("Aggregate claim", f.aggregate ? "yes: several contracts taken together" : null);
+    add("Status", f.contractStatus);
+  } else if (data.kind === "Allegation") {
+    add("Status", termLabel("status", f.status));
+    add("Harm", chips("harmCategories", f.harmCategories));
+    add("Date", f.date);
+    add("Touches", f.touches?.join(", "));
+    add("Raised by", f.claimants?.length ? h("span", {}, ...f.claimants.flatMap((c, i) => [i ? ", " : "", entityLink(c)])) : null);
+  } else if (data.kind === "Ownership") {
+    add("Share", f.share);
+  }
+  return facts;
+}
+
+function showEvidence(panel, element) {
+  const data = element.data();
+  const isNode = element.isNode();
+  const title = isNode ? data.name : `${element.source().data("name")} → ${element.target().data("name")}`;
+  const facts = isNode ? describeNode(data) : [];
+  const children = [
+    h("h3", { id: "panel-title", tabindex: "-1" }, isNode ? classLabel(data.kind) : `Link ${data.type}`),
+    h("p", { class: "panel-name" }, title),
+    isNode ? h("p", {}, h("a", { href: `#/entity/${seg(data.id)}` }, "Open entity page")) : null,
+    !isNode && data.fact ? h("p", { class: "small" }, "Stated by ", h("a", { href: `#/entity/${seg(data.fact)}` }, data.fact)) : null,
+    facts.length ? h("dl", { class: "facts" }, facts) : null,
+    h("h4", {}, `Evidence (${data.evidence.length})`),
+    data.evidence.length || isNode ? evidenceList(data.evidence) : h("p", { class: "muted" }, "This link records no source of its own here (region hierarchy)."),
+  ];
+  panel.replaceChildren(...children.filter(Boolean));
+  panel.querySelector("#panel-title").focus({ preventScroll: true });
+  announce(`${isNode ? classLabel(data.kind) : data.type}: ${title}, ${data.evidence.length} sources`);
+}
+
+function elementsList(elements, select) {
+  const byKind = new Map();
+  for (const n of elements.nodes) {
+    if (!byKind.has(n.kind)) byKind.set(n.kind, []);
+    byKind.get(n.kind).push(n);
+  }
+  const names = new Map(elements.nodes.map((n) => [n.id, n.name]));
+  const kindOrder = Object.keys(KINDS);
+  const groups = [...byKind.entries()]
+    .sort(([a], [b]) => kindOrder.indexOf(a) - kindOrder.indexOf(b))
+    .map(([kind, nodes]) =>
+      h("li", {}, h("span", { class: "group" }, `${classLabel(kind)} (${nodes.length})`),
+        h("ul", {}, nodes.map((n) => h("li", {}, h("button", { type: "button", class: "linklike", "data-id": n.id, onclick: () => select(n.id) }, n.name))))));
+  const links = h("li", {}, h("span", { class: "group" }, `Links (${elements.edges.length})`),
+    h("ul", {}, elements.edges.map((e) => h("li", {}, h("button", { type: "button", class: "linklike", "data-id": e.id, onclick: () => select(e.id) }, `${names.get(e.source)} —${e.type}→ ${names.get(e.target)}`)))));
+  return h("details", { class: "element-list" },
+    h("summary", {}, "Nodes and links as a list (keyboard alternative to the graph)"),
+    h("ul", { class: "groups" }, groups, links));
+}
+
+function legend() {
+  return h("ul", { class: "legend", "aria-label": "Legend" },
+    Object.entries(KINDS).map(([kind, look]) => h("li", {}, h("span", { class: `swatch shape-${look.shape}`, style: `background:${look.color}` }), classLabel(kind))),
+    h("li", {}, h("span", { class: "swatch dashed" }), "allegation link"));
+}
+
+async function exposureView(fundId, query) {
+  const params = exposureParams(query);
+  cy?.destroy();
+  cy = null;
+  window.cy = null;
+  const status = h("p", { class: "muted", role: "status" }, "Loading exposure…");
+  view.replaceChildren(h("h2", {}, "Exposure"), filterForm(fundId, params), status);
+  let exposure;
+  try {
+    exposure = await api(`/funds/${seg(fundId)}/exposure`, { params: { ...params, limit: 200 } });
+  } catch (error) {
+    status.replaceWith(problemBox(error));
+    return;
+  }
+  const scope = [exposure.region ? `in ${exposure.region.name}` : "in every region", exposure.asOf ? `as of ${exposure.asOf}` : "latest holdings", `${params.ownership_hops} ownership hop${params.ownership_hops === 1 ? "" : "s"}`].join(", ");
+  const panel = h("aside", { class: "panel", "aria-labelledby": "panel-title", "aria-live": "polite" },
+    h("h3", { id: "panel-title", tabindex: "-1" }, "Evidence"),
+    h("p", { class: "muted" }, "Select a node or link in the graph, or in the list below it, to see its sources and quotes."));
+  const container = h("div", { id: "graph", class: "graph", role: "img", "aria-label": `Exposure graph of ${exposure.fund.name}; the same nodes and links are listed below it.` });
+  const exportStatus = h("span", { class: "muted small", role: "status" });
+  const toolbar = h("div", { class: "toolbar", role: "group", "aria-label": "Export" },
+    h("span", { class: "muted small" }, "Export:"),
+    h("button", { type: "button", id: "export-png" }, "PNG"),
+    h("button", { type: "button", id: "export-svg" }, "SVG"),
+    h("button", { type: "button", id: "export-csv" }, "CSV"),
+    h("label", { for: "rdf-format", class: "visually-hidden" }, "RDF format"),
+    h("select", { id: "rdf-format" }, h("option", { value: "turtle" }, "Turtle"), h("option", { value: "jsonld" }, "JSON-LD"), h("option", { value: "ntriples" }, "N-Triples")),
+    h("button", { type: "button", id: "export-rdf" }, "RDF"),
+    exportStatus);
+
+  view.replaceChildren(
+    h("header", { class: "exposure-head" },
+      h("h2", { id: "exposure-title" }, "Exposure of ", entityLink(exposure.fund)),
+      h("p", { class: "muted" }, scope)),
+    filterForm(fundId, params),
+    totalsBlock(exposure),
+  );
+  if (exposure.paths.length === 0) {
+    view.append(h("p", { class: "empty", role: "status" }, `No path from ${exposure.fund.name} to a government contract ${scope}. ` + (params.as_of ? "" : "The fund's latest holdings may have ended: try an earlier “As of” date.")));
+    announce("No exposure found");
+    return;
+  }
+  const elements = exposureElements(exposure);
+  const positions = columnLayout(elements);
+  const select = (id) => {
+    const el = cy.getElementById(id);
+    if (el.empty()) return;
+    cy.elements().unselect();
+    el.select();
+    showEvidence(panel, el);
+  };
+  view.append(
+    h("div", { class: "exposure" },
+      h("div", { class: "graph-column" }, toolbar, container, legend(), elementsList(elements, select)),
+      panel),
+  );
+  if (exposure.total > exposure.paths.length) {
+    view.append(h("p", { class: "muted small" }, `Showing the first ${exposure.paths.length} of ${exposure.total} paths.`));
+  }
+  if (typeof window.cytoscape !== "function") {
+    container.replaceChildren(problemBox("The graph library did not load: run `make setup` on the server."));
+    return;
+  }
+  cy = window.cytoscape({
+    container,
+    elements: [
+      ...elements.nodes.map((n) => ({ group: "nodes", data: n, position: positions[n.id] })),
+      ...elements.edges.map((e) => ({ group: "edges", data: e })),
+    ],
+    layout: { name: "preset", fit: true, padding: 24 },
+    style: cytoscapeStyle(),
+    selectionType: "single",
+    minZoom: 0.2,
+    maxZoom: 3,
+  });
+  window.cy = cy; // for the end-to-end test and for investigators at the console
+  cy.on("tap", "node, edge", (event) => {
+    cy.elements().unselect();
+    event.target.select();
+    showEvidence(panel, event.target);
+  });
+  const stem = fileStem(`exposure-${exposure.fund.id}${params.region ? `-${params.region}` : ""}${params.as_of ? `-${params.as_of}` : ""}`);
+  document.getElementById("export-png").addEventListener("click", () => {
+    download(cy.png({ full: true, scale: 2, bg: "#ffffff", output: "blob" }), `${stem}.png`);
+  });
+  document.getElementById("export-svg").addEventListener("click", () => {
+    download(new Blob([graphSvg(cy, `Exposure of ${exposure.fund.name} ${scope}`)], { type: "image/svg+xml" }), `${stem}.svg`);
+  });
+  document.getElementById("export-csv").addEventListener("click", () => {
+    download(new Blob([csvText(exposureRows(exposure))], { type: "text/csv;charset=utf-8" }), `${stem}.csv`);
+  });
+  document.getElementById("export-rdf").addEventListener("click", async () => {
+    const format = document.getElementById("rdf-format").value;
+    exportStatus.textContent = "Exporting…";
+    try {
+      // The fund and everything within reach of the drawn paths (holding, company, contract,
+      // region: four links; two more per ownership hop), at the caller's own sharing level.
+      const hops = Math.min(5, 4 + 2 * params.ownership_hops);
+      const blob = await api("/export", { params: { format, scope: `entity:${exposure.fund.id}`, hops, as_of: params.as_of }, as: "blob" });
+      const extension = { turtle: "ttl", jsonld: "jsonld", ntriples: "nt" }[format];
+      download(blob, `${stem}.${extension}`);
+      exportStatus.textContent = "RDF saved.";
+    } catch (error) {
+      exportStatus.textContent = `RDF export failed: ${error.message}`;
+    }
+  });
+  announce(`Exposure: ${elements.nodes.length} nodes, ${elements.edges.length} links`);
+}
+
+// ---------------------------------------------------------------- routing
+
+function route() {
+  const hash = window.location.hash.replace(/^#/, "") || "/";
+  const [path, queryText] = hash.split("?");
+  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === "entity" && parts[1]) entityView(parts[1]);
+  else if (parts[0] === "exposure" && parts[1]) exposureView(parts[1], new URLSearchParams(queryText || ""));
+  else view.replaceChildren(...home);
+}
+
+async function start() {
+  try {
+    ontology = await api("/static/ontology.json");
+  } catch {
+    /* labels fall back to the raw names */
+  }
+  setupKeyForm();
+  setupSearch();
+  window.addEventListener("hashchange", route);
+  route();
+}
+
+start();
