@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +17,16 @@ from ingest.batch import Batch
 from ingest.errors import IngestError, Problem
 from ingest.evidence import check_quotes, keep_shipped_copy
 from ingest.resolve import Proposal, Resolver, merge_records, rename_references
-from ingest.writer import TLP_ORDER, Summary, WritePlan, ensure_schema, max_tlp, write_batch
+from ingest.writer import (
+    TLP_ORDER,
+    RelKey,
+    Summary,
+    WritePlan,
+    ensure_schema,
+    max_tlp,
+    relationship_rows,
+    write_batch,
+)
 from ontology.model import OntologyModel, load_model
 from ontology.records import Record
 from ontology.validate import validate_records
@@ -206,13 +215,23 @@ def _ingest_file(path, driver, database, dry_run, fmt, options, resolver, model,
     # a stream of batches: check all of it first, so bad input writes nothing
     seen: set[str] = set()
     check_resolver = Resolver(driver, database, model)
+    rels_of: dict[str, set[RelKey]] = defaultdict(set)
+    batches_of: Counter = Counter()
     for batch in _chain(first, second, batches):
         prepared = prepare(batch, check_resolver, model, database)
         seen.update(r["id"] for r in prepared.records)
+        for record in prepared.records:
+            batches_of[record["id"]] += 1
+            rels_of[record["id"]].update(relationship_rows(record, model))
+    stated_in_file = {k for i, keys in rels_of.items() if batches_of[i] > 1 for k in keys}
+    del rels_of
     if dry_run:
         return
     for batch in read_batches(path, fmt, **options):
-        _run_batch(batch, driver, database, dry_run, resolver, model, result, progress, sweep_ids=seen if batch.final else None)
+        _run_batch(
+            batch, driver, database, dry_run, resolver, model, result, progress,
+            sweep_ids=seen if batch.final else None, stated_in_file=stated_in_file,
+        )
 
 
 def _chain(first, second, rest):
@@ -221,7 +240,9 @@ def _chain(first, second, rest):
     yield from rest
 
 
-def _run_batch(batch, driver, database, dry_run, resolver, model, result, progress, sweep_ids) -> None:
+def _run_batch(
+    batch, driver, database, dry_run, resolver, model, result, progress, sweep_ids, stated_in_file=None
+) -> None:
     prepared = prepare(batch, resolver, model, database)
     result.proposals.extend(prepared.proposals)
     result.unsupported.update(batch.unsupported)
@@ -233,7 +254,8 @@ def _run_batch(batch, driver, database, dry_run, resolver, model, result, progre
     if sweep_ids is not None and not sweep_ids:  # a single batch keeps exactly what it states
         sweep_ids = {r["id"] for r in prepared.records}
     plan = WritePlan(
-        prepared.records, prepared.tlp, batch.report_id, result.run_id, sweep_ids, batch.link_reports
+        prepared.records, prepared.tlp, batch.report_id, result.run_id, sweep_ids, batch.link_reports,
+        stated_in_file or set(),
     )
     with driver.session(database=database) as session:
         if dry_run:  # the real diff, computed in a transaction that is rolled back

@@ -167,6 +167,9 @@ class WritePlan:
     run_id: str
     sweep_ids: set[str] | None = None  # all ids of the file, when its last batch is written
     link_reports: dict[RelKey, list[str]] = field(default_factory=dict)  # stated, not inferred
+    # relationships of nodes that recur in several batches of one file, as the whole file states
+    # them: a later batch must not drop what an earlier one wrote (rows citing one company)
+    stated_in_file: set[RelKey] = field(default_factory=set)
 
 
 def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | None = None) -> Summary:
@@ -212,7 +215,7 @@ def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | 
     touched: set[RelKey] = set(stated)
     for key, props in existing_rels.items():
         subject = key.start if subject_of.get(key.type, "out") == "out" else key.end
-        if subject in batch_ids and key not in stated:
+        if subject in batch_ids and key not in stated and key not in plan.stated_in_file:
             reports = [r for r in props.get("reportIds") or [] if r != plan.report_id]
             if plan.report_id is None or plan.report_id in (props.get("reportIds") or []):
                 if reports and plan.report_id is not None:
