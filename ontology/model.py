@@ -96,6 +96,7 @@ class OntologyModel:
         self.classes: dict[str, ClassSpec] = {}
         self.properties: dict[str, PropertySpec] = {}
         self.vocabularies: dict[str, Vocabulary] = {}
+        self._properties_of: dict[str, dict[str, PropertySpec]] = {}
         self._read_classes()
         self._read_vocabularies()
         self._read_properties()
@@ -225,8 +226,12 @@ class OntologyModel:
 
     def properties_of(self, class_name: str) -> dict[str, PropertySpec]:
         """All properties a record of this class may carry (its own and inherited)."""
-        ancestors = self.cls(class_name).ancestors
-        return {n: p for n, p in self.properties.items() if p.domain in ancestors}
+        cached = self._properties_of.get(class_name)
+        if cached is None:  # asked for every record an adapter, the writer or SHACL touches
+            ancestors = self.cls(class_name).ancestors
+            cached = {n: p for n, p in self.properties.items() if p.domain in ancestors}
+            self._properties_of[class_name] = cached
+        return cached
 
     def relationship_properties(self) -> list[PropertySpec]:
         return [p for p in self.properties.values() if p.kind == "link" and p.neo4j_type]
