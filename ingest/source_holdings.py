@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,6 @@ from ingest.adapter_kit import (
     import_report,
     iso_date,
     name_key,
-    org_id,
     parse_decimal,
     percent_to_fraction,
 )
@@ -329,13 +329,16 @@ def _row(
 
     quote = " | ".join(_cell(c) for c in cells)
     evidence = {"source": source["id"], "locator": where, "quote": quote}
-    fund_id = builder.add(
-        {"id": f"fund-{slug(fund_name)}", "type": "Fund", "name": fund_name}, where, line
-    )
+    fund_id: str | None = f"fund-{_fund_slug(fund_name)}"
+    if fund_id not in builder.records:  # the fund and the file recur on every row: add once a batch
+        fund_id = builder.add({"id": fund_id, "type": "Fund", "name": fund_name}, where, line)
+    if source["id"] not in builder.records:
+        builder.add(source, where)
+    company_key = isin or lei or name_key(name)
     country = country_code(_cell(row.get("incorporation_country")) or _cell(row.get("country")))
     company_id = builder.add(
         {
-            "id": org_id("company", name, lei=lei, isin=isin),
+            "id": f"isin-{isin}" if isin else f"lei-{lei}" if lei else f"company-{company_key}",
             "type": "Company",
             "name": name,
             "lei": lei,
@@ -346,7 +349,6 @@ def _row(
         where,
         line,
     )
-    builder.add(source, where)
     currency = _cell(row.get("currency")).upper() or None
     value = numbers["value"]
     if numbers["value_nok"] is not None:
@@ -363,10 +365,10 @@ def _row(
         return
     if fund_id is None or company_id is None:
         return
-    company_key = isin or lei or name_key(name)
+    fund_key = _fund_slug(fund_name)[:40].rstrip("-")
     builder.add(
         {
-            "id": f"holding-{slug(fund_name, 40)}-{slug(company_key, 60)}-{as_of}",
+            "id": f"holding-{fund_key}-{slug(company_key, 60)}-{as_of}",
             "type": "Holding",
             "name": f"{fund_name} in {name}, {as_of}",
             "fund": fund_id,
@@ -385,6 +387,11 @@ def _row(
         where,
         line,
     )
+
+
+@cache
+def _fund_slug(name: str) -> str:
+    return slug(name)
 
 
 # ---------------------------------------------------------------------- sniffing
