@@ -1,0 +1,653 @@
+"""A deterministic generator of realistic synthetic graphs, written in the formats ingest reads.
+
+Benchmarks must exercise the real ingest path, so the generator writes files, not records:
+case reports (YAML) for regions, companies and civil-society organisations, ownership and
+allegations; one holdings table in the generic CSV layout of the holdings adapter; and OCDS
+releases as JSON lines. Same configuration and seed, byte-identical files.
+
+What makes the graphs realistic:
+- holdings follow power laws: fund sizes are Zipf-distributed, and each fund holds the most
+  widely held companies plus a random tail, so a few funds and companies carry most holdings;
+- ownership trees: unlisted companies are subsidiaries of earlier companies, at most 4 levels
+  below a listed parent, with preferential attachment to the large groups;
+- contracts are concentrated: most go to a few "hot" provinces, and a few suppliers win many;
+- allegations touch a few per cent of companies, with harm categories and statuses from the
+  ontology's vocabularies, concerning counties and prefectures of the hot provinces;
+- regions form hierarchies: countries and provinces are real (ISO 3166, the same records the
+  OCDS adapter makes), prefectures and counties below them are synthetic;
+- LEIs and ISINs carry valid check digits. They are synthetic (LEIs start with "SYNT"): never
+  load a synthetic graph into a database that holds real data.
+
+Each entity's attributes come from its own seeded random stream, so any part of the output can
+be produced without the rest in memory: holdings are streamed row by row (memory does not grow
+with their number), and only per-company and per-region arrays are kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import random
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pycountry
+import yaml
+
+from ingest.regions import country_region, place_regions
+from ontology.identifiers import isin_check_digit, lei_check_digits
+from ontology.model import CONTEXT_URL, load_model
+from ontology.records import Record
+
+# (ISO 3166-1 code, currency, weight): where companies are incorporated and contracts awarded
+COUNTRIES = (
+    ("CN", "CNY", 30),
+    ("US", "USD", 20),
+    ("JP", "JPY", 8),
+    ("DE", "EUR", 6),
+    ("IN", "INR", 6),
+    ("KR", "KRW", 5),
+    ("BR", "BRL", 4),
+    ("VN", "VND", 3),
+    ("MX", "MXN", 3),
+    ("ZA", "ZAR", 2),
+    ("NO", "NOK", 2),
+)
+FUND_CURRENCIES = ("USD", "NOK", "EUR", "GBP", "JPY")
+INDUSTRIES = (
+    "Technology",
+    "Industrials",
+    "Financials",
+    "Health Care",
+    "Consumer Goods",
+    "Energy",
+    "Utilities",
+    "Telecommunications",
+    "Basic Materials",
+    "Real Estate",
+)
+COMPANY_WORDS = {
+    "Technology": ("Technology", "Digital", "Vision", "Software", "Electronics"),
+    "Industrials": ("Engineering", "Machinery", "Construction", "Logistics"),
+    "Financials": ("Capital", "Bank", "Insurance"),
+    "Health Care": ("Pharma", "Medical", "Biotech"),
+    "Consumer Goods": ("Apparel", "Foods", "Textiles", "Brands"),
+    "Energy": ("Energy", "Petroleum", "Solar"),
+    "Utilities": ("Power", "Water"),
+    "Telecommunications": ("Telecom", "Networks"),
+    "Basic Materials": ("Mining", "Chemicals", "Steel", "Cotton"),
+    "Real Estate": ("Properties", "Land"),
+}
+LEGAL_SUFFIXES = ("Co., Ltd.", "Group", "Holdings", "Inc.", "AG", "S.A.", "Corporation")
+FUND_KINDS = ("Pension Fund", "Equity Fund", "Sovereign Fund", "Index Fund", "Growth Fund")
+DEPARTMENTS = (
+    "Public Security Bureau",
+    "Education Department",
+    "Transport Commission",
+    "Health Commission",
+    "Water Authority",
+    "Procurement Centre",
+)
+CONTRACT_ITEMS = (
+    "video surveillance cameras",
+    "facial recognition platform",
+    "data centre equipment",
+    "school uniforms",
+    "road construction",
+    "medical equipment",
+    "network switches",
+    "cotton procurement",
+    "security checkpoints",
+    "solar panels",
+)
+STATUS_WEIGHTS = {"alleged": 6, "responded": 2, "substantiated": 2, "disputed": 1, "withdrawn": 1}
+LISTED_SHARE = 0.6  # of companies: listed (ISIN, in holdings); the rest are subsidiaries
+MAX_OWNERSHIP_DEPTH = 4
+HOT_CONTRACT_SHARE = 0.7  # of contracts: in the hot provinces (a tenth of them)
+SOURCE_URL = "https://example.org/rightsgraph-synthetic"
+
+_SYLLABLES = [c + v for c in "bdfghklmnprstvz" for v in "aeiou"]
+_WORD_SPACE = len(_SYLLABLES) ** 4
+_SCRAMBLE = 2654435761  # coprime to the word space: i -> word is one-to-one
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    funds: int = 10
+    companies: int = 1000
+    holdings: int = 10_000
+    contracts: int = 1000
+    regions: int = 200
+    allegations_pct: float = 3.0
+    seed: int = 0
+    chunk: int = 5000  # records per case-report file
+
+    def check(self) -> None:
+        if self.funds < 1 or self.companies < 1 or self.regions < 2:
+            raise ValueError("synth needs at least 1 fund, 1 company and 2 regions")
+        if min(self.holdings, self.contracts, self.chunk - 1) < 0 or self.chunk < 1:
+            raise ValueError("counts must not be negative, chunk at least 1")
+        if not 0 <= self.allegations_pct <= 100:
+            raise ValueError("--allegations-pct is a percentage between 0 and 100")
+        if self.companies >= _WORD_SPACE:
+            raise ValueError(f"at most {_WORD_SPACE - 1} companies")
+
+
+@dataclass
+class SynthSummary:
+    records: Counter = field(default_factory=Counter)  # record type (or "holding rows") -> count
+    files: list[Path] = field(default_factory=list)
+
+
+def word(kind: int, i: int) -> str:
+    """A pronounceable made-up word, different for every (kind, i): names that never collide
+    and that look alike to no fuzzy matcher more than chance says."""
+    x = (i * _SCRAMBLE + kind * 7_919_113) % _WORD_SPACE
+    syllables = []
+    for _ in range(4):
+        x, r = divmod(x, len(_SYLLABLES))
+        syllables.append(_SYLLABLES[r])
+    return "".join(syllables).capitalize()
+
+
+def _base36(n: int, width: int) -> str:
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    out = ""
+    while n:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+    return out.rjust(width, "0")[-width:]
+
+
+def _scrambled(seed: int, i: int, width: int) -> str:
+    """`width` base-36 characters, one-to-one in i (the multiplier is coprime to 36)."""
+    return _base36((i * _SCRAMBLE + seed * 1_000_003 + 17) % 36**width, width)
+
+
+def synthetic_lei(seed: int, i: int) -> str:
+    prefix = "SYNT00" + _scrambled(seed, i, 12)
+    return prefix + lei_check_digits(prefix)
+
+
+def synthetic_isin(country: str, seed: int, i: int) -> str:
+    prefix = country + _scrambled(seed, i, 9)
+    return prefix + isin_check_digit(prefix)
+
+
+@dataclass(frozen=True)
+class Company:
+    index: int
+    id: str
+    name: str
+    lei: str
+    isin: str | None
+    country: str
+    industry: str
+    market_cap: int
+    alleged: bool
+
+
+@dataclass(frozen=True)
+class Region:
+    id: str
+    record: Record
+    level: int  # 0 country, 1 province, 2 prefecture, 3 county
+    province: int  # index into Synth.provinces
+
+
+class Synth:
+    """The synthetic graph of one configuration; write() puts it into a folder."""
+
+    def __init__(self, config: SynthConfig):
+        config.check()
+        self.config = config
+        self.seed = config.seed
+        self.n_listed = max(1, round(config.companies * LISTED_SHARE))
+        model = load_model()
+        self.harms = sorted(model.vocabulary("HarmCategories").concepts)
+        self.statuses = [
+            s for s in STATUS_WEIGHTS if s in model.vocabulary("AllegationStatuses").concepts
+        ]
+
+    def rng(self, *key: object) -> random.Random:
+        """The random stream of one entity or one part: independent of everything else."""
+        return random.Random("/".join(map(str, (self.seed, *key))))
+
+    # ------------------------------------------------------------------ entities
+
+    def company(self, i: int) -> Company:
+        rng = self.rng("company", i)
+        country = rng.choices([c for c, _, _ in COUNTRIES], [w for _, _, w in COUNTRIES])[0]
+        industry = rng.choice(INDUSTRIES)
+        name = f"{word(1, i)} {rng.choice(COMPANY_WORDS[industry])} {rng.choice(LEGAL_SUFFIXES)}"
+        lei = synthetic_lei(self.seed, i)
+        listed = i < self.n_listed
+        cap = int(min(5e12, 2e8 * rng.paretovariate(1.1) * (3 if listed else 0.2)))
+        return Company(
+            index=i,
+            id=f"lei-{lei}",
+            name=name,
+            lei=lei,
+            isin=synthetic_isin(country, self.seed, i) if listed else None,
+            country=country,
+            industry=industry,
+            market_cap=cap,
+            alleged=rng.random() * 100 < self.config.allegations_pct,
+        )
+
+    def fund_name(self, f: int) -> str:
+        return f"{word(2, f)} {FUND_KINDS[f % len(FUND_KINDS)]}"
+
+    def fund_currency(self, f: int) -> str:
+        return self.rng("fund", f).choice(FUND_CURRENCIES)
+
+    def cso(self, k: int) -> Record:
+        return {
+            "id": f"cso-synth-{k}",
+            "type": "CivilSocietyOrganization",
+            "name": f"{word(3, k)} Rights Monitor",
+        }
+
+    @cached_property
+    def n_csos(self) -> int:
+        return max(1, self.config.companies // 2000)
+
+    # ------------------------------------------------------------------ regions
+
+    @cached_property
+    def regions(self) -> list[Region]:
+        """Countries, their ISO 3166-2 provinces, then synthetic prefectures and counties."""
+        total = self.config.regions
+        n_countries = min(len(COUNTRIES), max(1, total // 40))
+        countries = [c for c, _, _ in COUNTRIES[:n_countries]]
+        subdivisions = {
+            c: sorted(
+                s.code
+                for s in pycountry.subdivisions.get(country_code=c) or []
+                if s.parent_code is None
+            )
+            for c in countries
+        }
+        available = sum(len(v) for v in subdivisions.values())
+        n_provinces = min(available, max(1, (total - n_countries) // 5))
+        out: list[Region] = [
+            Region(f"iso-{c.lower()}", country_region(c), 0, -1) for c in countries
+        ]
+        # provinces round-robin over the countries, so each country gets its share
+        queues = [list(subdivisions[c]) for c in countries]
+        while len(out) < n_countries + n_provinces:
+            for queue, country in zip(queues, countries, strict=True):
+                if queue and len(out) < n_countries + n_provinces:
+                    record = place_regions(country, queue.pop(0))[0]
+                    out.append(Region(record["id"], record, 1, len(out) - n_countries))
+        rest = total - len(out)
+        n_prefectures = rest // 3
+        rng = self.rng("regions")
+        prefectures: list[Region] = []
+        for k in range(n_prefectures):
+            parent = out[n_countries + rng.randrange(n_provinces)]
+            prefectures.append(self._synthetic_region(k, "prefecture", parent, 2))
+        out += prefectures
+        for k in range(rest - n_prefectures):
+            parent = (
+                rng.choice(prefectures)
+                if prefectures
+                else out[n_countries + rng.randrange(n_provinces)]
+            )
+            out.append(self._synthetic_region(n_prefectures + k, "county", parent, 3))
+        return out
+
+    def _synthetic_region(self, k: int, kind: str, parent: Region, level: int) -> Region:
+        record = {
+            "id": f"region-synth-{k}",
+            "type": "Region",
+            "name": f"{word(4, k)} {kind.capitalize()}",
+            "regionType": kind,
+            "partOf": parent.id,
+        }
+        return Region(record["id"], record, level, parent.province)
+
+    @cached_property
+    def provinces(self) -> list[Region]:
+        return [r for r in self.regions if r.level == 1]
+
+    @cached_property
+    def hot_provinces(self) -> list[int]:
+        order = list(range(len(self.provinces)))
+        self.rng("hot").shuffle(order)
+        return sorted(order[: max(1, len(order) // 10)])
+
+    @cached_property
+    def regions_in_hot_provinces(self) -> list[Region]:
+        hot = set(self.hot_provinces)
+        return [r for r in self.regions if r.level >= 1 and r.province in hot]
+
+    # ------------------------------------------------------------------ holdings
+
+    def holding_dates(self) -> list[str]:
+        """Quarter ends, newest first, as many as the holdings need (half-full portfolios)."""
+        capacity = self.config.funds * self.n_listed
+        count = max(1, math.ceil(self.config.holdings / max(1, capacity // 2)))
+        ends = ("12-31", "09-30", "06-30", "03-31")
+        return [f"{2024 - q // 4}-{ends[q % 4]}" for q in range(count)]
+
+    def fund_sizes(self, rows: int) -> list[int]:
+        """Zipf-distributed portfolio sizes summing to `rows`, none above the listed companies."""
+        weights = [1 / (f + 1) ** 1.1 for f in range(self.config.funds)]
+        sizes = [0] * self.config.funds
+        left = rows
+        while left > 0:
+            open_funds = [f for f in range(self.config.funds) if sizes[f] < self.n_listed]
+            total = sum(weights[f] for f in open_funds)
+            given = 0
+            for f in open_funds:
+                share = min(self.n_listed - sizes[f], max(1, int(left * weights[f] / total)))
+                share = min(share, left - given)
+                sizes[f] += share
+                given += share
+                if given == left:
+                    break
+            left -= given
+        return sizes
+
+    def holding_rows(self) -> Iterator[list[str]]:
+        """Rows of the holdings table, one per (date, fund, company), streamed."""
+        dates = self.holding_dates()
+        per_date, extra = divmod(self.config.holdings, len(dates))
+        for d, as_of in enumerate(dates):
+            sizes = self.fund_sizes(per_date + (1 if d < extra else 0))
+            for f, size in enumerate(sizes):
+                if not size:
+                    continue
+                rng = self.rng("holdings", as_of, f)
+                core = size // 2  # the most widely held companies, then a random tail
+                tail = rng.sample(range(core, self.n_listed), size - core)
+                name, currency = self.fund_name(f), self.fund_currency(f)
+                stake = 0.02 / (f + 1) ** 0.5
+                for i in [*range(core), *sorted(tail)]:
+                    company = self.company(i)
+                    ownership = stake * rng.uniform(0.2, 1.0)
+                    yield [
+                        name,
+                        company.name,
+                        company.isin or "",
+                        company.lei,
+                        company.country,
+                        company.industry,
+                        as_of,
+                        str(int(company.market_cap * ownership)),
+                        currency,
+                        f"{ownership * 100:.4f}",
+                    ]
+
+    # ------------------------------------------------------------------ facts
+
+    def ownership_records(self) -> Iterator[Record]:
+        """Each unlisted company owned by an earlier one, at most MAX_OWNERSHIP_DEPTH deep."""
+        depth = bytearray(self.config.companies)
+        for i in range(self.n_listed, self.config.companies):
+            rng = self.rng("owner", i)
+            if rng.random() < 0.5 or i == self.n_listed:
+                parent = int(self.n_listed * rng.random() ** 3)  # big groups own most
+            else:
+                parent = self.n_listed + int((i - self.n_listed) * rng.random())
+                if depth[parent] >= MAX_OWNERSHIP_DEPTH:
+                    parent = int(self.n_listed * rng.random() ** 3)
+            depth[i] = depth[parent] + 1
+            owner, owned = self.company(parent), self.company(i)
+            share = round(rng.uniform(0.5, 1.0), 4)
+            yield {
+                "id": f"ownership-synth-{i}",
+                "type": "Ownership",
+                "name": f"{owner.name} owns {share:.2%} of {owned.name}",
+                "owner": owner.id,
+                "owned": owned.id,
+                "share": share,
+                "direct": True,
+                "interestType": ["shareholding"],
+                "evidence": [{"quote": f"{owner.name} holds {share:.2%} of {owned.name}"}],
+            }
+
+    def allegation_records(self) -> Iterator[Record]:
+        places = self.regions_in_hot_provinces
+        for i in range(self.config.companies):
+            company = self.company(i)
+            if not company.alleged:
+                continue
+            rng = self.rng("allegation", i)
+            harms = sorted(rng.sample(self.harms, rng.choice((1, 1, 2))))
+            region = rng.choice(places)
+            place = region.record["name"]
+            description = (
+                f"{company.name} is alleged to contribute to {', '.join(harms)} in {place}."
+            )
+            yield {
+                "id": f"allegation-synth-{i}",
+                "type": "Allegation",
+                "description": description,
+                "against": [company.id],
+                "concerns": [region.id],
+                "harmCategory": harms,
+                "status": rng.choices(self.statuses, [STATUS_WEIGHTS[s] for s in self.statuses])[0],
+                "claimant": [f"cso-synth-{rng.randrange(self.n_csos)}"],
+                "date": f"{rng.randint(2016, 2024)}-{rng.randint(1, 12):02d}",
+                "evidence": [{"quote": description}],
+            }
+
+    def ocds_releases(self) -> Iterator[dict[str, Any]]:
+        """One OCDS award release per contract."""
+        currencies = {c: cur for c, cur, _ in COUNTRIES}
+        for j in range(self.config.contracts):
+            rng = self.rng("contract", j)
+            if rng.random() < HOT_CONTRACT_SHARE:
+                province = self.provinces[rng.choice(self.hot_provinces)].record
+            else:
+                province = rng.choice(self.provinces).record
+            country = province["iso3166"].split("-")[0]
+            supplier = self.company(int(self.config.companies * rng.random() ** 2.5))
+            dept = rng.randrange(len(DEPARTMENTS))
+            item = rng.choice(CONTRACT_ITEMS)
+            year = rng.randint(2015, 2024)
+            start = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            ocid = f"ocds-synth{self.seed}-{j:08d}"
+            value = {"amount": int(rng.lognormvariate(15, 1.5)), "currency": currencies[country]}
+            title = f"{item.capitalize()} for {province['name']}"
+            yield {
+                "ocid": ocid,
+                "id": f"{ocid}-award",
+                "date": f"{start}T00:00:00Z",
+                "tag": ["award", "contract"],
+                "initiationType": "tender",
+                "parties": [
+                    {
+                        "id": "buyer",
+                        "name": f"{province['name']} {DEPARTMENTS[dept]}",
+                        "identifier": {
+                            "scheme": "X-SYNTH-GOV",
+                            "id": f"{province['iso3166']}-{dept}",
+                        },
+                        "roles": ["buyer"],
+                    },
+                    {
+                        "id": "supplier",
+                        "name": supplier.name,
+                        "identifier": {"scheme": "XI-LEI", "id": supplier.lei},
+                        "address": {"countryName": supplier.country},
+                        "roles": ["supplier"],
+                    },
+                ],
+                "buyer": {"id": "buyer", "name": f"{province['name']} {DEPARTMENTS[dept]}"},
+                "awards": [
+                    {
+                        "id": "1",
+                        "title": title,
+                        "status": "active",
+                        "date": start,
+                        "value": value,
+                        "suppliers": [{"id": "supplier", "name": supplier.name}],
+                        "items": [
+                            {
+                                "id": "1",
+                                "description": item,
+                                "deliveryAddresses": [
+                                    {"countryName": country, "region": province["iso3166"]}
+                                ],
+                            }
+                        ],
+                    }
+                ],
+                "contracts": [
+                    {
+                        "id": "1",
+                        "awardID": "1",
+                        "title": title,
+                        "status": rng.choice(("active", "active", "terminated"))
+                        if year > 2020
+                        else "terminated",
+                        "dateSigned": start,
+                        "period": {
+                            "startDate": start,
+                            "endDate": f"{year + rng.randint(1, 5)}-12-31",
+                        },
+                        "value": value,
+                    }
+                ],
+            }
+
+    # ------------------------------------------------------------------ entity records
+
+    def company_record(self, company: Company) -> Record:
+        return {
+            "id": company.id,
+            "type": "Company",
+            "name": company.name,
+            "lei": company.lei,
+            **({"isin": [company.isin]} if company.isin else {}),
+            "country": company.country,
+            "evidence": [{"quote": company.name}],
+        }
+
+    def entity_records(self) -> Iterator[Record]:
+        for k in range(self.n_csos):
+            yield self.cso(k)
+        for i in range(self.config.companies):
+            yield self.company_record(self.company(i))
+
+    # ------------------------------------------------------------------ writing
+
+    def write(self, out: Path) -> SynthSummary:
+        out.mkdir(parents=True, exist_ok=True)
+        summary = SynthSummary()
+        parts = (
+            ("1-regions", "Regions", lambda: (r.record for r in self.regions)),
+            ("2-entities", "Companies and organisations", self.entity_records),
+        )
+        for stem, title, records in parts:
+            self._write_reports(out, stem, title, records, summary)
+        self._write_holdings(out / "3-holdings.csv", summary)
+        self._write_ocds(out / "4-contracts.jsonl", summary)
+        self._write_reports(out, "5-ownership", "Ownership", self.ownership_records, summary)
+        self._write_reports(out, "6-allegations", "Allegations", self.allegation_records, summary)
+        return summary
+
+    def _write_reports(
+        self,
+        out: Path,
+        stem: str,
+        title: str,
+        records: Callable[[], Iterable[Record]],
+        summary: SynthSummary,
+    ) -> None:
+        """Case reports of at most `chunk` records; every evidence entry cites the report's own
+        synthetic Source."""
+        chunk: list[Record] = []
+        number = 0
+
+        def flush() -> None:
+            path = out / f"{stem}-{number:04d}.yaml"
+            source = self._source(stem, number)
+            for record in chunk:
+                for entry in record.get("evidence", ()):
+                    entry["source"] = source["id"]
+            report = {
+                "@context": CONTEXT_URL,
+                "id": f"report-synth-{self.seed}-{stem}-{number:04d}",
+                "type": "Report",
+                "name": f"Synthetic graph (seed {self.seed}): {title}, part {number}",
+                "reviewStatus": "unreviewed",
+                "tlp": "GREEN",  # what the adapters give the holdings and OCDS files
+                "description": "Generated by `rightsgraph synth` for benchmarks; names and"
+                " identifiers are made up.",
+                "@graph": [source, *chunk],
+            }
+            with path.open("w", encoding="utf-8") as fh:
+                yaml.dump(
+                    report, fh, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120
+                )
+            summary.files.append(path)
+            summary.records.update(r["type"] for r in chunk)
+
+        for record in records():
+            if len(chunk) == self.config.chunk:
+                number += 1
+                flush()
+                chunk = []
+            chunk.append(record)
+        if chunk:
+            number += 1
+            flush()
+
+    def _source(self, stem: str, number: int) -> Record:
+        return {
+            "id": f"src-synth-{self.seed}-{stem}-{number:04d}",
+            "type": "Source",
+            "name": f"Synthetic {stem.split('-', 1)[1]} data, part {number} (seed {self.seed})",
+            "url": f"{SOURCE_URL}/{self.seed}/{stem}-{number:04d}",
+            "publisher": "RightsGraph synthetic data",
+            "sourceType": "dataset",
+        }
+
+    def _write_holdings(self, path: Path, summary: SynthSummary) -> None:
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(HOLDINGS_COLUMNS)
+            rows = 0
+            for row in self.holding_rows():
+                writer.writerow(row)
+                rows += 1
+        summary.files.append(path)
+        summary.records["holding rows"] = rows
+
+    def _write_ocds(self, path: Path, summary: SynthSummary) -> None:
+        with path.open("w", encoding="utf-8") as fh:
+            for release in self.ocds_releases():
+                fh.write(json.dumps(release, ensure_ascii=False, separators=(",", ":")) + "\n")
+        summary.files.append(path)
+        summary.records["OCDS releases"] = self.config.contracts
+
+
+HOLDINGS_COLUMNS = (
+    "fund",
+    "company",
+    "isin",
+    "lei",
+    "country",
+    "industry",
+    "as_of",
+    "value",
+    "currency",
+    "ownership",
+)
+
+
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Block-style YAML (libyaml when available); the same data always gives the same bytes."""
+
+
+def write_synth(config: SynthConfig, out: Path) -> SynthSummary:
+    return Synth(config).write(out)
