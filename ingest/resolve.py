@@ -20,7 +20,7 @@ from ontology.records import Record
 
 RESOLVED_CLASSES = ("Actor", "Region", "Source")
 NAME_RESOLVED_CLASSES = ("Actor", "Region")  # sources share titles too often: identifiers (url) only
-IDENTIFIER_PROPERTIES = ("lei", "isin", "ticker", "wikidataId", "iso3166", "geonamesId", "identifier", "url")
+IDENTIFIER_PROPERTIES = ("lei", "isin", "ticker", "wikidataId", "iso3166", "geonamesId", "identifier", "url", "sha256")
 FUZZY_CUTOFF = 88.0
 
 
