@@ -410,7 +410,7 @@ def sniff_holdings(path: Path, start: bytes) -> bool:
 
 ADAPTER = Adapter(
     name="holdings",
-    suffixes=(".csv", ".tsv", ".txt", ".xlsx", ".xlsm"),
+    suffixes=(".csv", ".tsv", ".xlsx", ".xlsm"),
     sniff=sniff_holdings,
     read=read_holdings,
     description="fund holdings tables (NBIM equity lists or the generic layout), CSV or XLSX",
