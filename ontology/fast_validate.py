@@ -48,7 +48,8 @@ _DATATYPE_VALUES: dict[URIRef, type | tuple[type, ...]] = {
     XSD.date: dt.date,
     XSD.anyURI: object,  # pyshacl only rejects an ill-typed anyURI
 }
-_PLAIN_TEXT = (None, XSD.string, RDF.langString)
+_XSD_STRING = XSD.string
+_PLAIN_TEXT = (None, _XSD_STRING, RDF.langString)
 
 
 # ---------------------------------------------------------------------- SPARQL constraints
@@ -416,7 +417,7 @@ def _has_datatype(value: Value, datatype: URIRef) -> bool:
     if value.datatype == datatype:
         if getattr(value, "ill_typed", None) is True:
             return False
-    elif not (value.datatype is None and value.language is None and datatype == XSD.string):
+    elif not (value.datatype is None and value.language is None and datatype == _XSD_STRING):
         return False
     return isinstance(value.value, _DATATYPE_VALUES[datatype])
 
