@@ -47,6 +47,7 @@ CONTRACT = "contracts-xinjiang-hikvision-dahua-since-2016"
 CONTRACT_QUOTE = "The letter stresses"
 HOLDINGS = ("holding-gpfg-hikvision-2019-12-31", "holding-gpfg-dahua-2019-12-31")
 EXPOSURE = "/funds/gpfg/exposure?region=xinjiang&as_of=2019-12-31&limit=200"
+SLOW_MACHINE_MS = 90_000  # a loaded 2-core machine: wait long, never assert on time
 
 
 def skip(reason: str) -> None:
@@ -96,7 +97,10 @@ def base_url(driver: Driver, settings: Settings) -> Iterator[str]:
     load_reports(driver, settings.neo4j_database, [SEED, DOCUMENTED])
     port = free_port()
     config = uvicorn.Config(
-        create_app(ApiSettings(neo4j=settings)), host="127.0.0.1", port=port, log_level="warning"
+        create_app(ApiSettings(neo4j=settings, query_timeout=60.0)),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -107,7 +111,7 @@ def base_url(driver: Driver, settings: Settings) -> Iterator[str]:
             pytest.fail("the API did not start")
         time.sleep(0.05)
     url = f"http://127.0.0.1:{port}"
-    httpx.get(url + EXPOSURE, timeout=60)  # warm Neo4j's query plans before the browser asks
+    httpx.get(url + EXPOSURE, timeout=120)  # warm Neo4j's query plans before the browser asks
     try:
         yield url
     finally:
@@ -133,7 +137,7 @@ def browser(base_url: str) -> Iterator[object]:
 def page(browser, base_url: str):
     context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(SLOW_MACHINE_MS)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(base_url + "/")
@@ -149,13 +153,22 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+def wait_for_graph(page) -> None:
+    """Until the graph is drawn or the page shows a problem (then fail with its text)."""
+    page.wait_for_function(
+        "(window.cy && window.cy.nodes().length > 0 && location.hash.includes('xinjiang'))"
+        " || document.querySelector('main .problem')",
+        timeout=SLOW_MACHINE_MS,
+    )
+    problem = page.locator("main .problem")
+    assert problem.count() == 0, problem.first.inner_text()
+
+
 def open_exposure(page) -> None:
     page.fill("#f-region", "xinjiang")
     page.fill("#f-asof", "2019-12-31")
     page.click(".filters button[type=submit]")
-    page.wait_for_function(
-        "window.cy && window.cy.nodes().length > 0 && location.hash.includes('xinjiang')"
-    )
+    wait_for_graph(page)
 
 
 def test_search_company_allegations_then_exposure_graph_with_the_contract_quote(
@@ -169,7 +182,7 @@ def test_search_company_allegations_then_exposure_graph_with_the_contract_quote(
     page.wait_for_selector(".allegation")
     assert page.inner_text("#entity-title") == "Hangzhou Hikvision Digital Technology Co., Ltd."
     allegations = page.locator(".allegation")
-    expected = httpx.get(base_url + "/companies/hikvision/allegations").json()
+    expected = httpx.get(base_url + "/companies/hikvision/allegations", timeout=120).json()
     assert allegations.count() == expected["total"] >= 3
     text = page.inner_text(".allegations")
     assert "Alleged" in text and "Mass surveillance" in text
@@ -181,7 +194,7 @@ def test_search_company_allegations_then_exposure_graph_with_the_contract_quote(
     page.wait_for_selector("#f-region")
     open_exposure(page)
 
-    exposure = httpx.get(base_url + EXPOSURE).json()
+    exposure = httpx.get(base_url + EXPOSURE, timeout=120).json()
     nodes = set(page.evaluate("window.cy.nodes().map(n => n.id())"))
     edges = set(page.evaluate("window.cy.edges().map(e => e.id())"))
     drawn = {"gpfg", *HOLDINGS, "hikvision", "dahua", CONTRACT, "xinjiang"}
@@ -226,7 +239,7 @@ def contract_of(exposure: dict) -> str:
 
 def test_keyboard_list_selects_a_link_and_exports_png_svg_csv(page, base_url: str) -> None:
     page.goto(base_url + "/#/exposure/gpfg?region=xinjiang&as_of=2019-12-31")
-    page.wait_for_function("window.cy && window.cy.nodes().length > 0")
+    wait_for_graph(page)
 
     # keyboard alternative to the canvas: the list of nodes and links, operated with Enter
     page.focus(".element-list summary")
@@ -254,7 +267,7 @@ def test_keyboard_list_selects_a_link_and_exports_png_svg_csv(page, base_url: st
         page.click("#export-csv")
     assert download.value.suggested_filename == "exposure-gpfg-xinjiang-2019-12-31.csv"
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
-    exposure = httpx.get(base_url + EXPOSURE).json()
+    exposure = httpx.get(base_url + EXPOSURE, timeout=120).json()
     assert {r["contract_id"] for r in rows} == {p["contract"]["id"] for p in exposure["paths"]}
     quotes = [r for r in rows if r["contract_id"] == CONTRACT and r["evidence_of"] == "contract"]
     assert any(r["quote"].startswith(CONTRACT_QUOTE) for r in quotes)
@@ -301,10 +314,10 @@ def test_api_key_stays_in_session_storage_and_goes_out_as_a_header(page, base_ur
 def test_rdf_button_downloads_the_funds_subgraph_through_the_export_endpoint(
     page, base_url: str
 ) -> None:
-    if httpx.get(base_url + "/openapi.json").json()["paths"].get("/export") is None:
+    if httpx.get(base_url + "/openapi.json", timeout=60).json()["paths"].get("/export") is None:
         skip("GET /export is not mounted in api/app.py yet")
     page.goto(base_url + "/#/exposure/gpfg?region=xinjiang&as_of=2019-12-31")
-    page.wait_for_function("window.cy && window.cy.nodes().length > 0")
+    wait_for_graph(page)
     with page.expect_download() as download:
         page.click("#export-rdf")
     text = Path(download.value.path()).read_text("utf-8")

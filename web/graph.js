@@ -14,12 +14,14 @@ export const KINDS = {
 };
 const FALLBACK_KIND = { shape: "ellipse", color: "#555555", text: "#ffffff", width: 30, height: 30 };
 
-const LABEL_LENGTH = 44;
+const LABEL_LENGTH = 40;
 
-export function shortLabel(text) {
+export function shortLabel(text, length = LABEL_LENGTH) {
   if (!text) return "";
-  return text.length > LABEL_LENGTH ? `${text.slice(0, LABEL_LENGTH - 1)}…` : text;
+  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
 }
+
+const INSIDE_LABEL_LENGTH = 18; // fund and company names are written inside their box
 
 function money(amount, currency) {
   if (amount === null || amount === undefined) return null;
@@ -91,7 +93,7 @@ const LAYER_TYPES = new Set(["HOLDS", "IN", "OWNS", "OWNERSHIP_OF", "SUPPLIER_OF
 
 /** Positions: a column per longest-path depth from the fund, nodes in a column ordered by the
  * mean row of their predecessors (fewer crossings); allegations in a row underneath. */
-export function columnLayout({ nodes, edges }, { columnGap = 170, rowGap = 60 } = {}) {
+export function columnLayout({ nodes, edges }, { columnGap = 170, rowGap = 64 } = {}) {
   const preds = new Map(nodes.map((n) => [n.id, []]));
   for (const e of edges) if (LAYER_TYPES.has(e.type)) preds.get(e.target)?.push(e.source);
   const depth = new Map();
@@ -228,6 +230,7 @@ function shapeSvg(kind, x, y) {
 export function graphSvg(cy, title) {
   const box = cy.elements().boundingBox({ includeLabels: true });
   const pad = 20;
+  const padX = 80; // one-line labels run wider than the wrapped ones Cytoscape measured
   const parts = [];
   for (const e of cy.edges()) {
     const s = e.source().position();
@@ -245,21 +248,22 @@ export function graphSvg(cy, title) {
     const look = KINDS[kind] || FALLBACK_KIND;
     const inside = kind === "Fund" || kind === "Company";
     const ty = inside ? y + 4 : y + look.height / 2 + 13;
+    const label = inside ? shortLabel(n.data("name"), INSIDE_LABEL_LENGTH) : n.data("label");
     parts.push(
       `<g><title>${escapeXml(`${kind}: ${n.data("name")}`)}</title>${shapeSvg(kind, x, y)}` +
         `<text x="${x}" y="${ty}" text-anchor="middle" font-size="11" font-family="sans-serif"` +
-        ` fill="${inside ? "#ffffff" : "#1a1a1a"}">${escapeXml(n.data("label"))}</text></g>`,
+        ` fill="${inside ? "#ffffff" : "#1a1a1a"}">${escapeXml(label)}</text></g>`,
     );
   }
-  const width = box.w + 2 * pad;
+  const width = box.w + 2 * padX;
   const height = box.h + 2 * pad;
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="${box.x1 - pad} ${box.y1 - pad} ${width} ${height}" width="${width}" height="${height}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="${box.x1 - padX} ${box.y1 - pad} ${width} ${height}" width="${width}" height="${height}">`,
     `<title>${escapeXml(title)}</title>`,
     `<defs><marker id="arrow" viewBox="0 0 10 10" refX="22" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">`,
     `<path d="M 0 0 L 10 5 L 0 10 z" fill="#6b6b6b"/></marker></defs>`,
-    `<rect x="${box.x1 - pad}" y="${box.y1 - pad}" width="${width}" height="${height}" fill="#ffffff"/>`,
+    `<rect x="${box.x1 - padX}" y="${box.y1 - pad}" width="${width}" height="${height}" fill="#ffffff"/>`,
     ...parts,
     `</svg>`,
   ].join("\n");
