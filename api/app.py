@@ -1,5 +1,6 @@
 """The FastAPI application: one Neo4j driver for the process, routers by concern, problem+json
-errors. Start it with `rightsgraph serve` (uvicorn, `api.app:create_app` as factory)."""
+errors, API keys, rate and size limits in front (api/security.py). Start it with
+`rightsgraph serve` (uvicorn, `api.app:create_app` as factory)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,43 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 import rightsgraph
 from api import errors
+from api.audit import AuditLog
+from api.auth import KeyStore
 from api.graph import Graph
-from api.routers import campaigns, companies, entities, funds, health, paths, screening, search, web
+from api.routers import (
+    campaigns,
+    companies,
+    cypher,
+    entities,
+    funds,
+    health,
+    ingest,
+    paths,
+    screening,
+    search,
+    web,
+)
+from api.security import SecurityMiddleware
 from api.settings import ApiSettings, get_api_settings
 from rightsgraph.db import make_driver
 
-ROUTERS = (health, search, entities, funds, companies, campaigns, paths, screening, web)
+ROUTERS = (
+    health,
+    search,
+    entities,
+    funds,
+    companies,
+    campaigns,
+    paths,
+    screening,
+    cypher,
+    ingest,
+    web,
+)
 
 DESCRIPTION = """Funds, companies, government contracts and human-rights allegations, with the
 evidence behind every link. Errors are `application/problem+json`; lists are paged with
@@ -43,7 +72,19 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.keys = KeyStore(settings.auth_path)
+    app.state.audit = AuditLog(settings.auth_path)
     errors.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    app.add_middleware(
+        SecurityMiddleware, settings=settings, keys=app.state.keys, audit=app.state.audit
+    )
+    if settings.cors_origins:  # closed unless configured; outermost, so preflights need no key
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", "Accept"],
+        )
     return app

@@ -1,4 +1,5 @@
-"""Request dependencies shared by the routers: the graph, the caller's sharing levels, paging."""
+"""Request dependencies shared by the routers: the graph, the caller and their sharing levels,
+the audit log, paging."""
 
 from __future__ import annotations
 
@@ -6,22 +7,44 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
+from api.audit import AuditLog
+from api.auth import Caller, anonymous
 from api.graph import Graph
-from api.settings import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
+from api.settings import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, ApiSettings
 
 
 def get_graph(request: Request) -> Graph:
     return request.app.state.graph
 
 
+def get_caller(request: Request) -> Caller:
+    """Who calls: set by api.security.SecurityMiddleware from the API key (anonymous without)."""
+    caller = getattr(request.state, "caller", None)
+    if caller is None:  # an app built without the middleware: anonymous, at the anonymous level
+        default = request.app.state.settings.default_tlp
+        caller = anonymous(default[-1] if default else None)
+    return caller
+
+
 def caller_tlp(request: Request) -> list[str]:
-    """The sharing levels (TLP) the caller may read. Until API keys exist every caller gets the
-    configured default (RIGHTSGRAPH_API_TLP); issue 8 derives it from the caller's key."""
-    return list(request.app.state.settings.default_tlp)
+    """The sharing levels (TLP) the caller may read: every level at or below their key's (CLEAR
+    without a key)."""
+    return get_caller(request).levels
+
+
+def get_audit(request: Request) -> AuditLog:
+    return request.app.state.audit
+
+
+def get_api_settings(request: Request) -> ApiSettings:
+    return request.app.state.settings
 
 
 GraphDep = Annotated[Graph, Depends(get_graph)]
 TlpDep = Annotated[list[str], Depends(caller_tlp)]
+CallerDep = Annotated[Caller, Depends(get_caller)]
+AuditDep = Annotated[AuditLog, Depends(get_audit)]
+SettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"page size (at most {MAX_LIMIT})")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="number of items to skip")]
 NodeId = Annotated[

@@ -1,5 +1,6 @@
 """Every error the API returns is `application/problem+json` (RFC 9457): type, title, status,
-detail. Unknown ids give 404, bad parameters 422, an unreachable or overloaded Neo4j 503."""
+detail. Unknown ids give 404, bad parameters 422, an unreachable or overloaded Neo4j 503; a missing
+or bad key 401, a role or sharing level too low 403, a body too large 413, too many requests 429."""
 
 from __future__ import annotations
 
@@ -33,9 +34,10 @@ class ApiProblem(Exception):
     title = "Internal error"
     kind = "internal"
 
-    def __init__(self, detail: str, **extra: Any):
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None, **extra: Any):
         super().__init__(detail)
         self.detail = detail
+        self.headers = headers
         self.extra = extra
 
 
@@ -51,7 +53,36 @@ class GraphUnavailable(ApiProblem):
     status, title, kind = 503, "Graph database unavailable", "graph-unavailable"
 
 
-def problem(status: int, title: str, detail: str, kind: str, **extra: Any) -> JSONResponse:
+class Unauthorized(ApiProblem):
+    status, title, kind = 401, "Unauthorized", "unauthorized"
+
+    def __init__(self, detail: str, **extra: Any):
+        super().__init__(detail, headers={"WWW-Authenticate": WWW_AUTHENTICATE}, **extra)
+
+
+class Forbidden(ApiProblem):
+    status, title, kind = 403, "Forbidden", "forbidden"
+
+
+class PayloadTooLarge(ApiProblem):
+    status, title, kind = 413, "Request too large", "too-large"
+
+
+class TooManyRequests(ApiProblem):
+    status, title, kind = 429, "Too many requests", "rate-limited"
+
+
+WWW_AUTHENTICATE = 'Bearer realm="rightsgraph", charset="UTF-8"'
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    kind: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     body = {
         "type": PROBLEM_BASE + kind,
         "title": title,
@@ -59,7 +90,8 @@ def problem(status: int, title: str, detail: str, kind: str, **extra: Any) -> JS
         "detail": detail,
         **extra,
     }
-    headers = {"Retry-After": "5"} if status == 503 else None
+    if status == 503:
+        headers = {"Retry-After": "5", **(headers or {})}
     return JSONResponse(
         jsonable_encoder(body), status_code=status, media_type=PROBLEM_JSON, headers=headers
     )
@@ -74,7 +106,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiProblem)
     def _api_problem(request: Request, exc: ApiProblem) -> JSONResponse:
-        return problem(exc.status, exc.title, exc.detail, exc.kind, **exc.extra)
+        return problem(exc.status, exc.title, exc.detail, exc.kind, exc.headers, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -89,7 +121,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+        title = {404: "Not found", 405: "Method not allowed", 413: PayloadTooLarge.title}.get(
+            exc.status_code, "HTTP error"
+        )
         return problem(exc.status_code, title, str(exc.detail), "http-" + str(exc.status_code))
 
     @app.exception_handler(ServiceUnavailable)
@@ -132,7 +166,15 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the problem responses a route can give."""
     from api.data import Problem
 
-    titles = {404: "Unknown id", 422: "Invalid parameter", 503: "Graph database unavailable"}
+    titles = {
+        401: "Missing, unknown or revoked API key",
+        403: "Role or sharing level too low",
+        404: "Unknown id",
+        413: "Request too large",
+        422: "Invalid parameter",
+        429: "Too many requests",
+        503: "Graph database unavailable",
+    }
     return {
         s: {
             "model": Problem,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ingest.writer import TLP_ORDER
 from rightsgraph.settings import Settings, get_settings
@@ -15,17 +16,28 @@ from rightsgraph.settings import Settings, get_settings
 TLP_LEVELS: tuple[str, ...] = tuple(sorted(TLP_ORDER, key=TLP_ORDER.__getitem__))
 
 
-def _levels(text: str | None) -> tuple[str, ...]:
-    """RIGHTSGRAPH_API_TLP: comma-separated sharing levels; unknown names are an error."""
-    if not text:
-        return TLP_LEVELS
-    levels = tuple(p.strip().upper() for p in text.split(",") if p.strip())
-    unknown = [lvl for lvl in levels if lvl not in TLP_ORDER]
-    if unknown:
-        raise ValueError(
-            f"RIGHTSGRAPH_API_TLP: unknown sharing level(s) {unknown}; use {list(TLP_LEVELS)}"
-        )
-    return levels
+ANONYMOUS_MODES = ("clear", "closed")
+
+
+def _anonymous(text: str | None) -> str:
+    """RIGHTSGRAPH_ANONYMOUS: `clear` (callers without a key read CLEAR data) or `closed`."""
+    mode = (text or "clear").strip().lower()
+    if mode not in ANONYMOUS_MODES:
+        raise ValueError(f"RIGHTSGRAPH_ANONYMOUS: {text!r}; use one of {list(ANONYMOUS_MODES)}")
+    return mode
+
+
+def levels_up_to(level: str) -> tuple[str, ...]:
+    """Every sharing level at or below `level`: what a caller cleared for `level` may read."""
+    return tuple(lvl for lvl in TLP_LEVELS if TLP_ORDER[lvl] <= TLP_ORDER[level])
+
+
+def _path(text: str | None) -> Path | None:
+    return Path(text) if text else None
+
+
+def _origins(text: str | None) -> tuple[str, ...]:
+    return tuple(o.strip() for o in (text or "").split(",") if o.strip())
 
 
 def _float(name: str, default: float) -> float:
@@ -33,20 +45,54 @@ def _float(name: str, default: float) -> float:
     return float(value) if value else default
 
 
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
 @dataclass(frozen=True)
 class ApiSettings:
-    """`default_tlp` is what every caller may read until API keys exist (issue 8 narrows it per
-    key); `query_timeout` bounds each query in seconds, so a slow query fails instead of
-    holding a worker."""
+    """`query_timeout` bounds each query in seconds, so a slow query fails instead of holding a
+    worker. The security settings are explained in docs/security.md."""
 
     neo4j: Settings = field(default_factory=get_settings)
-    default_tlp: tuple[str, ...] = field(
-        default_factory=lambda: _levels(os.environ.get("RIGHTSGRAPH_API_TLP"))
+    anonymous: str = field(
+        default_factory=lambda: _anonymous(os.environ.get("RIGHTSGRAPH_ANONYMOUS"))
+    )
+    auth_db: Path | None = field(
+        default_factory=lambda: _path(os.environ.get("RIGHTSGRAPH_AUTH_DB"))
     )
     query_timeout: float = field(
         default_factory=lambda: _float("RIGHTSGRAPH_API_QUERY_TIMEOUT", 10.0)
     )
+    cypher_timeout: float = field(
+        default_factory=lambda: _float("RIGHTSGRAPH_CYPHER_TIMEOUT", 10.0)
+    )
+    cypher_max_rows: int = field(default_factory=lambda: _int("RIGHTSGRAPH_CYPHER_MAX_ROWS", 1000))
+    rate_limit: int = field(default_factory=lambda: _int("RIGHTSGRAPH_RATE_LIMIT", 600))
+    rate_limit_anonymous: int = field(
+        default_factory=lambda: _int("RIGHTSGRAPH_RATE_LIMIT_ANONYMOUS", 120)
+    )
+    max_body_bytes: int = field(
+        default_factory=lambda: _int("RIGHTSGRAPH_MAX_BODY_BYTES", 2 * 1024 * 1024)
+    )
+    max_upload_bytes: int = field(
+        default_factory=lambda: _int("RIGHTSGRAPH_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+    )
+    cors_origins: tuple[str, ...] = field(
+        default_factory=lambda: _origins(os.environ.get("RIGHTSGRAPH_CORS_ORIGINS"))
+    )
     title: str = "RightsGraph API"
+
+    @property
+    def default_tlp(self) -> tuple[str, ...]:
+        """The sharing levels a caller without a key may read: CLEAR, or none when closed."""
+        return levels_up_to("CLEAR") if self.anonymous == "clear" else ()
+
+    @property
+    def auth_path(self) -> Path:
+        """The SQLite file holding API keys and the audit log."""
+        return self.auth_db or self.neo4j.home / "auth.sqlite"
 
 
 # Page sizes: defaults and caps for every paginated list.

@@ -1,0 +1,242 @@
+"""Who may call, how often and how much: one ASGI middleware in front of every route.
+
+For each HTTP request it
+- reads the API key (`X-API-Key: rg_…` or `Authorization: Bearer rg_…`) and looks it up; an
+  unknown, malformed or revoked key is a 401 wherever it is sent;
+- without a key, lets the caller read CLEAR data, or, with RIGHTSGRAPH_ANONYMOUS=closed, only
+  `/health` and the web page shell (`/`, `/static/…`);
+- takes a token from the caller's bucket (per key; per client address without one) and answers
+  429 with Retry-After when it is empty;
+- refuses bodies above the size limit (413), by Content-Length and while streaming;
+- puts the Caller in `request.state.caller` for the routers (api.deps.get_caller).
+
+Refusals of the audited endpoints (POST /cypher, POST /ingest) are written to the audit log.
+Role checks are the routers' business (`require`), since only they know what they do.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from typing import Any
+
+from fastapi import HTTPException
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.audit import AuditLog
+from api.auth import Caller, KeyStore, anonymous
+from api.errors import (
+    Forbidden,
+    PayloadTooLarge,
+    TooManyRequests,
+    Unauthorized,
+    problem,
+)
+from api.settings import ApiSettings
+
+PUBLIC_PATHS = frozenset({"/health", "/"})
+PUBLIC_PREFIXES = ("/static/",)
+UNLIMITED_PATHS = frozenset({"/health"})  # load balancers poll it
+UPLOAD_PATHS = frozenset({"/ingest"})
+AUDITED = frozenset({("POST", "/cypher"), ("POST", "/ingest")})
+MAX_BUCKETS = 10_000
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def presented_token(headers: Headers) -> str | None:
+    """The key sent with the request, or None; an Authorization header that is not a Bearer
+    token is returned as it is (and fails verification)."""
+    key = headers.get("x-api-key", "").strip()
+    if key:
+        return key
+    auth = headers.get("authorization", "").strip()
+    if not auth:
+        return None
+    scheme, _, value = auth.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else auth
+
+
+class RateLimiter:
+    """Token buckets in this worker's memory: `per_minute` tokens, refilled continuously. With N
+    workers a caller gets up to N times the rate (docs/security.md)."""
+
+    def __init__(self) -> None:
+        self.buckets: dict[str, tuple[float, float]] = {}
+        self.lock = threading.Lock()
+
+    def take(self, key: str, per_minute: int, now: float | None = None) -> float:
+        """0 when a token was taken, else the seconds until one is there. per_minute <= 0: off."""
+        if per_minute <= 0:
+            return 0.0
+        now = time.monotonic() if now is None else now
+        rate = per_minute / 60.0
+        with self.lock:
+            if len(self.buckets) > MAX_BUCKETS:
+                self._prune(now, rate, per_minute)
+            tokens, last = self.buckets.get(key, (float(per_minute), now))
+            tokens = min(float(per_minute), tokens + (now - last) * rate)
+            if tokens >= 1.0:
+                self.buckets[key] = (tokens - 1.0, now)
+                return 0.0
+            self.buckets[key] = (tokens, now)
+            return (1.0 - tokens) / rate
+
+    def _prune(self, now: float, rate: float, per_minute: int) -> None:
+        self.buckets = {
+            k: (t, last)
+            for k, (t, last) in self.buckets.items()
+            if t + (now - last) * rate < per_minute
+        }
+
+
+class SecurityMiddleware:
+    def __init__(
+        self, app: ASGIApp, settings: ApiSettings, keys: KeyStore, audit: AuditLog
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self.keys = keys
+        self.audit = audit
+        self.limiter = RateLimiter()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path, method = scope["path"], scope["method"]
+        headers = Headers(scope=scope)
+        client = (scope.get("client") or ("unknown", 0))[0]
+        token = presented_token(headers)
+        audited = (method, path) in AUDITED
+
+        caller: Caller | None
+        if token is None:
+            if self.settings.anonymous == "closed" and not is_public(path):
+                needed = Unauthorized(
+                    "this server needs an API key (X-API-Key or Authorization: Bearer)"
+                )
+                return await self._refuse(scope, receive, send, anonymous(None), audited, needed)
+            default = self.settings.default_tlp
+            caller = anonymous(default[-1] if default else None)
+        else:
+            caller = self.keys.verify(token)
+            if caller is None:  # guessing keys costs the address's anonymous budget
+                wait = self.limiter.take(f"ip:{client}", self.settings.rate_limit_anonymous)
+                exc: Unauthorized | TooManyRequests = (
+                    _rate_limited(self.settings.rate_limit_anonymous, wait)
+                    if wait
+                    else Unauthorized("the API key is unknown, malformed or revoked")
+                )
+                return await self._refuse(scope, receive, send, _unknown_key(token), audited, exc)
+
+        if path not in UNLIMITED_PATHS:
+            bucket, rate = (
+                (f"key:{caller.key_id}", self.settings.rate_limit)
+                if caller.key_id
+                else (f"ip:{client}", self.settings.rate_limit_anonymous)
+            )
+            wait = self.limiter.take(bucket, rate)
+            if wait:
+                return await self._refuse(
+                    scope, receive, send, caller, audited, _rate_limited(rate, wait)
+                )
+
+        limit = (
+            self.settings.max_upload_bytes if path in UPLOAD_PATHS else self.settings.max_body_bytes
+        )
+        length = headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            return await self._refuse(
+                scope, receive, send, caller, audited, PayloadTooLarge(_too_large(limit))
+            )
+
+        scope.setdefault("state", {})["caller"] = caller
+        await self.app(scope, _limited(receive, limit), send)
+
+    async def _refuse(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        caller: Caller,
+        audited: bool,
+        exc: Unauthorized | Forbidden | TooManyRequests | PayloadTooLarge,
+    ) -> None:
+        if audited:
+            self.audit.record(
+                caller,
+                f"{scope['method']} {scope['path']}",
+                f"{scope['method']} {scope['path']}",
+                "refused",
+                f"{exc.status} {exc.detail}",
+            )
+        response = problem(exc.status, exc.title, exc.detail, exc.kind, exc.headers)
+        await response(scope, receive, send)
+
+
+def _unknown_key(token: str) -> Caller:
+    """For the audit log: the key's public id when the token has one, never its secret."""
+    parts = token.split("_")
+    key_id = parts[1][:12] if len(parts) >= 3 and parts[0] == "rg" else None
+    return Caller(key_id, "unknown or revoked key", "anonymous", "")
+
+
+def _rate_limited(rate: int, wait: float) -> TooManyRequests:
+    seconds = max(1, math.ceil(wait))
+    return TooManyRequests(
+        f"more than {rate} requests a minute; try again in {seconds} s",
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+def _too_large(limit: int) -> str:
+    return f"the request body is larger than {limit:,} bytes"
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    """`receive` that stops a body (chunked or lying about its length) once it passes `limit`."""
+    seen = 0
+
+    async def wrapped() -> Message:
+        nonlocal seen
+        message: dict[str, Any] = dict(await receive())
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise HTTPException(413, _too_large(limit))
+        return message
+
+    return wrapped
+
+
+def require(
+    caller: Caller,
+    role: str,
+    *,
+    audit: AuditLog,
+    endpoint: str,
+    what: str,
+    parameters: Any = None,
+    every_level: bool = True,
+) -> None:
+    """Refuse (and audit) a caller below `role`, or, with `every_level`, not cleared for RED:
+    401 without a key, 403 with one."""
+    exc: Unauthorized | Forbidden
+    if caller.key_id is None:
+        exc = Unauthorized(f"{endpoint} needs an API key with the role {role} or above")
+    elif not caller.has_role(role):
+        exc = Forbidden(f"{endpoint} needs the role {role} or above; this key is a {caller.role}")
+    elif every_level and not caller.cleared_for_all:
+        exc = Forbidden(
+            f"{endpoint} needs a key cleared for every sharing level (RED); this key reads up to "
+            f"{caller.tlp} (see docs/security.md)"
+        )
+    else:
+        return
+    audit.record(caller, endpoint, what, "refused", f"{exc.status} {exc.detail}", parameters)
+    raise exc
