@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
 
-$(STAMP): pyproject.toml scripts/ensure-tools.sh
+$(STAMP): pyproject.toml scripts/ensure-tools.sh web/package-lock.json
 	bash scripts/ensure-tools.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
