@@ -111,10 +111,11 @@ def _check_characters(query: str) -> None:
             continue
         category = unicodedata.category(char)
         if category in _REFUSED_CATEGORIES:
-            name = unicodedata.name(char, f"U+{ord(char):04X}")
+            name = unicodedata.name(char, "")
             raise _refuse(
-                f"character {name} (U+{ord(char):04X}, category {category}) at offset {index} is "
-                "not allowed: control, invisible and bidirectional characters can hide text"
+                f"character U+{ord(char):04X}{' ' + name if name else ''} (category {category}) at "
+                f"offset {index} is not allowed: control, invisible and bidirectional characters "
+                "can hide text"
             )
 
 
@@ -230,8 +231,15 @@ def _check_tokens(tokens: list[Token]) -> None:
             continue
         if token.kind != "word":
             continue
-        # a property key (n.set), a label or type (:Set) or a map key ({set: 1}) is no clause
+        # a property key (n.set), a label or type (:Set), a map key ({set: 1}) or an alias
+        # (AS set) is a name, not a clause
         if _punct(tokens, index - 1, ".:") or _punct(tokens, index + 1, ":"):
+            continue
+        if (
+            index > 0
+            and tokens[index - 1].kind == "word"
+            and tokens[index - 1].text.upper() == "AS"
+        ):
             continue
         word = token.text.upper()
         if word in WRITE_WORDS:
