@@ -110,6 +110,7 @@ LISTED_SHARE = 0.6  # of companies: listed (ISIN, in holdings); the rest are sub
 MAX_OWNERSHIP_DEPTH = 4
 HOT_CONTRACT_SHARE = 0.7  # of contracts: in the hot provinces (a tenth of them)
 SOURCE_URL = "https://example.org/rightsgraph-synthetic"
+COMPANY_CACHE = 1 << 16  # companies kept in memory at most
 
 _SYLLABLES = [c + v for c in "bdfghklmnprstvz" for v in "aeiou"]
 _WORD_SPACE = len(_SYLLABLES) ** 4
@@ -209,6 +210,7 @@ class Synth:
         self.seed = config.seed
         self.n_listed = max(1, round(config.companies * LISTED_SHARE))
         model = load_model()
+        self._companies: dict[int, Company] = {}
         self.harms = sorted(model.vocabulary("HarmCategories").concepts)
         self.statuses = [
             s for s in STATUS_WEIGHTS if s in model.vocabulary("AllegationStatuses").concepts
@@ -221,6 +223,15 @@ class Synth:
     # ------------------------------------------------------------------ entities
 
     def company(self, i: int) -> Company:
+        """Company i; recent ones are cached (holdings repeat the widely held companies)."""
+        found = self._companies.get(i)
+        if found is None:
+            if len(self._companies) >= COMPANY_CACHE:
+                self._companies.clear()
+            found = self._companies[i] = self._company(i)
+        return found
+
+    def _company(self, i: int) -> Company:
         rng = self.rng("company", i)
         country = rng.choices([c for c, _, _ in COUNTRIES], [w for _, _, w in COUNTRIES])[0]
         industry = rng.choice(INDUSTRIES)
