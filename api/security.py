@@ -38,7 +38,6 @@ from api.settings import ApiSettings
 
 PUBLIC_PATHS = frozenset({"/health", "/"})
 PUBLIC_PREFIXES = ("/static/",)
-UNLIMITED_PATHS = frozenset({"/health"})  # load balancers poll it
 UPLOAD_PATHS = frozenset({"/ingest"})
 AUDITED = frozenset({("POST", "/cypher"), ("POST", "/ingest")})
 MAX_BUCKETS = 10_000
@@ -134,7 +133,7 @@ class SecurityMiddleware:
                 )
                 return await self._refuse(scope, receive, send, _unknown_key(token), audited, exc)
 
-        if path not in UNLIMITED_PATHS:
+        if not is_public(path):  # /health (polled by balancers) and the page's static files
             bucket, rate = (
                 (f"key:{caller.key_id}", self.settings.rate_limit)
                 if caller.key_id
