@@ -56,9 +56,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        driver = make_driver(
-            settings.neo4j
-        )  # connects lazily: the API starts even if Neo4j is down
+        # connects lazily: the API starts even if Neo4j is down
+        driver = make_driver(settings.neo4j, max_retry_time=settings.retry_time)
         app.state.graph = Graph(driver, settings.neo4j.neo4j_database, settings.query_timeout)
         try:
             yield

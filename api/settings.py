@@ -65,6 +65,9 @@ class ApiSettings:
     query_timeout: float = field(
         default_factory=lambda: _float("RIGHTSGRAPH_API_QUERY_TIMEOUT", 10.0)
     )
+    retry_time: float = field(
+        default_factory=lambda: _float("RIGHTSGRAPH_API_RETRY_TIME", 2.0)
+    )  # managed transactions (POST /ingest) retry this long, so a lost Neo4j is a 503 in time
     cypher_timeout: float = field(
         default_factory=lambda: _float("RIGHTSGRAPH_CYPHER_TIMEOUT", 10.0)
     )

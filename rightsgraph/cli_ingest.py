@@ -6,7 +6,10 @@ import json
 from pathlib import Path
 
 import typer
+from neo4j.exceptions import DatabaseUnavailable as Neo4jDatabaseUnavailable
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -17,6 +20,8 @@ from rightsgraph.db import connect
 from rightsgraph.settings import get_settings
 
 err = Console(stderr=True)
+# Neo4j going away mid-run (killed, restarted, network cut): reported in one line, exit 2
+LOST_DATABASE = (ServiceUnavailable, SessionExpired, Neo4jDatabaseUnavailable)
 
 
 def _formats_help() -> str:
@@ -56,6 +61,14 @@ def ingest(
                 paths, driver, database=settings.neo4j_database, dry_run=dry_run, fmt=fmt,
                 progress=progress, options=options,
             )
+    except LOST_DATABASE as exc:
+        err.print(
+            f"[red]error:[/red] Neo4j became unavailable at {settings.neo4j_uri} during the ingest "
+            f"({type(exc).__name__}: {escape(str(exc))}). Batches already committed stay whole; run the same "
+            "command again once Neo4j is back: ingest is idempotent.",
+            highlight=False,
+        )
+        raise typer.Exit(2) from None
     finally:
         driver.close()
     if proposals and result.proposals:

@@ -11,8 +11,11 @@ from neo4j import Driver, GraphDatabase
 from rightsgraph.settings import Settings, get_settings
 
 
-def make_driver(settings: Settings | None = None) -> Driver:
-    """A driver for the configured server; accepts bolt://, neo4j:// and +s/+ssc routing URIs."""
+def make_driver(settings: Settings | None = None, max_retry_time: float = 15.0) -> Driver:
+    """A driver for the configured server; accepts bolt://, neo4j:// and +s/+ssc routing URIs.
+
+    `max_retry_time` bounds how long managed transactions retry transient errors and a lost
+    server: long for the CLI (ride out a restart), short for the API (answer 503 in time)."""
     s = settings or get_settings()
     auth = (s.neo4j_user, s.neo4j_password) if s.neo4j_password else None
     return GraphDatabase.driver(
@@ -20,7 +23,7 @@ def make_driver(settings: Settings | None = None) -> Driver:
         auth=auth,
         connection_timeout=2.0,
         connection_acquisition_timeout=5.0,
-        max_transaction_retry_time=15.0,
+        max_transaction_retry_time=max_retry_time,
         liveness_check_timeout=30.0,
         notifications_min_severity="OFF",
     )

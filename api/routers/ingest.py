@@ -149,6 +149,7 @@ async def ingest(
     record, line and rule (files without problems are still written)."""
     params = {"dry_run": dry_run}
     require(caller, "editor", audit=audit, endpoint=ENDPOINT, what="upload", parameters=params)
+    await run_in_threadpool(graph.ping)  # Neo4j down: 503 now, not after the writes' retries
     with tempfile.TemporaryDirectory(prefix="rightsgraph-ingest-") as tmp:
         folder = Path(tmp)
         what = "upload"

@@ -1,0 +1,268 @@
+"""Load test: many concurrent API clients on loopback while an ingest writes to the same graph.
+
+Starts the API as a uvicorn subprocess (or uses --url), then runs ROUNDS rounds; in each, CLIENTS
+asynchronous clients loop for DURATION seconds over a mix of search, exposure, entity,
+neighbourhood and allegation reads while one `rightsgraph ingest` of a generated holdings table
+(a new fund each round, so it really writes) runs beside them. Prints, per round: requests,
+errors, requests per second, latency p50/p95/p99, the ingest's exit code and the API process's
+resident memory (VmRSS) after the round. Exits 1 on any error. Needs a graph holding at least
+the seed case (`rightsgraph ingest reports/`).
+
+    python bench/load_test.py                          # 50 clients, 30 s, 3 rounds
+    python bench/load_test.py --clients 20 --duration 10 --rounds 3 --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import csv
+import itertools
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+SYLLABLES = ["ka", "lo", "mi", "ren", "tau", "vex", "zor", "pil", "qua", "dun", "bri", "sol"]
+# reads of the seed case (reports/seed-open-letter.yaml): ids that exist, words that match
+READS = (
+    "/search?q=hikvision",
+    "/search?q=dahua%20technology",
+    "/search?q=xinjiang",
+    "/search?q=rafto",
+    "/search?q=pension%20fund",
+    "/funds/gpfg/exposure?region=xinjiang",
+    "/funds/gpfg/exposure?ownership_hops=2",
+    "/entities/hikvision",
+    "/entities/gpfg",
+    "/entities/xinjiang",
+    "/entities/hikvision/neighbourhood",
+    "/companies/hikvision/allegations",
+    "/companies/dahua/allegations",
+)
+
+
+# ---------------------------------------------------------------------- test data
+
+
+def company_name(i: int) -> str:
+    """Distinct made-up names (no two close enough to be fuzzy-matched to one another)."""
+    word = "".join(SYLLABLES[(i // len(SYLLABLES) ** k) % len(SYLLABLES)] for k in range(3))
+    return f"{word.capitalize()} Test Holdings {i:05d} ASA"
+
+
+def write_holdings(path: Path, companies: int, dates: int, fund: str = "Test Fund") -> Path:
+    """A holdings CSV of companies × year-end dates rows (the holdings adapter's generic layout)."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["Fund", "As of", "Name", "Country", "Market Value(NOK)", "Ownership"])
+        for year in range(2001, 2001 + dates):
+            for i in range(companies):
+                out.writerow([fund, f"{year}-12-31", company_name(i), "Norway", 1000 + i, "0.25"])
+    return path
+
+
+# ---------------------------------------------------------------------- the API process
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def rss_kib(pid: int) -> int:
+    """Resident set size of a process, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+@contextlib.contextmanager
+def api_server(env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[tuple[str, int]]:
+    """A uvicorn subprocess serving the API on a free loopback port: (base url, pid)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT, env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the API exited: {proc.stderr.read().decode()[-2000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(url + "/openapi.json", timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the API did not answer at {url} within {timeout:.0f} s")
+            time.sleep(0.2)
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# ---------------------------------------------------------------------- the load
+
+
+@dataclass
+class Round:
+    round: int
+    requests: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    rps: float = 0.0
+    p50_ms: float = 0.0
+    p95_ms: float = 0.0
+    p99_ms: float = 0.0
+    max_ms: float = 0.0
+    rss_mib: float = 0.0
+    ingest_exit: int | None = None
+    ingest_seconds: float | None = None
+    error_samples: list[str] = field(default_factory=list)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+async def _client(
+    http: httpx.AsyncClient, paths: Iterator[str], until: float, out: list[float], bad: list[str]
+) -> None:
+    while time.monotonic() < until:
+        path = next(paths)
+        began = time.perf_counter()
+        try:
+            response = await http.get(path)
+            await response.aread()
+            if response.status_code != 200:
+                bad.append(f"{path}: {response.status_code} {response.text[:200]}")
+        except httpx.HTTPError as exc:
+            bad.append(f"{path}: {type(exc).__name__} {exc}")
+        out.append((time.perf_counter() - began) * 1000)
+
+
+async def _load(
+    url: str, clients: int, duration: float, offset: int
+) -> tuple[list[float], list[str]]:
+    latencies: list[float] = []
+    bad: list[str] = []
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as http:
+        until = time.monotonic() + duration
+        await asyncio.gather(
+            *(
+                _client(http, itertools.islice(itertools.cycle(READS), offset + i, None), until,
+                        latencies, bad)
+                for i in range(clients)
+            )
+        )  # fmt: skip
+    return latencies, bad
+
+
+def run_round(
+    number: int, url: str, pid: int | None, clients: int, duration: float, ingest: Path | None
+) -> Round:
+    """One round of load; the ingest (if any) starts with it and must finish without error."""
+    proc = None
+    began = time.monotonic()
+    if ingest is not None:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "rightsgraph.cli", "ingest", "--json", str(ingest)],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+    latencies, bad = asyncio.run(_load(url, clients, duration, number))
+    result = Round(round=number, requests=len(latencies), errors=len(bad), seconds=duration)
+    if proc is not None:
+        _, err = proc.communicate(timeout=600)
+        result.ingest_exit = proc.returncode
+        result.ingest_seconds = round(time.monotonic() - began, 1)
+        if proc.returncode != 0:
+            result.errors += 1
+            bad.append(f"ingest exit {proc.returncode}: {err[-500:]}")
+    result.rps = round(len(latencies) / duration, 1)
+    for name, q in (("p50_ms", 50), ("p95_ms", 95), ("p99_ms", 99)):
+        setattr(result, name, round(percentile(latencies, q), 1))
+    result.max_ms = round(max(latencies, default=0.0), 1)
+    result.rss_mib = round(rss_kib(pid) / 1024, 1) if pid else 0.0
+    result.error_samples = bad[:5]
+    return result
+
+
+def run(
+    url: str | None, clients: int, duration: float, rounds: int, ingest_rows: int, echo=print
+) -> list[Round]:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        pid = None
+        if url is None:
+            url, pid = stack.enter_context(api_server())
+        results = []
+        for number in range(1, rounds + 1):
+            table = None
+            if ingest_rows:
+                companies = max(ingest_rows // 5, 1)
+                table = write_holdings(
+                    Path(tmp) / f"load-{number}.csv", companies, 5, f"Load Test Fund {number}"
+                )
+            results.append(run_round(number, url, pid, clients, duration, table))
+            echo(format_round(results[-1]))
+        return results
+
+
+def format_round(r: Round) -> str:
+    ingest = (
+        f"; ingest exit {r.ingest_exit} in {r.ingest_seconds} s"
+        if r.ingest_exit is not None
+        else ""
+    )
+    text = (
+        f"round {r.round}: {r.requests} requests, {r.errors} errors, {r.rps}/s; "
+        f"p50 {r.p50_ms} ms, p95 {r.p95_ms} ms, p99 {r.p99_ms} ms, max {r.max_ms} ms; "
+        f"API RSS {r.rss_mib} MiB{ingest}"
+    )
+    return text + "".join(f"\n  error: {e}" for e in r.error_samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", help="an API already running (default: start one)")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--ingest-rows", type=int, default=10_000, help="holdings rows ingested per round (0: none)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the rounds as JSON at the end")
+    args = parser.parse_args()
+    rounds = run(args.url, args.clients, args.duration, args.rounds, args.ingest_rows)
+    if args.json:
+        print(json.dumps([asdict(r) for r in rounds]))
+    sys.exit(1 if any(r.errors for r in rounds) else 0)
+
+
+if __name__ == "__main__":
+    main()

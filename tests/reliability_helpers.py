@@ -1,0 +1,91 @@
+"""Helpers for the fault and load tests: a Neo4j of their own to kill, the generated holdings
+table and the uvicorn API subprocess (both from bench/load_test.py, one copy of each)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from conftest import TEST_PORT
+from neo4j import Driver
+
+from rightsgraph import neo4j_local
+from rightsgraph.db import make_driver
+from rightsgraph.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+# the server these tests kill: never the shared test server (default: the test port + 10)
+FAULT_PORT = int(os.environ.get("RIGHTSGRAPH_TEST_FAULT_NEO4J_PORT") or TEST_PORT + 10)
+
+
+def _bench_module():
+    spec = importlib.util.spec_from_file_location("load_test", ROOT / "bench" / "load_test.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("load_test", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+load_test = _bench_module()
+write_holdings = load_test.write_holdings
+api_server = load_test.api_server
+rss_kib = load_test.rss_kib
+
+
+@contextmanager
+def dedicated_neo4j(home: Path) -> Iterator[tuple[Settings, Driver]]:
+    """A Neo4j on FAULT_PORT with its data in home, stopped (or killed) at the end."""
+    settings = Settings(home=home, neo4j_port=FAULT_PORT, neo4j_uri_env=None, neo4j_password=None)
+    neo4j_local.start(settings)
+    driver = make_driver(settings)
+    try:
+        yield settings, driver
+    finally:
+        driver.close()
+        if neo4j_local.running_pid(settings) is not None:
+            neo4j_local.stop(settings)
+
+
+def env_for(settings: Settings) -> dict[str, str]:
+    """The environment that points a subprocess (CLI, uvicorn) at that server."""
+    env = dict(os.environ)
+    env.pop("NEO4J_URI", None)
+    env.pop("NEO4J_PASSWORD", None)
+    env["RIGHTSGRAPH_NEO4J_PORT"] = str(settings.neo4j_port)
+    env["RIGHTSGRAPH_HOME"] = str(settings.home)
+    return env
+
+
+def ingest_cli(path: Path, settings: Settings, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "rightsgraph.cli", "ingest", "--json", *args, str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env_for(settings),
+        cwd=ROOT,
+    )
+
+
+def empty(driver: Driver, database: str) -> None:
+    """Delete everything in small transactions: relationships first, so a source cited by tens of
+    thousands of rows does not take its whole fan-out into one transaction's memory."""
+    with driver.session(database=database) as session:  # batched deletes need auto-commit
+        for query in (
+            "MATCH ()-[r]->() CALL { WITH r DELETE r } IN TRANSACTIONS OF 10000 ROWS",
+            "MATCH (n) CALL { WITH n DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+        ):
+            session.run(query).consume()
+
+
+def count(driver: Driver, database: str, label: str) -> int:
+    rows, _, _ = driver.execute_query(
+        f"MATCH (n:`{label}`) RETURN count(n) AS n", database_=database
+    )
+    return rows[0]["n"]
