@@ -121,6 +121,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # a body FastAPI cannot decode: bad input, like invalid JSON
+            return problem(422, "Invalid request", str(exc.detail), "invalid-parameter")
         title = {404: "Not found", 405: "Method not allowed", 413: PayloadTooLarge.title}.get(
             exc.status_code, "HTTP error"
         )
