@@ -260,6 +260,10 @@ def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | 
                 new[name] = sorted(merged) if name == "reportIds" else merged  # a set, as on relationships
             else:
                 new[name] = value
+        others = set(old_props.get("reportIds") or []) - {plan.report_id}
+        if plan.report_id and others and old_props.get("tlp") in TLP_ORDER:
+            # stated by other reports too: as open as the most open of them (order-independent)
+            new["tlp"] = min(old_props["tlp"], new["tlp"], key=TLP_ORDER.__getitem__)
         for name in _set_properties(model):  # multiple values are a set (as in RDF): kept sorted
             if isinstance(new.get(name), list):
                 new[name] = sorted(new[name], key=str)
