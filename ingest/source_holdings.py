@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
+import zipfile
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -149,9 +150,47 @@ def _rows_csv(path: Path) -> Iterator[tuple[int, list[Any]]]:
             ) from None
 
 
+# An XLSX is a zip: refuse one whose parts would inflate far beyond any holdings table (a zip
+# bomb) before openpyxl opens it. A million-row sheet is ~200 MB of XML, compressed ~10:1.
+MAX_XLSX_PART = 1 << 30
+MAX_XLSX_TOTAL = 2 << 30
+MAX_XLSX_RATIO, RATIO_FROM = 100, 100 << 20  # parts above 100 MiB inflating more than 100:1
+
+
+def check_xlsx_sizes(path: Path) -> None:
+    """Raise IngestError when the workbook's declared uncompressed sizes are out of bounds (the
+    zip reader never inflates a part past its declared size)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise fail(path, "-", "xlsx-syntax", f"not a readable XLSX workbook: {exc}") from None
+    total = sum(p.file_size for p in parts)
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > MAX_XLSX_PART or (
+            part.file_size > RATIO_FROM and ratio > MAX_XLSX_RATIO
+        ):
+            raise fail(
+                path,
+                "-",
+                "xlsx-too-large",
+                f"part {part.filename} would inflate to {part.file_size:,} bytes "
+                f"({ratio:,.0f}:1): refused as a possible zip bomb",
+            )
+    if total > MAX_XLSX_TOTAL:
+        raise fail(
+            path,
+            "-",
+            "xlsx-too-large",
+            f"the workbook would inflate to {total:,} bytes (limit {MAX_XLSX_TOTAL:,}): refused",
+        )
+
+
 def _rows_xlsx(path: Path) -> Iterator[tuple[int, list[Any]]]:
     from openpyxl import load_workbook
 
+    check_xlsx_sizes(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors
@@ -344,7 +383,9 @@ def _row(
             "lei": lei,
             "isin": [isin] if isin else None,
             "country": country,
-            "evidence": [{"source": source["id"], "locator": where, "quote": name}],
+            # one citation per spelling and file, not per row: a widely held company would
+            # otherwise collect a link per row of every holdings file
+            "evidence": [{"source": source["id"], "locator": "Name column", "quote": name}],
         },
         where,
         line,

@@ -197,16 +197,21 @@ def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | 
             ids=ids,
         )
     }
-    existing_rels: dict[RelKey, dict[str, Any]] = {}
-    for rec in tx.run(
-        "MATCH (a:Node)-[r]->(b:Node) WHERE a.id IN $ids OR b.id IN $ids "
-        "RETURN a.id AS a, type(r) AS t, b.id AS b, properties(r) AS props",
-        ids=ids,
-    ):
-        existing_rels[RelKey(rec["a"], rec["t"], rec["b"], rec["props"].get("key", ""))] = rec["props"]
-
     subject_of = {p.neo4j_type: p.direction for p in model.relationship_properties()}
     subject_of[model.edge_class.neo4j_type] = "out"
+    # the relationships the batch's nodes state (they are their subject): not a hub's whole
+    # neighbourhood, so a company held by thousands of holdings costs no more than any other
+    existing_rels: dict[RelKey, dict[str, Any]] = {}
+    for rec in tx.run(
+        "MATCH (a:Node)-[r]->(b:Node) WHERE a.id IN $ids AND type(r) IN $out "
+        "RETURN a.id AS a, type(r) AS t, b.id AS b, properties(r) AS props "
+        "UNION ALL MATCH (a:Node)-[r]->(b:Node) WHERE b.id IN $ids AND type(r) IN $in "
+        "RETURN a.id AS a, type(r) AS t, b.id AS b, properties(r) AS props",
+        ids=ids,
+        out=[t for t, d in subject_of.items() if d == "out"],
+        **{"in": [t for t, d in subject_of.items() if d == "in"]},
+    ):
+        existing_rels[RelKey(rec["a"], rec["t"], rec["b"], rec["props"].get("key", ""))] = rec["props"]
     batch_ids = set(ids)
 
     # relationships: stated ones merged, stale ones (stated earlier by this report) dropped
