@@ -26,6 +26,9 @@ from ontology.model import load_model
 from ontology.records import ID_PATTERN, Record, RecordError, check_record
 
 DEFAULT_BATCH_SIZE = 2000
+# No amount, share count or value in any currency comes near this: 1e18 dong is ~4e13 USD.
+# Above it a cell is a typo or an attack (1e308 overflows sums to infinity), not a fact.
+MAX_NUMBER = Decimal("1e18")
 MAX_PROBLEMS = 50
 
 
@@ -103,8 +106,8 @@ def parse_decimal(value: Any) -> Decimal | None:
     """
     if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, int | float | Decimal):
-        return Decimal(str(value))
+    if isinstance(value, int | float | Decimal):  # JSON's NaN and Infinity are floats too
+        return _plausible(value, Decimal(str(value)))
     text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
     if text in ("", "-", "–", "n/a", "N/A", "NA"):
         return None
@@ -121,8 +124,14 @@ def parse_decimal(value: Any) -> Decimal | None:
         number = Decimal(text)
     except InvalidOperation:
         raise ValueError(f"{value!r} is not a number") from None
+    return _plausible(value, number)
+
+
+def _plausible(value: Any, number: Decimal) -> Decimal:
     if not number.is_finite():
         raise ValueError(f"{value!r} is not a finite number")
+    if abs(number) > MAX_NUMBER:
+        raise ValueError(f"{value!r} is implausibly large (above {MAX_NUMBER:.0E})")
     return number
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from ingest.errors import IngestError, Problem
 
 JSON_LINES = (".jsonl", ".ndjson", ".ijson", ".ftm")
+MAX_LINE_BYTES = 16 << 20  # one statement or entity; far above any real one
 
 
 def is_json_lines(path: Path) -> bool:
@@ -40,10 +41,22 @@ def iter_lines(path: Path) -> Iterator[tuple[int, int, Any]]:
         number = 0
         while True:
             offset = fh.tell()
-            raw = fh.readline()
+            raw = fh.readline(MAX_LINE_BYTES + 1)  # never more than the limit in memory
             if not raw:
                 return
             number += 1
+            if len(raw) > MAX_LINE_BYTES:
+                raise IngestError(
+                    [
+                        Problem(
+                            str(path),
+                            f"line {number}",
+                            "line-too-long",
+                            f"a line longer than {MAX_LINE_BYTES:,} bytes: refused unread",
+                            number,
+                        )
+                    ]
+                )
             if not raw.strip():
                 continue
             yield number, offset, parse_line(path, raw, number)

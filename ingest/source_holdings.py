@@ -129,7 +129,12 @@ def as_of_from_name(path: Path) -> str | None:
 
 def _rows_csv(path: Path) -> Iterator[tuple[int, list[Any]]]:
     with path.open(newline="", encoding="utf-8-sig") as fh:
-        sample = fh.read(16384)
+        try:
+            sample = fh.read(16384)
+        except UnicodeDecodeError as exc:
+            raise fail(
+                path, "line 1", "encoding", f"not UTF-8 text ({exc.reason}); re-save as UTF-8", 1
+            ) from None
         fh.seek(0)
         delimiter = max(",;\t|", key=lambda d: sample.split("\n", 1)[0].count(d))
         reader = csv.reader(fh, delimiter=delimiter)
