@@ -16,7 +16,7 @@ from ingest.adapters import discover, read_batches
 from ingest.batch import Batch
 from ingest.errors import IngestError, Problem
 from ingest.evidence import check_quotes, keep_shipped_copy
-from ingest.resolve import Proposal, Resolver, merge_records, rename_references
+from ingest.resolve import is_resolved, Proposal, Resolver, merge_records, rename_references
 from ingest.writer import (
     TLP_ORDER,
     RelKey,
@@ -104,8 +104,11 @@ def lookup_nodes(driver: Driver | None, ids: set[str], database: str | None) -> 
     return {r["id"]: {"labels": r["labels"], "tlp": r["tlp"], "name": r["name"]} for r in rows}
 
 
-def prepare(batch: Batch, resolver: Resolver, model: OntologyModel, database: str | None) -> Prepared:
-    """Resolve and validate one batch; raise IngestError naming every problem."""
+def prepare(
+    batch: Batch, resolver: Resolver, model: OntologyModel, database: str | None, checked: bool = False
+) -> Prepared:
+    """Resolve and validate one batch; raise IngestError naming every problem. `checked` skips
+    the SHACL and quote checks for a batch whose file a check pass has just validated whole."""
     label = batch.file
     records = batch.all_records
     in_graph = lookup_nodes(resolver.driver, {r["id"] for r in records}, database)
@@ -151,10 +154,10 @@ def prepare(batch: Batch, resolver: Resolver, model: OntologyModel, database: st
             Problem(label, owner, "dangling-reference", f"refers to {ref!r}, which is neither in this input nor in the graph", batch.lines.get(owner))
         )
     known = {i: model.class_of_labels(n["labels"]).name for i, n in known_nodes.items()}
-    if not problems:
+    if not problems and not checked:
         for v in validate_records(resolved, known, model):
             problems.append(Problem(label, v.record, v.rule, str(v).split(": ", 1)[1].rsplit(" [rule", 1)[0], batch.lines.get(v.record)))
-    if not problems:  # every quote of a source whose text is at hand must stand in that text
+    if not problems and not checked:  # every quote of a source whose text is at hand must stand in it
         problems.extend(check_quotes(batch))
     if problems:
         raise IngestError(problems)
@@ -221,8 +224,9 @@ def _ingest_file(path, driver, database, dry_run, fmt, options, resolver, model,
         prepared = prepare(batch, check_resolver, model, database)
         seen.update(r["id"] for r in prepared.records)
         for record in prepared.records:
-            batches_of[record["id"]] += 1
-            rels_of[record["id"]].update(relationship_rows(record, model))
+            if is_resolved(model, record["type"]):  # entities recur across batches; facts do not
+                batches_of[record["id"]] += 1
+                rels_of[record["id"]].update(relationship_rows(record, model))
     stated_in_file = {k for i, keys in rels_of.items() if batches_of[i] > 1 for k in keys}
     del rels_of
     if dry_run:
@@ -230,7 +234,7 @@ def _ingest_file(path, driver, database, dry_run, fmt, options, resolver, model,
     for batch in read_batches(path, fmt, **options):
         _run_batch(
             batch, driver, database, dry_run, resolver, model, result, progress,
-            sweep_ids=seen if batch.final else None, stated_in_file=stated_in_file,
+            sweep_ids=seen if batch.final else None, stated_in_file=stated_in_file, checked=True,
         )
 
 
@@ -241,9 +245,10 @@ def _chain(first, second, rest):
 
 
 def _run_batch(
-    batch, driver, database, dry_run, resolver, model, result, progress, sweep_ids, stated_in_file=None
+    batch, driver, database, dry_run, resolver, model, result, progress, sweep_ids, stated_in_file=None,
+    checked=False,
 ) -> None:
-    prepared = prepare(batch, resolver, model, database)
+    prepared = prepare(batch, resolver, model, database, checked)
     result.proposals.extend(prepared.proposals)
     result.unsupported.update(batch.unsupported)
     if progress:

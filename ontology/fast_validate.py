@@ -361,6 +361,23 @@ def _edge_value(spec: PropertySpec, value: Any, model: OntologyModel) -> Value:
     return NodeRef(str(value))
 
 
+_LITERALS: dict[tuple[str, type, Any], Literal] = {}
+
+
+def _literal(spec: PropertySpec, value: Any) -> Literal:
+    """to_literal, memoised: the same currencies, dates and names recur across many records."""
+    try:
+        key = (spec.name, type(value), value)
+        found = _LITERALS.get(key)
+    except TypeError:  # an unhashable value: convert it every time
+        return to_literal(spec, value)
+    if found is None:
+        if len(_LITERALS) > 100_000:
+            _LITERALS.clear()
+        found = _LITERALS[key] = to_literal(spec, value)
+    return found
+
+
 class _Focus:
     """A record (or an edge entry) being validated: its value nodes per property, built once."""
 
@@ -387,7 +404,7 @@ class _Focus:
             items = raw if isinstance(raw, list) else [raw]
             kind = spec.kind
             if kind == "literal":
-                nodes = list(dict.fromkeys(to_literal(spec, v) for v in items))
+                nodes = list(dict.fromkeys(_literal(spec, v) for v in items))
             elif kind in ("link", "idlist"):
                 nodes = list(dict.fromkeys(NodeRef(str(v)) for v in items))
             elif kind == "vocab":
@@ -440,8 +457,18 @@ class _Run:
         self.compiled = compiled
         self.model = compiled.model
         self.types = types
+        self._ok: dict[tuple[int, Any], bool] = {}  # verdicts that depend on the value alone
 
     def value_ok(self, check: PropertyCheck, value: Value) -> bool:
+        if check.cls is not None or isinstance(value, dict):
+            return self._value_ok(check, value)
+        key = (id(check), value)
+        found = self._ok.get(key)
+        if found is None:
+            found = self._ok[key] = self._value_ok(check, value)
+        return found
+
+    def _value_ok(self, check: PropertyCheck, value: Value) -> bool:
         if check.datatype is not None and not _has_datatype(value, check.datatype):
             return False
         if check.cls is not None and not (
