@@ -9,9 +9,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ingest.errors import DatabaseUnavailable
 from rightsgraph import backup as backups
-from rightsgraph.db import connect
+from rightsgraph.clitools import connect_or_exit
 from rightsgraph.export import FORMATS, ExportError, ExportOptions, open_output, write_export
 from rightsgraph.settings import get_settings
 
@@ -19,11 +18,7 @@ err = Console(stderr=True)
 
 
 def _driver():
-    try:
-        return connect(get_settings())
-    except DatabaseUnavailable as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    return connect_or_exit(get_settings())
 
 
 def export(

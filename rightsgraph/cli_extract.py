@@ -22,6 +22,7 @@ from ingest.extract.draft import Draft, build_draft
 from ingest.extract.linking import link_to_graph
 from ingest.extract.rules import RulesError, load_rules
 from ingest.extract.text import MAX_BYTES, ExtractInputError, load_document
+from rightsgraph.clitools import connect_or_exit
 from rightsgraph.db import connect
 from rightsgraph.settings import get_settings
 
@@ -150,11 +151,7 @@ def verify(
 ) -> None:
     """Re-check every stored quote against its source's evidentiary copy, and every copy's hash."""
     settings = get_settings()
-    try:
-        driver = connect(settings)
-    except DatabaseUnavailable as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    driver = connect_or_exit(settings)
     try:
         report = verify_graph(driver, settings.neo4j_database)
     finally:

@@ -9,10 +9,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ingest.errors import DatabaseUnavailable
 from ingest.ftm_export import export_ftm
 from ingest.writer import TLP_ORDER
-from rightsgraph.db import connect
+from rightsgraph.clitools import connect_or_exit
 from rightsgraph.settings import get_settings
 
 err = Console(stderr=True)
@@ -31,11 +30,7 @@ def export_ftm_command(
         err.print(f"[red]error:[/red] --max-tlp must be one of {', '.join(TLP_ORDER)}")
         raise typer.Exit(2)
     settings = get_settings()
-    try:
-        driver = connect(settings)
-    except DatabaseUnavailable as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    driver = connect_or_exit(settings)
     try:
         if str(out) == "-":
             stats = export_ftm(driver, sys.stdout, settings.neo4j_database, level)

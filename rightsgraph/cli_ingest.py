@@ -14,9 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ingest.adapters import adapters
-from ingest.errors import DatabaseUnavailable
 from ingest.pipeline import IngestResult, ingest_paths
-from rightsgraph.db import connect
+from rightsgraph.clitools import connect_or_exit
 from rightsgraph.settings import get_settings
 
 err = Console(stderr=True)
@@ -41,11 +40,7 @@ def ingest(
 ) -> None:
     """Ingest case reports and source files: resolve, validate (SHACL), write — each file all or nothing."""
     settings = get_settings()
-    try:
-        driver = connect(settings)
-    except DatabaseUnavailable as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    driver = connect_or_exit(settings)
     options = {k: v for k, v in {"fund": fund, "as_of": as_of}.items() if v}
     try:
         with Progress(
