@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +48,9 @@ def _load_builtin() -> None:
         return
     import ingest
 
-    names = sorted(m.name for m in pkgutil.iter_modules(ingest.__path__) if m.name.startswith("source_"))
+    names = sorted(
+        m.name for m in pkgutil.iter_modules(ingest.__path__) if m.name.startswith("source_")
+    )
     names.sort(key=lambda n: n != "source_report")
     for name in names:
         register(importlib.import_module(f"ingest.{name}").ADAPTER)
@@ -67,13 +68,26 @@ def adapter_for(path: Path, fmt: str | None = None) -> Adapter:
             if adapter.name == fmt:
                 return adapter
         names = ", ".join(a.name for a in available)
-        raise IngestError([Problem(str(path), "-", "unknown-format", f"unknown --format {fmt!r} (known: {names})")])
+        raise IngestError(
+            [
+                Problem(
+                    str(path), "-", "unknown-format", f"unknown --format {fmt!r} (known: {names})"
+                )
+            ]
+        )
     start = head(path)
     for adapter in available:
         if path.suffix.lower() in adapter.suffixes and adapter.sniff(path, start):
             return adapter
     raise IngestError(
-        [Problem(str(path), "-", "unknown-format", "no adapter reads this file; name one with --format")]
+        [
+            Problem(
+                str(path),
+                "-",
+                "unknown-format",
+                "no adapter reads this file; name one with --format",
+            )
+        ]
     )
 
 

@@ -16,7 +16,7 @@ from ingest.adapters import discover, read_batches
 from ingest.batch import Batch
 from ingest.errors import IngestError, Problem
 from ingest.evidence import check_quotes, keep_shipped_copy
-from ingest.resolve import is_resolved, Proposal, Resolver, merge_records, rename_references
+from ingest.resolve import Proposal, Resolver, is_resolved, merge_records, rename_references
 from ingest.writer import (
     TLP_ORDER,
     RelKey,
@@ -90,7 +90,9 @@ def _referenced(records: list[Record], model: OntologyModel) -> set[str]:
     return refs
 
 
-def lookup_nodes(driver: Driver | None, ids: set[str], database: str | None) -> dict[str, dict[str, Any]]:
+def lookup_nodes(
+    driver: Driver | None, ids: set[str], database: str | None
+) -> dict[str, dict[str, Any]]:
     """id -> {"labels", "tlp", "name"} for the ids already in the graph."""
     if driver is None or not ids:
         return {}
@@ -105,7 +107,11 @@ def lookup_nodes(driver: Driver | None, ids: set[str], database: str | None) -> 
 
 
 def prepare(
-    batch: Batch, resolver: Resolver, model: OntologyModel, database: str | None, checked: bool = False
+    batch: Batch,
+    resolver: Resolver,
+    model: OntologyModel,
+    database: str | None,
+    checked: bool = False,
 ) -> Prepared:
     """Resolve and validate one batch; raise IngestError naming every problem. `checked` skips
     the SHACL and quote checks for a batch whose file a check pass has just validated whole."""
@@ -123,7 +129,13 @@ def prepare(
             graph_class = model.class_of_labels(in_graph[rid]["labels"]).name
             if graph_class != record["type"]:
                 problems.append(
-                    Problem(label, rid, "type-conflict", f"{rid} is a {graph_class} in the graph, not a {record['type']}", batch.lines.get(rid))
+                    Problem(
+                        label,
+                        rid,
+                        "type-conflict",
+                        f"{rid} is a {graph_class} in the graph, not a {record['type']}",
+                        batch.lines.get(rid),
+                    )
                 )
             target = rid
         else:
@@ -134,7 +146,9 @@ def prepare(
         if target != rid:
             renames[rid] = target
             record = {**record, "id": target}
-            if target not in by_id and record.get("name"):  # keep the graph's name; ours becomes an alias
+            if target not in by_id and record.get(
+                "name"
+            ):  # keep the graph's name; ours becomes an alias
                 record["alias"] = [*(record.get("alias") or []), record.pop("name")]
                 graph_named.add(target)
         by_id[target] = merge_records(by_id[target], record, model) if target in by_id else record
@@ -142,7 +156,10 @@ def prepare(
     for target, found in lookup_nodes(resolver.driver, graph_named, database).items():
         record, name = by_id[target], found["name"]
         if name and record.get("name") != name:  # a later record's spelling is an alias too
-            aliases = [*(record.get("alias") or []), *([record["name"]] if record.get("name") else [])]
+            aliases = [
+                *(record.get("alias") or []),
+                *([record["name"]] if record.get("name") else []),
+            ]
             by_id[target] = {**record, "name": name, "alias": list(dict.fromkeys(aliases))}
     resolved = rename_references(by_id.values(), renames, model)
 
@@ -151,21 +168,41 @@ def prepare(
     for ref in sorted(refs - set(known_nodes)):
         owner = next((r["id"] for r in resolved if ref in _referenced([r], model)), "?")
         problems.append(
-            Problem(label, owner, "dangling-reference", f"refers to {ref!r}, which is neither in this input nor in the graph", batch.lines.get(owner))
+            Problem(
+                label,
+                owner,
+                "dangling-reference",
+                f"refers to {ref!r}, which is neither in this input nor in the graph",
+                batch.lines.get(owner),
+            )
         )
     known = {i: model.class_of_labels(n["labels"]).name for i, n in known_nodes.items()}
     if not problems and not checked:
         for v in validate_records(resolved, known, model):
-            problems.append(Problem(label, v.record, v.rule, str(v).split(": ", 1)[1].rsplit(" [rule", 1)[0], batch.lines.get(v.record)))
-    if not problems and not checked:  # every quote of a source whose text is at hand must stand in it
+            problems.append(
+                Problem(
+                    label,
+                    v.record,
+                    v.rule,
+                    str(v).split(": ", 1)[1].rsplit(" [rule", 1)[0],
+                    batch.lines.get(v.record),
+                )
+            )
+    if (
+        not problems and not checked
+    ):  # every quote of a source whose text is at hand must stand in it
         problems.extend(check_quotes(batch))
     if problems:
         raise IngestError(problems)
 
-    return Prepared(resolved, effective_tlp(resolved, batch.default_tlp, known_nodes, model), proposals)
+    return Prepared(
+        resolved, effective_tlp(resolved, batch.default_tlp, known_nodes, model), proposals
+    )
 
 
-def effective_tlp(records: list[Record], default: str, known: dict[str, dict[str, Any]], model: OntologyModel) -> dict[str, str]:
+def effective_tlp(
+    records: list[Record], default: str, known: dict[str, dict[str, Any]], model: OntologyModel
+) -> dict[str, str]:
     """A fact is at least as restricted as the most restricted source it rests on."""
     own = {r["id"]: r.get("tlp") or default for r in records}
     source_tlp = {i: n.get("tlp") for i, n in known.items()}
@@ -198,7 +235,18 @@ def ingest_paths(
     for path in discover(paths):
         result.files.append(str(path))
         try:
-            _ingest_file(path, driver, database, dry_run, fmt, options or {}, resolver, model, result, progress)
+            _ingest_file(
+                path,
+                driver,
+                database,
+                dry_run,
+                fmt,
+                options or {},
+                resolver,
+                model,
+                result,
+                progress,
+            )
         except IngestError as exc:
             result.problems.extend(exc.problems)
             result.rejected[str(path)] += 1
@@ -206,14 +254,18 @@ def ingest_paths(
     return result
 
 
-def _ingest_file(path, driver, database, dry_run, fmt, options, resolver, model, result, progress) -> None:
+def _ingest_file(
+    path, driver, database, dry_run, fmt, options, resolver, model, result, progress
+) -> None:
     batches = read_batches(path, fmt, **options)
     first = next(batches, None)
     if first is None:
         raise IngestError([Problem(str(path), "-", "empty-file", "no records in this file")])
     second = next(batches, None)
     if second is None:  # one batch: prepare, then write it in one transaction
-        _run_batch(first, driver, database, dry_run, resolver, model, result, progress, sweep_ids=set())
+        _run_batch(
+            first, driver, database, dry_run, resolver, model, result, progress, sweep_ids=set()
+        )
         return
     # a stream of batches: check all of it first, so bad input writes nothing
     seen: set[str] = set()
@@ -233,8 +285,17 @@ def _ingest_file(path, driver, database, dry_run, fmt, options, resolver, model,
         return
     for batch in read_batches(path, fmt, **options):
         _run_batch(
-            batch, driver, database, dry_run, resolver, model, result, progress,
-            sweep_ids=seen if batch.final else None, stated_in_file=stated_in_file, checked=True,
+            batch,
+            driver,
+            database,
+            dry_run,
+            resolver,
+            model,
+            result,
+            progress,
+            sweep_ids=seen if batch.final else None,
+            stated_in_file=stated_in_file,
+            checked=True,
         )
 
 
@@ -245,7 +306,16 @@ def _chain(first, second, rest):
 
 
 def _run_batch(
-    batch, driver, database, dry_run, resolver, model, result, progress, sweep_ids, stated_in_file=None,
+    batch,
+    driver,
+    database,
+    dry_run,
+    resolver,
+    model,
+    result,
+    progress,
+    sweep_ids,
+    stated_in_file=None,
     checked=False,
 ) -> None:
     prepared = prepare(batch, resolver, model, database, checked)
@@ -259,7 +329,12 @@ def _run_batch(
     if sweep_ids is not None and not sweep_ids:  # a single batch keeps exactly what it states
         sweep_ids = {r["id"] for r in prepared.records}
     plan = WritePlan(
-        prepared.records, prepared.tlp, batch.report_id, result.run_id, sweep_ids, batch.link_reports,
+        prepared.records,
+        prepared.tlp,
+        batch.report_id,
+        result.run_id,
+        sweep_ids,
+        batch.link_reports,
         stated_in_file or set(),
     )
     with driver.session(database=database) as session:

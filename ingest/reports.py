@@ -15,7 +15,14 @@ from ingest.batch import Batch
 from ingest.errors import IngestError, Problem
 from ingest.writer import RelKey, relationship_rows
 from ontology.model import ID_BASE, iri_to_id, load_model
-from ontology.records import Record, RecordError, check_record, edge_record, graph_to_records, record_id
+from ontology.records import (
+    Record,
+    RecordError,
+    check_record,
+    edge_record,
+    graph_to_records,
+    record_id,
+)
 
 MAX_REPORT_BYTES = 50 * 1024 * 1024
 TLP_LEVELS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
@@ -46,17 +53,34 @@ def read_text(path: Path, max_bytes: int = MAX_REPORT_BYTES) -> str:
         raise IngestError([Problem(label, "-", "empty-file", "the file is empty")])
     if size > max_bytes:
         raise IngestError(
-            [Problem(label, "-", "file-too-large", f"{size} bytes is over the {max_bytes}-byte limit for this format")]
+            [
+                Problem(
+                    label,
+                    "-",
+                    "file-too-large",
+                    f"{size} bytes is over the {max_bytes}-byte limit for this format",
+                )
+            ]
         )
     data = path.read_bytes()
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise IngestError([Problem(label, "-", "encoding", "UTF-16 text; re-save the file as UTF-8", 1)])
+        raise IngestError(
+            [Problem(label, "-", "encoding", "UTF-16 text; re-save the file as UTF-8", 1)]
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise IngestError(
-            [Problem(label, "-", "encoding", f"not UTF-8 text (byte {exc.start}); re-save the file as UTF-8", line)]
+            [
+                Problem(
+                    label,
+                    "-",
+                    "encoding",
+                    f"not UTF-8 text (byte {exc.start}); re-save the file as UTF-8",
+                    line,
+                )
+            ]
         ) from None
 
 
@@ -96,13 +120,22 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
     doc = parse_document(path)
     label = str(path)
     if doc is None:
-        raise IngestError([Problem(label, "-", "empty-file", "no document in the file (only blanks or comments)")])
+        raise IngestError(
+            [Problem(label, "-", "empty-file", "no document in the file (only blanks or comments)")]
+        )
     if _is_inline_jsonld(doc):  # our JSON-LD export: read as RDF, like the other formats
         yield _read_rdf(path, "json-ld", exact_ids)
         return
     if not isinstance(doc, dict) or not isinstance(doc.get("@graph"), list):
         raise IngestError(
-            [Problem(label, "-", "report-form", 'a report is a mapping with an "@graph" list of records')]
+            [
+                Problem(
+                    label,
+                    "-",
+                    "report-form",
+                    'a report is a mapping with an "@graph" list of records',
+                )
+            ]
         )
     problems: list[Problem] = []
     lines: dict[str, int] = {}
@@ -114,7 +147,9 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
         try:
             report = check_record(_strip_lines(meta), where="report")
             if report["type"] != "Report":
-                raise RecordError(record_id(report), "the document's own type must be Report", "report-form")
+                raise RecordError(
+                    record_id(report), "the document's own type must be Report", "report-form"
+                )
             seen.add(report["id"])
         except RecordError as exc:
             problems.append(Problem(label, exc.record, exc.rule, exc.message, doc.get(LINE_KEY)))
@@ -126,7 +161,11 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
             problems.append(Problem(label, exc.record, exc.rule, exc.message, line))
             continue
         if record["id"] in seen:
-            problems.append(Problem(label, record["id"], "duplicate-id", "this id is used twice in the report", line))
+            problems.append(
+                Problem(
+                    label, record["id"], "duplicate-id", "this id is used twice in the report", line
+                )
+            )
             continue
         seen.add(record["id"])
         if line:
@@ -149,7 +188,11 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
 
 def _is_inline_jsonld(doc: Any) -> bool:
     """A JSON-LD document that carries its own context and nothing but its graph (an export)."""
-    return isinstance(doc, dict) and isinstance(doc.get("@context"), dict) and set(doc) <= {"@context", "@graph"}
+    return (
+        isinstance(doc, dict)
+        and isinstance(doc.get("@context"), dict)
+        and set(doc) <= {"@context", "@graph"}
+    )
 
 
 def _read_rdf(path: Path, fmt: str, exact_ids: bool = False) -> Batch:
@@ -161,7 +204,15 @@ def _read_rdf(path: Path, fmt: str, exact_ids: bool = False) -> Batch:
         message = " ".join(str(exc).split())  # rdflib's first line may be only "at line N of <>:"
         found = re.search(r"at line (\d+)", message)
         raise IngestError(
-            [Problem(str(path), "-", "rdf-syntax", message[:300], int(found.group(1)) if found else None)]
+            [
+                Problem(
+                    str(path),
+                    "-",
+                    "rdf-syntax",
+                    message[:300],
+                    int(found.group(1)) if found else None,
+                )
+            ]
         ) from None
     records, ignored = graph_to_records(graph)
     link_reports, used = _link_reports(graph, records)
@@ -176,7 +227,9 @@ def _read_rdf(path: Path, fmt: str, exact_ids: bool = False) -> Batch:
     if problems:
         raise IngestError(problems)
     if not checked:
-        raise IngestError([Problem(str(path), "-", "empty-report", "no RightsGraph records in this RDF")])
+        raise IngestError(
+            [Problem(str(path), "-", "empty-report", "no RightsGraph records in this RDF")]
+        )
     return Batch(
         file=str(path),
         records=checked,
@@ -192,14 +245,20 @@ def _link_reports(graph: Graph, records: list[Record]) -> tuple[dict[RelKey, lis
     triples read, so they are not counted as ignored."""
     model = load_model()
     types = {r["id"]: r["type"] for r in records}
-    in_report = next(p for p in model.properties.values() if p.kind == "idlist" and p.range == "Report")
+    in_report = next(
+        p for p in model.properties.values() if p.kind == "idlist" and p.range == "Report"
+    )
     edge = next(p for p in model.properties.values() if p.kind == "edge")
     by_iri = {p.iri: p for p in model.properties.values()}
     out: dict[RelKey, list[str]] = {}
     used = 0
 
     def stated(node: Any) -> list[str]:
-        return sorted(iri_to_id(str(o)) for o in graph.objects(node, in_report.iri) if str(o).startswith(ID_BASE))
+        return sorted(
+            iri_to_id(str(o))
+            for o in graph.objects(node, in_report.iri)
+            if str(o).startswith(ID_BASE)
+        )
 
     def add(subject: Any, name: str, value: Any, reports: list[str]) -> None:
         sid = iri_to_id(str(subject)) if str(subject).startswith(ID_BASE) else None
@@ -217,7 +276,12 @@ def _link_reports(graph: Graph, records: list[Record]) -> tuple[dict[RelKey, lis
         spec = by_iri.get(graph.value(statement, RDF.predicate))  # type: ignore[arg-type]
         target = graph.value(statement, RDF.object)
         reports = stated(statement)
-        if spec is None or spec.kind != "link" or target is None or not str(target).startswith(ID_BASE):
+        if (
+            spec is None
+            or spec.kind != "link"
+            or target is None
+            or not str(target).startswith(ID_BASE)
+        ):
             continue
         add(graph.value(statement, RDF.subject), spec.name, iri_to_id(str(target)), reports)
         used += 4 + len(reports)

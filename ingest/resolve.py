@@ -19,8 +19,21 @@ from ontology.model import OntologyModel, load_model
 from ontology.records import Record
 
 RESOLVED_CLASSES = ("Actor", "Region", "Source")
-NAME_RESOLVED_CLASSES = ("Actor", "Region")  # sources share titles too often: identifiers (url) only
-IDENTIFIER_PROPERTIES = ("lei", "isin", "ticker", "wikidataId", "iso3166", "geonamesId", "identifier", "url", "sha256")
+NAME_RESOLVED_CLASSES = (
+    "Actor",
+    "Region",
+)  # sources share titles too often: identifiers (url) only
+IDENTIFIER_PROPERTIES = (
+    "lei",
+    "isin",
+    "ticker",
+    "wikidataId",
+    "iso3166",
+    "geonamesId",
+    "identifier",
+    "url",
+    "sha256",
+)
 FUZZY_CUTOFF = 88.0
 
 
@@ -32,8 +45,14 @@ def _values(value: Any) -> list:
 
 def resolution_keys(record: Record) -> tuple[list[str], list[str]]:
     """(identifier keys, name keys) of a record; keys are scoped by the caller to a class."""
-    ids = [f"{p}:{str(v).strip().upper() if p != 'url' else str(v).strip()}" for p in IDENTIFIER_PROPERTIES for v in _values(record.get(p))]
-    names = [normalise_name(str(n)) for n in _values(record.get("name")) + _values(record.get("alias"))]
+    ids = [
+        f"{p}:{str(v).strip().upper() if p != 'url' else str(v).strip()}"
+        for p in IDENTIFIER_PROPERTIES
+        for v in _values(record.get(p))
+    ]
+    names = [
+        normalise_name(str(n)) for n in _values(record.get("name")) + _values(record.get("alias"))
+    ]
     return ids, [f"name:{n}" for n in names if n]
 
 
@@ -73,7 +92,9 @@ class ClassIndex:
 class Resolver:
     """Per-ingest-run index of the graph's entities, loaded once per class and kept up to date."""
 
-    def __init__(self, driver: Driver | None, database: str | None = None, model: OntologyModel | None = None):
+    def __init__(
+        self, driver: Driver | None, database: str | None = None, model: OntologyModel | None = None
+    ):
         self.driver = driver
         self.database = database
         self.model = model or load_model()
@@ -125,14 +146,20 @@ class Resolver:
             if found is not None:
                 return found, None
         if names and idx.texts and record["type"] != "Source":  # typos of a name or an alias
-            query = names[0][len("name:"):]
-            best = process.extractOne(query, idx.texts.keys(), scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_CUTOFF)
+            query = names[0][len("name:") :]
+            best = process.extractOne(
+                query, idx.texts.keys(), scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_CUTOFF
+            )
             if best is not None:
                 text, score, _ = best
                 candidate = idx.texts[text]
                 return None, Proposal(
-                    record["id"], record["type"], str(record.get("name")), candidate,
-                    idx.names.get(candidate, text), round(score, 1)
+                    record["id"],
+                    record["type"],
+                    str(record.get("name")),
+                    candidate,
+                    idx.names.get(candidate, text),
+                    round(score, 1),
                 )
         return None, None
 
@@ -154,11 +181,17 @@ def merge_records(base: Record, other: Record, model: OntologyModel) -> Record:
         elif key not in out:
             out[key] = value
         elif key == "name" and value != out[key]:
-            out["alias"] = [a for a in _values(out.get("alias"))] + [value] if value not in _values(out.get("alias")) else out.get("alias")
+            out["alias"] = (
+                [a for a in _values(out.get("alias"))] + [value]
+                if value not in _values(out.get("alias"))
+                else out.get("alias")
+            )
     return out
 
 
-def rename_references(records: Iterable[Record], renames: dict[str, str], model: OntologyModel) -> list[Record]:
+def rename_references(
+    records: Iterable[Record], renames: dict[str, str], model: OntologyModel
+) -> list[Record]:
     """Point every reference at the resolved ids."""
     if not renames:
         return list(records)
@@ -171,10 +204,17 @@ def rename_references(records: Iterable[Record], renames: dict[str, str], model:
             if spec is None:
                 continue
             if spec.kind in ("link", "idlist"):
-                new[key] = [renames.get(v, v) for v in value] if isinstance(value, list) else renames.get(value, value)
+                new[key] = (
+                    [renames.get(v, v) for v in value]
+                    if isinstance(value, list)
+                    else renames.get(value, value)
+                )
             elif spec.kind == "edge":
                 new[key] = [
-                    {k: (renames.get(v, v) if k == model.edge_class.edge_target else v) for k, v in e.items()}
+                    {
+                        k: (renames.get(v, v) if k == model.edge_class.edge_target else v)
+                        for k, v in e.items()
+                    }
                     for e in value
                 ]
         out.append(new)

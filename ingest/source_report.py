@@ -21,9 +21,9 @@ def _read_report(path: Path, exact_ids: bool = False, **_: Any):
 
 
 ADAPTER = Adapter(
-        name="report",
-        suffixes=(".yaml", ".yml", ".json", ".jsonld", *RDF_FORMATS),
-        sniff=_sniff_report,
-        read=_read_report,
-        description="case reports (YAML / JSON-LD under the RightsGraph context) and RDF exports",
-    )
+    name="report",
+    suffixes=(".yaml", ".yml", ".json", ".jsonld", *RDF_FORMATS),
+    sniff=_sniff_report,
+    read=_read_report,
+    description="case reports (YAML / JSON-LD under the RightsGraph context) and RDF exports",
+)

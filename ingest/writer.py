@@ -35,7 +35,11 @@ def max_tlp(levels: Iterable[str | None]) -> str:
 
 def to_neo4j(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else float(value)
+        return (
+            int(value)
+            if value == value.to_integral_value() and abs(value) < 2**53
+            else float(value)
+        )
     if isinstance(value, list):
         return [to_neo4j(v) for v in value]
     if hasattr(value, "isoformat"):
@@ -67,7 +71,10 @@ class Summary:
             getattr(self, name).update(getattr(other, name))
 
     def as_dict(self) -> dict[str, dict[str, int]]:
-        return {n: dict(sorted(getattr(self, n).items())) for n in ("created", "updated", "unchanged", "removed")}
+        return {
+            n: dict(sorted(getattr(self, n).items()))
+            for n in ("created", "updated", "unchanged", "removed")
+        }
 
     @property
     def changes(self) -> int:
@@ -99,6 +106,7 @@ def ensure_schema(driver: Driver, database: str | None = None) -> None:
 
 
 # ---------------------------------------------------------------------- records -> rows
+
 
 @dataclass
 class NodeRow:
@@ -142,7 +150,9 @@ def relationship_rows(record: Record, model: OntologyModel) -> dict[RelKey, dict
         values = value if isinstance(value, list) else [value]
         if spec.kind == "link" and spec.neo4j_type:
             for target in values:
-                start, end = (record["id"], target) if spec.direction == "out" else (target, record["id"])
+                start, end = (
+                    (record["id"], target) if spec.direction == "out" else (target, record["id"])
+                )
                 rows[RelKey(start, spec.neo4j_type, end)] = {}
         elif spec.kind == "edge":
             for item in values:
@@ -153,11 +163,19 @@ def relationship_rows(record: Record, model: OntologyModel) -> dict[RelKey, dict
                 }
                 digest = hashlib.sha1(repr(sorted(props.items())).encode()).hexdigest()[:16]
                 props["key"] = digest
-                rows[RelKey(record["id"], edge.neo4j_type or "EVIDENCED_BY", item[edge.edge_target], digest)] = props
+                rows[
+                    RelKey(
+                        record["id"],
+                        edge.neo4j_type or "EVIDENCED_BY",
+                        item[edge.edge_target],
+                        digest,
+                    )
+                ] = props
     return rows
 
 
 # ---------------------------------------------------------------------- the transaction
+
 
 @dataclass
 class WritePlan:
@@ -172,7 +190,9 @@ class WritePlan:
     stated_in_file: set[RelKey] = field(default_factory=set)
 
 
-def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | None = None) -> Summary:
+def write_batch(
+    tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | None = None
+) -> Summary:
     model = model or load_model()
     summary = Summary()
     rows = {r["id"]: node_row(r, model, plan.tlp[r["id"]]) for r in plan.records}
@@ -189,7 +209,9 @@ def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | 
     # Lock the batch's nodes before reading them (creating placeholders for new ones), so
     # concurrent ingests of overlapping inputs serialise instead of overwriting each other;
     # a deadlock between two such transactions is transient and the driver retries it.
-    tx.run("UNWIND $ids AS id MERGE (n:Node {id: id}) SET n.`_lock` = true REMOVE n.`_lock`", ids=ids)
+    tx.run(
+        "UNWIND $ids AS id MERGE (n:Node {id: id}) SET n.`_lock` = true REMOVE n.`_lock`", ids=ids
+    )
     existing_nodes = {
         rec["id"]: (rec["props"], rec["labels"])
         for rec in tx.run(
@@ -211,7 +233,9 @@ def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | 
         out=[t for t, d in subject_of.items() if d == "out"],
         **{"in": [t for t, d in subject_of.items() if d == "in"]},
     ):
-        existing_rels[RelKey(rec["a"], rec["t"], rec["b"], rec["props"].get("key", ""))] = rec["props"]
+        existing_rels[RelKey(rec["a"], rec["t"], rec["b"], rec["props"].get("key", ""))] = rec[
+            "props"
+        ]
     batch_ids = set(ids)
 
     # relationships: stated ones merged, stale ones (stated earlier by this report) dropped
@@ -261,8 +285,12 @@ def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | 
         for name, value in row.props.items():
             if name in row.union and name in old_props:
                 merged = list(old_props[name] or [])
-                merged += [v for v in (value if isinstance(value, list) else [value]) if v not in merged]
-                new[name] = sorted(merged) if name == "reportIds" else merged  # a set, as on relationships
+                merged += [
+                    v for v in (value if isinstance(value, list) else [value]) if v not in merged
+                ]
+                new[name] = (
+                    sorted(merged) if name == "reportIds" else merged
+                )  # a set, as on relationships
             else:
                 new[name] = value
         others = set(old_props.get("reportIds") or []) - {plan.report_id}
@@ -273,7 +301,11 @@ def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | 
             if isinstance(new.get(name), list):
                 new[name] = sorted(new[name], key=str)
         new.update(_derived(new, row, sources_of.get(node_id, set()), model))
-        old_cmp = {k: _number(v) if not isinstance(v, list) else v for k, v in old_props.items() if k != RUN_PROPERTY}
+        old_cmp = {
+            k: _number(v) if not isinstance(v, list) else v
+            for k, v in old_props.items()
+            if k != RUN_PROPERTY
+        }
         new_cmp = {k: _number(v) if not isinstance(v, list) else v for k, v in new.items()}
         label = row.labels[-1]
         if set(old_props) <= {"id"}:  # a placeholder made by the lock above
@@ -284,7 +316,13 @@ def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | 
         else:
             summary.updated[label] += 1
         new[RUN_PROPERTY] = plan.run_id
-        node_writes.append({"id": node_id, "labels": row.labels, "props": {k: v for k, v in new.items() if v is not None}})
+        node_writes.append(
+            {
+                "id": node_id,
+                "labels": row.labels,
+                "props": {k: v for k, v in new.items() if v is not None},
+            }
+        )
 
     # relationship changes
     rel_writes: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -305,7 +343,12 @@ def write_batch(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel | 
             continue
         (summary.created if old is None else summary.updated)[key.type] += 1
         rel_writes[key.type].append(
-            {"a": key.start, "b": key.end, "key": key.key, "props": {**props, RUN_PROPERTY: plan.run_id}}
+            {
+                "a": key.start,
+                "b": key.end,
+                "key": key.key,
+                "props": {**props, RUN_PROPERTY: plan.run_id},
+            }
         )
 
     _write_nodes(tx, node_writes)
@@ -335,15 +378,25 @@ def _set_properties(model: OntologyModel) -> tuple[str, ...]:
     )
 
 
-def _derived(props: dict[str, Any], row: NodeRow, sources: set[str], model: OntologyModel) -> dict[str, Any]:
+def _derived(
+    props: dict[str, Any], row: NodeRow, sources: set[str], model: OntologyModel
+) -> dict[str, Any]:
     out: dict[str, Any] = {"sourceIds": sorted(sources)}
     cls = model.class_of_labels(row.labels)
     if is_resolved(model, cls.name):
         specs = model.properties_of(cls.name)
-        record = {p.name: props.get(p.neo4j_property) for p in specs.values() if p.neo4j_property and props.get(p.neo4j_property) is not None}
+        record = {
+            p.name: props.get(p.neo4j_property)
+            for p in specs.values()
+            if p.neo4j_property and props.get(p.neo4j_property) is not None
+        }
         ids, names = resolution_keys(record)
         out["resolveKeys"] = sorted(set(ids + names))
-        texts = [props.get("name")] + list(props.get("aliases") or []) + [k.split(":", 1)[1] for k in ids]
+        texts = (
+            [props.get("name")]
+            + list(props.get("aliases") or [])
+            + [k.split(":", 1)[1] for k in ids]
+        )
         out["searchText"] = " | ".join(str(t) for t in texts if t)
     return out
 
@@ -360,7 +413,9 @@ def _write_nodes(tx: ManagedTransaction, writes: list[dict[str, Any]]) -> None:
         )
 
 
-def sweep(tx: ManagedTransaction, report_id: str, keep: set[str], summary: Summary, run_id: str = "") -> None:
+def sweep(
+    tx: ManagedTransaction, report_id: str, keep: set[str], summary: Summary, run_id: str = ""
+) -> None:
     """Take this report off what it no longer states: nodes and relationships only it stated go;
     the rest lose its report id, and their evidence, sourceIds included, is what others state."""
     model = load_model()

@@ -12,8 +12,14 @@ from ontology.model import ONTOLOGY_DIR, OntologyModel, PropertySpec, load_model
 SH = Namespace("http://www.w3.org/ns/shacl#")
 DOCS_FILE = ONTOLOGY_DIR.parent / "docs" / "ontology.md"
 RULE_KEYS = (
-    ("minCount", "min"), ("maxCount", "max"), ("datatype", "datatype"), ("class", "class"),
-    ("minInclusive", "≥"), ("maxInclusive", "≤"), ("pattern", "pattern"), ("minLength", "min length"),
+    ("minCount", "min"),
+    ("maxCount", "max"),
+    ("datatype", "datatype"),
+    ("class", "class"),
+    ("minInclusive", "≥"),
+    ("maxInclusive", "≤"),
+    ("pattern", "pattern"),
+    ("minLength", "min length"),
 )
 
 
@@ -31,21 +37,31 @@ def _rules(shapes: Graph, shape: URIRef) -> list[tuple[str, str, str]]:
         for key, label in RULE_KEYS:
             value = shapes.value(prop, SH[key])
             if value is not None:
-                parts.append(f"{label} `{_short(value) if key in ('datatype', 'class') else value}`")
+                parts.append(
+                    f"{label} `{_short(value) if key in ('datatype', 'class') else value}`"
+                )
         values = shapes.value(prop, SH["in"])
         if values is not None:
             items = [_short(v) for v in Collection(shapes, values)]
-            shown = ", ".join(items[:12]) + (f", … ({len(items)} values)" if len(items) > 12 else "")
+            shown = ", ".join(items[:12]) + (
+                f", … ({len(items)} values)" if len(items) > 12 else ""
+            )
             parts.append(f"one of {shown}")
         out.append((path, "; ".join(parts), str(shapes.value(prop, SH.message) or "")))
     for constraint in shapes.objects(shape, SH.sparql):
-        out.append((_short(constraint), "SPARQL constraint", str(shapes.value(constraint, SH.message) or "")))
+        out.append(
+            (
+                _short(constraint),
+                "SPARQL constraint",
+                str(shapes.value(constraint, SH.message) or ""),
+            )
+        )
     return sorted(out)
 
 
 def _mapping(p: PropertySpec) -> str:
     if p.neo4j_type:
-        arrow = "-[:{}]->".format(p.neo4j_type)
+        arrow = f"-[:{p.neo4j_type}]->"
         return f"`(this){arrow}(value)`" if p.direction == "out" else f"`(value){arrow}(this)`"
     if p.neo4j_property:
         return f"property `{p.neo4j_property}`"
@@ -69,7 +85,11 @@ def render(model: OntologyModel | None = None) -> str:
         "| --- | --- | --- |",
     ]
     for cls in sorted(model.classes.values(), key=lambda c: c.name):
-        labels = ":" + ":".join(model.labels_of(cls.name)) if cls.neo4j_label else f"relationship `{cls.neo4j_type}`"
+        labels = (
+            ":" + ":".join(model.labels_of(cls.name))
+            if cls.neo4j_label
+            else f"relationship `{cls.neo4j_type}`"
+        )
         kind = " (abstract)" if cls.abstract else ""
         lines.append(f"| `{cls.name}`{kind} | {labels} | {cls.definition} |")
     for cls in sorted(model.classes.values(), key=lambda c: c.name):
@@ -84,13 +104,24 @@ def render(model: OntologyModel | None = None) -> str:
                 lines.append(f"| `{p.name}` | {rng} | {_mapping(p)} | {p.definition} |")
         shape = URIRef(f"https://w3id.org/rightsgraph/shapes#{cls.name}")
         if (shape, RDF.type, SH.NodeShape) in shapes:
-            lines += ["", "Rules (SHACL):", "", "| rule | constraint | message |", "| --- | --- | --- |"]
+            lines += [
+                "",
+                "Rules (SHACL):",
+                "",
+                "| rule | constraint | message |",
+                "| --- | --- | --- |",
+            ]
             for path, summary, message in _rules(shapes, shape):
                 escaped = summary.replace("|", "\\|")
                 lines.append(f"| `{path}` | {escaped} | {message} |")
     lines += ["", "## Vocabularies", ""]
     for vocab in model.vocabularies.values():
-        lines += [f"### {vocab.label} (`{vocab.name}`)", "", "| notation | label |", "| --- | --- |"]
+        lines += [
+            f"### {vocab.label} (`{vocab.name}`)",
+            "",
+            "| notation | label |",
+            "| --- | --- |",
+        ]
         lines += [f"| `{n}` | {vocab.labels[n]} |" for n in vocab.concepts]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

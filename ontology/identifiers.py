@@ -6,6 +6,7 @@ namespace, so the SPARQL constraints in shapes.ttl can call them during SHACL va
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from rdflib import Literal, URIRef
@@ -64,7 +65,5 @@ def _sparql_bool(check):
 def register_sparql_functions() -> None:
     """Make rgfn:validLEI and rgfn:validISIN callable from SPARQL (idempotent)."""
     for name, check in (("validLEI", valid_lei), ("validISIN", valid_isin)):
-        try:
+        with contextlib.suppress(ValueError):  # already registered
             register_custom_function(URIRef(RGFN + name), _sparql_bool(check))
-        except ValueError:  # already registered
-            pass

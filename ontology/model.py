@@ -113,7 +113,9 @@ class OntologyModel:
             if name in seen:
                 continue
             seen.add(name)
-            stack.extend(o for o in self.graph.objects(current, RDFS.subClassOf) if isinstance(o, URIRef))
+            stack.extend(
+                o for o in self.graph.objects(current, RDFS.subClassOf) if isinstance(o, URIRef)
+            )
         return frozenset(seen)
 
     def _read_classes(self) -> None:
@@ -170,7 +172,11 @@ class OntologyModel:
             kind, datatype = "literal", rng if isinstance(rng, URIRef) else XSD.string
         elif vocabulary is not None:
             kind = "vocab"
-        elif rng is not None and self.classes.get(_local(rng), None) and self.classes[_local(rng)].is_edge:
+        elif (
+            rng is not None
+            and self.classes.get(_local(rng), None)
+            and self.classes[_local(rng)].is_edge
+        ):
             kind = "edge"
         elif neo4j_type is not None:
             kind = "link"
@@ -245,7 +251,9 @@ class OntologyModel:
     def text_properties(self) -> list[str]:
         """Neo4j properties indexed for full-text search: names, aliases and identifiers."""
         names = ("name", "alias", "identifier", "lei", "isin", "ticker", "wikidataId", "iso3166")
-        return [self.properties[n].neo4j_property for n in names if self.properties[n].neo4j_property]  # type: ignore[misc]
+        return [
+            self.properties[n].neo4j_property for n in names if self.properties[n].neo4j_property
+        ]  # type: ignore[misc]
 
 
 def id_to_iri(node_id: str) -> URIRef:

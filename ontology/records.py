@@ -80,7 +80,9 @@ def check_record(record: Any, model: OntologyModel | None = None, where: str = "
         else:
             for v in values:
                 if isinstance(v, dict | list):
-                    raise RecordError(label, f"{key} must be a plain value, got {v!r}", "value-form")
+                    raise RecordError(
+                        label, f"{key} must be a plain value, got {v!r}", "value-form"
+                    )
         out[key] = values if (spec.multiple or len(values) != 1) else values[0]
     return out
 
@@ -96,6 +98,7 @@ def _check_edge(label: str, spec: PropertySpec, value: Any, model: OntologyModel
 
 
 # ---------------------------------------------------------------------- values
+
 
 def canonical_decimal(value: Any) -> str | None:
     """A number as a plain decimal string (no exponent), or None when it is not a number."""
@@ -122,7 +125,10 @@ def to_literal(spec: PropertySpec, value: Any) -> Literal:
     if datatype == XSD.boolean:
         if isinstance(value, bool):
             return Literal("true" if value else "false", datatype=XSD.boolean)
-        return Literal(str(value).lower() if str(value).lower() in ("true", "false") else str(value), datatype=XSD.boolean)
+        return Literal(
+            str(value).lower() if str(value).lower() in ("true", "false") else str(value),
+            datatype=XSD.boolean,
+        )
     if datatype == XSD.date:
         text = value.isoformat() if isinstance(value, dt.date) else str(value)
         return Literal(text, datatype=XSD.date)
@@ -152,10 +158,13 @@ def vocab_iri(model: OntologyModel, spec: PropertySpec, notation: str) -> URIRef
     if notation in vocab.concepts:
         return vocab.concepts[notation]
     any_concept = str(next(iter(vocab.concepts.values())))
-    return URIRef(any_concept.rsplit("/", 1)[0] + "/" + re.sub(r"[^A-Za-z0-9-]", "_", str(notation)))
+    return URIRef(
+        any_concept.rsplit("/", 1)[0] + "/" + re.sub(r"[^A-Za-z0-9-]", "_", str(notation))
+    )
 
 
 # ---------------------------------------------------------------------- records -> triples
+
 
 @dataclass
 class RecordGraph:
@@ -215,6 +224,7 @@ def _value_triples(subject, spec, value, model, owner, rid) -> Iterator[tuple]:
 
 # ---------------------------------------------------------------------- triples -> records
 
+
 def graph_to_records(graph: Graph, model: OntologyModel | None = None) -> tuple[list[Record], int]:
     """Records of every typed RightsGraph node in the graph, and the count of ignored triples."""
     model = model or load_model()
@@ -225,7 +235,9 @@ def graph_to_records(graph: Graph, model: OntologyModel | None = None) -> tuple[
     for subject in sorted(set(graph.subjects(RDF.type, None))):
         if not isinstance(subject, URIRef) or not str(subject).startswith(ID_BASE):
             continue
-        classes = [by_class_iri[str(t)] for t in graph.objects(subject, RDF.type) if str(t) in by_class_iri]
+        classes = [
+            by_class_iri[str(t)] for t in graph.objects(subject, RDF.type) if str(t) in by_class_iri
+        ]
         node_classes = [c for c in classes if c.neo4j_label]
         if not node_classes:
             continue

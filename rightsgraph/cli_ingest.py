@@ -24,19 +24,31 @@ LOST_DATABASE = (ServiceUnavailable, SessionExpired, Neo4jDatabaseUnavailable)
 
 
 def _formats_help() -> str:
-    return "Adapter to use instead of detecting it by content: " + ", ".join(a.name for a in adapters()) + "."
+    return (
+        "Adapter to use instead of detecting it by content: "
+        + ", ".join(a.name for a in adapters())
+        + "."
+    )
 
 
 def ingest(
     paths: list[Path] = typer.Argument(..., exists=True, help="Files or folders to ingest."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Resolve and validate, report what would change, write nothing."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Resolve and validate, report what would change, write nothing."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON for machines."),
     fmt: str | None = typer.Option(None, "--format", help=_formats_help()),
     proposals: Path | None = typer.Option(
-        None, "--proposals", help="Write uncertain matches (proposals, never merged) to this JSON-lines file for review."
+        None,
+        "--proposals",
+        help="Write uncertain matches (proposals, never merged) to this JSON-lines file for review.",
     ),
-    fund: str | None = typer.Option(None, "--fund", help="Fund name for holdings files that have no fund column."),
-    as_of: str | None = typer.Option(None, "--as-of", help="As-of date (YYYY-MM-DD) for holdings files without one."),
+    fund: str | None = typer.Option(
+        None, "--fund", help="Fund name for holdings files that have no fund column."
+    ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="As-of date (YYYY-MM-DD) for holdings files without one."
+    ),
 ) -> None:
     """Ingest case reports and source files: resolve, validate (SHACL), write — each file all or nothing."""
     settings = get_settings()
@@ -44,8 +56,13 @@ def ingest(
     options = {k: v for k, v in {"fund": fund, "as_of": as_of}.items() if v}
     try:
         with Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=err, disable=as_json or not err.is_terminal, transient=True,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=as_json or not err.is_terminal,
+            transient=True,
         ) as bar:
             task = bar.add_task("records", total=None)
 
@@ -53,8 +70,13 @@ def ingest(
                 bar.update(task, advance=n, description=Path(file).name)
 
             result = ingest_paths(
-                paths, driver, database=settings.neo4j_database, dry_run=dry_run, fmt=fmt,
-                progress=progress, options=options,
+                paths,
+                driver,
+                database=settings.neo4j_database,
+                dry_run=dry_run,
+                fmt=fmt,
+                progress=progress,
+                options=options,
             )
     except LOST_DATABASE as exc:
         err.print(
@@ -84,7 +106,10 @@ def print_result(result: IngestResult) -> None:
         table.add_column(col, justify="right" if col != "kind" else "left")
     s = result.summary
     for kind in sorted(set(s.created) | set(s.updated) | set(s.unchanged) | set(s.removed)):
-        table.add_row(kind, *(str(getattr(s, c)[kind]) for c in ("created", "updated", "unchanged", "removed")))
+        table.add_row(
+            kind,
+            *(str(getattr(s, c)[kind]) for c in ("created", "updated", "unchanged", "removed")),
+        )
     console.print(table)
     for name, count in result.unsupported.items():
         console.print(f"[yellow]skipped[/yellow] {count} × {name}")

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import typer
 
-app = typer.Typer(help="The ontology: regenerate its JSON-LD context and documentation, validate reports.", no_args_is_help=True)
+app = typer.Typer(
+    help="The ontology: regenerate its JSON-LD context and documentation, validate reports.",
+    no_args_is_help=True,
+)
 
 
 @app.command()
@@ -20,7 +23,9 @@ def generate() -> None:
 
 
 @app.command()
-def validate(paths: list[Path] = typer.Argument(..., exists=True, help="Case reports to check.")) -> None:
+def validate(
+    paths: list[Path] = typer.Argument(..., exists=True, help="Case reports to check."),
+) -> None:
     """Check case reports against the ontology and the SHACL shapes, offline (no database)."""
     from ingest.pipeline import ingest_paths
 

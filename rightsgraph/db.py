@@ -60,5 +60,7 @@ def connect(settings: Settings | None = None) -> Driver:
             if s.external
             else "start it with `rightsgraph neo4j start` (or set NEO4J_URI to use another server)"
         )
-        raise DatabaseUnavailable(f"Neo4j does not answer at {s.neo4j_uri}: {exc}; {hint}") from None
+        raise DatabaseUnavailable(
+            f"Neo4j does not answer at {s.neo4j_uri}: {exc}; {hint}"
+        ) from None
     return driver

@@ -14,7 +14,12 @@ IGNORED = ("ingestRun",)
 
 
 def _props(props: dict) -> str:
-    return json.dumps({k: v for k, v in sorted(props.items()) if k not in IGNORED}, sort_keys=True, ensure_ascii=False, default=str)
+    return json.dumps(
+        {k: v for k, v in sorted(props.items()) if k not in IGNORED},
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
 
 
 def canonical_dump(driver: Driver, database: str | None = None) -> list[str]:

@@ -26,7 +26,9 @@ def _ingest(paths: list[Path]) -> subprocess.Popen:
     )
 
 
-def test_concurrent_overlapping_ingests_equal_sequential(neo4j_db: Driver, settings: Settings) -> None:
+def test_concurrent_overlapping_ingests_equal_sequential(
+    neo4j_db: Driver, settings: Settings
+) -> None:
     for report in REPORTS:
         assert _ingest([report]).wait(timeout=120) == 0
     sequential = canonical_dump(neo4j_db, settings.neo4j_database)

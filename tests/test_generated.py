@@ -7,7 +7,9 @@ from ontology.docs import DOCS_FILE, render
 
 
 def test_jsonld_context_is_up_to_date() -> None:
-    assert CONTEXT_FILE.read_text(encoding="utf-8") == context_text(), "run `rightsgraph ontology generate`"
+    assert CONTEXT_FILE.read_text(encoding="utf-8") == context_text(), (
+        "run `rightsgraph ontology generate`"
+    )
 
 
 def test_ontology_docs_are_up_to_date() -> None:
