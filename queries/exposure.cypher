@@ -66,11 +66,30 @@ CALL (fund, target) {
   WHERE (CASE WHEN target IS NULL THEN within = region ELSE within = target END)
     AND all(r IN nodes(regionPath) WHERE r.tlp IN $tlp)
 
-  // allegations touching the path
+  // allegations touching the path: found for every path (the totals count them), described
+  // below for the requested page only
   WITH held, h, chain, supplier, contract, region, regionPath,
        COLLECT { UNWIND [held, supplier] AS c MATCH (c)<-[:AGAINST]-(a:Allegation) RETURN a } AS byCompany,
        COLLECT { MATCH (region)-[:PART_OF*0..12]->(:Region)<-[:CONCERNS]-(a:Allegation) RETURN a } AS byRegion,
        COLLECT { MATCH (contract)<-[:CONCERNS_CONTRACT]-(a:Allegation) RETURN a } AS byContract
+  WITH held, h, chain, supplier, contract, region, regionPath, byCompany, byRegion, byContract,
+       COLLECT { UNWIND byCompany + byRegion + byContract AS a
+                 WITH DISTINCT a WHERE a.tlp IN $tlp RETURN a.id } AS allegations
+  ORDER BY held.name, held.id, supplier.id, contract.id, region.id
+  RETURN collect({held: held, h: h, chain: chain, supplier: supplier, contract: contract,
+                  region: region, regionPath: regionPath, byCompany: byCompany,
+                  byRegion: byRegion, byContract: byContract, allegations: allegations}) AS rows
+}
+
+// the page of paths, each with its evidence and allegations described (the costly part: only
+// for the paths returned)
+CALL (rows) {
+  WITH rows, coalesce($offset, 0) AS first
+  UNWIND range(first, first + coalesce($limit, 100) - 1) AS i
+  WITH i, rows[i] AS r WHERE r IS NOT NULL
+  WITH i, r.held AS held, r.h AS h, r.chain AS chain, r.supplier AS supplier,
+       r.contract AS contract, r.region AS region, r.regionPath AS regionPath,
+       r.byCompany AS byCompany, r.byRegion AS byRegion, r.byContract AS byContract
   CALL (byCompany, byRegion, byContract) {
     UNWIND byCompany + byRegion + byContract AS a
     WITH DISTINCT a WHERE a.tlp IN $tlp
@@ -92,8 +111,7 @@ CALL (fund, target) {
                           ORDER BY x.source, x.locator, x.quote }
     }) AS allegations
   }
-  WITH held, h, supplier, contract, region, allegations, size(allegations) AS allegationCount,
-       {
+  WITH i, {
          holding: {
            id: h.id, asOf: h.asOf, marketValue: h.marketValue, currency: h.currency,
            marketValueUsd: h.marketValueUsd, ownershipShare: h.ownershipShare,
@@ -126,9 +144,8 @@ CALL (fund, target) {
          regionPath: [r IN nodes(regionPath) | {id: r.id, labels: labels(r), name: r.name}],
          allegations: allegations
        } AS path
-  ORDER BY held.name, held.id, supplier.id, contract.id, region.id
-  RETURN collect({held: held, h: h, contract: contract, region: region,
-                  allegations: [a IN allegations | a.id], path: path}) AS rows
+  ORDER BY i
+  RETURN collect(path) AS paths
 }
 
 // totals over all paths (not just the page)
@@ -190,5 +207,5 @@ RETURN
   CASE WHEN fund IS NULL THEN NULL ELSE {id: fund.id, labels: labels(fund), name: fund.name} END AS fund,
   CASE WHEN target IS NULL THEN NULL ELSE {id: target.id, labels: labels(target), name: target.name} END AS region,
   size(rows) AS pathCount,
-  [r IN rows | r.path][coalesce($offset, 0)..coalesce($offset, 0) + coalesce($limit, 100)] AS paths,
+  paths,
   holdingTotals, byCompany, byRegion

@@ -15,7 +15,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import neo4j
@@ -116,8 +116,11 @@ def build_launcher(force: bool = False) -> str:
     return _classpath()
 
 
-def java_command(settings: Settings, classpath: str) -> list[str]:
-    """The command line that runs the launcher (the password travels in the environment)."""
+def java_command(
+    settings: Settings, classpath: str, conf: Mapping[str, str] | None = None
+) -> list[str]:
+    """The command line that runs the launcher (the password travels in the environment);
+    `conf` adds Neo4j settings (`--conf key=value`), e.g. a page cache size or an import folder."""
     java = _require("java", "Install a Java 17 or 21 JDK (e.g. `apt-get install openjdk-17-jdk`).")
     return [
         java,
@@ -130,6 +133,7 @@ def java_command(settings: Settings, classpath: str) -> list[str]:
         str(settings.neo4j_port),
         "--data",
         str(data_dir(settings)),
+        *(arg for key, value in (conf or {}).items() for arg in ("--conf", f"{key}={value}")),
     ]
 
 
@@ -236,8 +240,14 @@ def _wait_ready(proc: subprocess.Popen[bytes], settings: Settings, deadline: flo
     raise TimeoutError
 
 
-def start(settings: Settings, auth_password: str | None = None, timeout: float = 120) -> str:
-    """Start the local Neo4j in the background (built first if needed) and wait for Bolt."""
+def start(
+    settings: Settings,
+    auth_password: str | None = None,
+    timeout: float = 120,
+    conf: Mapping[str, str] | None = None,
+) -> str:
+    """Start the local Neo4j in the background (built first if needed) and wait for Bolt;
+    `conf` passes extra Neo4j settings to the launcher (benchmarks use it)."""
     if settings.external:
         return f"NEO4J_URI is set ({settings.neo4j_uri}): using that server, not starting one."
     if auth_password is not None and len(auth_password) < MIN_PASSWORD_LENGTH:
@@ -252,7 +262,7 @@ def start(settings: Settings, auth_password: str | None = None, timeout: float =
                 f"Port {settings.neo4j_port} is already in use by another program. Stop it, or "
                 "choose another port (--port or RIGHTSGRAPH_NEO4J_PORT)."
             )
-        command = java_command(settings, build_launcher())
+        command = java_command(settings, build_launcher(), conf)
         env = dict(os.environ)
         env.pop("RIGHTSGRAPH_NEO4J_AUTH", None)
         if auth_password:

@@ -1,0 +1,197 @@
+// The exposure query as it was before the benchmark's fix (descriptions built for every path, then
+// paged): kept so bench/exposure_latency.py can measure before and after on the same graph.
+
+// exposure: which of a fund's holdings reach government contracts in a region, with the
+// allegations touching each link and the evidence of every fact on the path.
+//
+// Parameters:
+//   $fund            STRING        id of the Fund (required)
+//   $region          STRING|NULL   id of a Region; a contract counts when it is performed in this
+//                                  region or in any of its sub-regions (PART_OF, any depth up to
+//                                  12). null = every region (default null)
+//   $as_of           STRING|NULL   ISO date. Per fund and company the latest Holding with
+//                                  asOf <= $as_of is used, and one with held=false means no
+//                                  exposure. null = the latest holding (default null)
+//   $ownership_hops  INTEGER       0..4: also follow the held company's subsidiaries,
+//                                  (owner)-[:OWNS]->(:Ownership)-[:OWNERSHIP_OF]->(sub), up to
+//                                  this many ownership links (default 0)
+//   $tlp             LIST<STRING>  sharing levels the caller may see; nodes and evidence sources
+//                                  outside it are left out (default every level:
+//                                  ["CLEAR","GREEN","AMBER","AMBER+STRICT","RED"])
+//   $offset, $limit  INTEGER       the page of paths to return (default 0, 100)
+//
+// Returns one row:
+//   fund, region   {id, labels, name}; null when unknown or hidden (so a caller can say 404)
+//   pathCount      number of paths before paging
+//   paths          the page: each {holding, company, ownershipChain, supplier, contract, region,
+//                  regionPath, allegations}. Holding, ownership links, contract and allegations
+//                  carry evidence [{source, title, url, publisher, quote, locator}]; each
+//                  allegation says how it touches the path: touches ⊆ ["company", "region",
+//                  "contract"] (against a company on the path; concerning the contract's region or
+//                  a region above it; concerning the contract).
+//   holdingTotals  value of the exposed holdings per currency [{currency, amount}]
+//   byCompany      per held company: its holding, contract amounts per currency (amount, else
+//                  amountMin; aggregate claims summed apart because they overlap named
+//                  contracts), counts of contracts, unquantified contracts and allegations
+//   byRegion       per contract region: the same contract sums; a contract performed in several
+//                  regions counts in each of them
+// Contracts and allegations are not filtered by $as_of: their dates are returned instead.
+//
+// cypher-shell:
+//   :param fund => 'gpfg'
+//   :param region => 'xinjiang'
+//   :param as_of => '2019-12-31'
+//   :param ownership_hops => 0
+//   :param tlp => ['CLEAR','GREEN','AMBER','AMBER+STRICT','RED']
+//   :param offset => 0
+//   :param limit => 100
+
+OPTIONAL MATCH (fund:Fund {id: $fund}) WHERE fund.tlp IN $tlp
+OPTIONAL MATCH (target:Region {id: $region}) WHERE target.tlp IN $tlp
+CALL (fund, target) {
+  // holdings: the latest visible one per company on or before $as_of
+  MATCH (fund)-[:HOLDS]->(h:Holding)-[:IN]->(held:Company)
+  WHERE ($region IS NULL OR target IS NOT NULL)
+    AND h.tlp IN $tlp AND held.tlp IN $tlp AND ($as_of IS NULL OR h.asOf <= $as_of)
+  WITH target, held, h ORDER BY h.asOf DESC, h.id
+  WITH target, held, collect(h)[0] AS h
+  WHERE coalesce(h.held, true)
+
+  // the held company and its subsidiaries, up to $ownership_hops ownership links
+  MATCH chain = (held)-[:OWNS|OWNERSHIP_OF*0..8]->(supplier:Company)
+  WHERE length(chain) <= 2 * coalesce($ownership_hops, 0)
+    AND all(n IN nodes(chain) WHERE n.tlp IN $tlp)
+
+  // contracts performed in the target region or one of its sub-regions
+  MATCH (supplier)-[:SUPPLIER_OF]->(contract:Contract)-[:PERFORMED_IN]->(region:Region)
+  WHERE contract.tlp IN $tlp AND region.tlp IN $tlp
+  MATCH regionPath = (region)-[:PART_OF*0..12]->(within:Region)
+  WHERE (CASE WHEN target IS NULL THEN within = region ELSE within = target END)
+    AND all(r IN nodes(regionPath) WHERE r.tlp IN $tlp)
+
+  // allegations touching the path
+  WITH held, h, chain, supplier, contract, region, regionPath,
+       COLLECT { UNWIND [held, supplier] AS c MATCH (c)<-[:AGAINST]-(a:Allegation) RETURN a } AS byCompany,
+       COLLECT { MATCH (region)-[:PART_OF*0..12]->(:Region)<-[:CONCERNS]-(a:Allegation) RETURN a } AS byRegion,
+       COLLECT { MATCH (contract)<-[:CONCERNS_CONTRACT]-(a:Allegation) RETURN a } AS byContract
+  CALL (byCompany, byRegion, byContract) {
+    UNWIND byCompany + byRegion + byContract AS a
+    WITH DISTINCT a WHERE a.tlp IN $tlp
+    ORDER BY a.date DESC, a.id
+    RETURN collect({
+      id: a.id, name: a.name, status: a.status, harmCategories: a.harmCategories,
+      affectedGroups: a.affectedGroups, date: a.date,
+      touches: [t IN [['company', a IN byCompany], ['region', a IN byRegion], ['contract', a IN byContract]]
+                WHERE t[1] | t[0]],
+      claimants: COLLECT { MATCH (a)<-[:ALLEGES]-(x:Actor) WHERE x.tlp IN $tlp
+                           RETURN {id: x.id, labels: labels(x), name: x.name} AS x ORDER BY x.id },
+      against: COLLECT { MATCH (a)-[:AGAINST]->(x:Actor) WHERE x.tlp IN $tlp
+                         RETURN {id: x.id, labels: labels(x), name: x.name} AS x ORDER BY x.id },
+      concerns: COLLECT { MATCH (a)-[:CONCERNS]->(x:Region) WHERE x.tlp IN $tlp
+                          RETURN {id: x.id, labels: labels(x), name: x.name} AS x ORDER BY x.id },
+      evidence: COLLECT { MATCH (a)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp
+                          RETURN {source: s.id, title: s.name, url: s.url, publisher: s.publisher,
+                                  quote: e.quote, locator: e.locator} AS x
+                          ORDER BY x.source, x.locator, x.quote }
+    }) AS allegations
+  }
+  WITH held, h, supplier, contract, region, allegations, size(allegations) AS allegationCount,
+       {
+         holding: {
+           id: h.id, asOf: h.asOf, marketValue: h.marketValue, currency: h.currency,
+           marketValueUsd: h.marketValueUsd, ownershipShare: h.ownershipShare,
+           evidence: COLLECT { MATCH (h)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp
+                               RETURN {source: s.id, title: s.name, url: s.url, publisher: s.publisher,
+                                       quote: e.quote, locator: e.locator} AS x
+                               ORDER BY x.source, x.locator, x.quote }
+         },
+         company: {id: held.id, labels: labels(held), name: held.name},
+         ownershipChain: [o IN nodes(chain) WHERE o:Ownership | {
+           id: o.id, share: o.share, direct: o.direct,
+           owner: head([(x)-[:OWNS]->(o) | {id: x.id, labels: labels(x), name: x.name}]),
+           owned: head([(o)-[:OWNERSHIP_OF]->(x) | {id: x.id, labels: labels(x), name: x.name}]),
+           evidence: [(o)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp |
+                      {source: s.id, title: s.name, url: s.url, publisher: s.publisher,
+                       quote: e.quote, locator: e.locator}]
+         }],
+         supplier: {id: supplier.id, labels: labels(supplier), name: supplier.name},
+         contract: {
+           id: contract.id, name: contract.name, amount: contract.amount,
+           amountMin: contract.amountMin, amountMax: contract.amountMax, currency: contract.currency,
+           date: contract.date, startDate: contract.startDate, endDate: contract.endDate,
+           aggregate: coalesce(contract.aggregate, false), contractStatus: contract.contractStatus,
+           evidence: COLLECT { MATCH (contract)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp
+                               RETURN {source: s.id, title: s.name, url: s.url, publisher: s.publisher,
+                                       quote: e.quote, locator: e.locator} AS x
+                               ORDER BY x.source, x.locator, x.quote }
+         },
+         region: {id: region.id, labels: labels(region), name: region.name},
+         regionPath: [r IN nodes(regionPath) | {id: r.id, labels: labels(r), name: r.name}],
+         allegations: allegations
+       } AS path
+  ORDER BY held.name, held.id, supplier.id, contract.id, region.id
+  RETURN collect({held: held, h: h, contract: contract, region: region,
+                  allegations: [a IN allegations | a.id], path: path}) AS rows
+}
+
+// totals over all paths (not just the page)
+CALL (rows) {
+  UNWIND rows AS r
+  WITH DISTINCT r.h AS h
+  WHERE h.marketValue IS NOT NULL
+  WITH h.currency AS currency, sum(h.marketValue) AS amount ORDER BY currency
+  RETURN collect({currency: currency, amount: amount}) AS holdingTotals
+}
+CALL (rows) {
+  UNWIND rows AS r
+  WITH r.held AS held, r.h AS h, collect(DISTINCT r.contract) AS contracts,
+       reduce(ids = [], a IN collect(r.allegations) | ids + [x IN a WHERE NOT x IN ids]) AS allegations
+  CALL (contracts) {
+    UNWIND contracts AS k
+    WITH k, coalesce(k.amount, k.amountMin) AS value
+    WHERE value IS NOT NULL
+    WITH k.currency AS currency,
+         sum(CASE WHEN coalesce(k.aggregate, false) THEN 0 ELSE value END) AS amount,
+         sum(CASE WHEN coalesce(k.aggregate, false) THEN value ELSE 0 END) AS aggregateAmount
+    ORDER BY currency
+    RETURN collect({currency: currency, amount: amount, aggregateAmount: aggregateAmount}) AS contractTotals
+  }
+  WITH held, h, contracts, contractTotals, allegations ORDER BY held.name, held.id
+  RETURN collect({
+    company: {id: held.id, labels: labels(held), name: held.name},
+    holding: {id: h.id, asOf: h.asOf, marketValue: h.marketValue, currency: h.currency},
+    contractTotals: contractTotals,
+    contracts: size(contracts),
+    unquantifiedContracts: size([k IN contracts WHERE coalesce(k.amount, k.amountMin) IS NULL]),
+    allegations: size(allegations)
+  }) AS byCompany
+}
+CALL (rows) {
+  UNWIND rows AS r
+  WITH r.region AS region, collect(DISTINCT r.contract) AS contracts,
+       collect(DISTINCT r.held.id) AS companies
+  CALL (contracts) {
+    UNWIND contracts AS k
+    WITH k, coalesce(k.amount, k.amountMin) AS value
+    WHERE value IS NOT NULL
+    WITH k.currency AS currency,
+         sum(CASE WHEN coalesce(k.aggregate, false) THEN 0 ELSE value END) AS amount,
+         sum(CASE WHEN coalesce(k.aggregate, false) THEN value ELSE 0 END) AS aggregateAmount
+    ORDER BY currency
+    RETURN collect({currency: currency, amount: amount, aggregateAmount: aggregateAmount}) AS contractTotals
+  }
+  WITH region, contracts, companies, contractTotals ORDER BY region.name, region.id
+  RETURN collect({
+    region: {id: region.id, labels: labels(region), name: region.name},
+    contractTotals: contractTotals,
+    contracts: size(contracts),
+    unquantifiedContracts: size([k IN contracts WHERE coalesce(k.amount, k.amountMin) IS NULL]),
+    companies: size(companies)
+  }) AS byRegion
+}
+RETURN
+  CASE WHEN fund IS NULL THEN NULL ELSE {id: fund.id, labels: labels(fund), name: fund.name} END AS fund,
+  CASE WHEN target IS NULL THEN NULL ELSE {id: target.id, labels: labels(target), name: target.name} END AS region,
+  size(rows) AS pathCount,
+  [r IN rows | r.path][coalesce($offset, 0)..coalesce($offset, 0) + coalesce($limit, 100)] AS paths,
+  holdingTotals, byCompany, byRegion
