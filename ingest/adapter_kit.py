@@ -166,16 +166,35 @@ def iso_date(value: Any) -> str | None:
     raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)")
 
 
-def partial_date(value: Any) -> str | None:
-    """A year, year-month or full date from ISO text such as "2010-06-10T14:23:12Z", or None."""
-    if value is None:
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:$|[T ])")
+
+
+def checked_partial_date(value: Any) -> str | None:
+    """A year, year-month or full date from ISO text ("2010-06-10T14:23:12Z" → "2010-06-10"),
+    None when empty; ValueError for anything else, "2015-02-31" and "2017-13" included, so a
+    fact's date that cannot be read is reported rather than dropped."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, dt.date):
         return iso_date(value)
-    match = re.match(
-        r"^(\d{4})(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?(?:$|[T ])", str(value).strip()
-    )
-    return match.group(0).rstrip("T ") if match else None
+    match = _PARTIAL_DATE.match(str(value).strip())
+    if not match:
+        raise ValueError(f"{value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    year, month, day = match.groups()
+    try:
+        dt.date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a calendar date") from None
+    return match.group(0).rstrip("T ")
+
+
+def partial_date(value: Any) -> str | None:
+    """Like checked_partial_date, but None for what it cannot read: for metadata such as a
+    package's publication date, where a bad value loses a detail, not a fact."""
+    try:
+        return checked_partial_date(value)
+    except ValueError:
+        return None
 
 
 def http_url(value: Any) -> str | None:
@@ -281,6 +300,17 @@ class BatchBuilder:
     def problem(self, record: str, rule: str, message: str, line: int | None = None) -> None:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(Problem(self.file, record, rule, message, line))
+
+    def date(
+        self, value: Any, field: str, where: str, rule: str, line: int | None = None
+    ) -> str | None:
+        """`value` as a partial date; a value that is not one is a problem (naming `field`), so
+        the file is rejected instead of the date silently dropped."""
+        try:
+            return checked_partial_date(value)
+        except ValueError as exc:
+            self.problem(where, rule, f"{field}: {exc}", line)
+            return None
 
     def skip(self, what: str, count: int = 1) -> None:
         """Count a part of the input this adapter does not map: reported, never silently dropped."""

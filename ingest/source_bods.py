@@ -264,6 +264,9 @@ class BodsReader:
         idents = [f"bods:{sid}"] + (
             [f"bods-record:{statement['recordId']}"] if statement.get("recordId") else []
         )
+        statement_date = b.date(
+            statement.get("statementDate"), "statementDate", where, "bods-date", line
+        )
         for number, interest in enumerate(interests, start=1):
             share = interest.get("share") or {}
             try:
@@ -289,6 +292,10 @@ class BodsReader:
                 continue
             level = interest.get("directOrIndirect") or interest.get("interestLevel")
             suffix = f"-{number}" if len(interests) > 1 else ""
+            start, end = (
+                b.date(interest.get(k), f"interests[{number - 1}].{k}", where, "bods-date", line)
+                for k in ("startDate", "endDate")
+            )
             b.add(
                 {
                     "id": safe_id("bods", key_of(statement) + suffix),
@@ -297,10 +304,9 @@ class BodsReader:
                     "owned": subject,
                     "interestType": interest.get("type"),
                     "direct": {"direct": True, "indirect": False}.get(str(level)),
-                    "startDate": partial_date(interest.get("startDate")),
-                    "endDate": partial_date(interest.get("endDate"))
-                    or (partial_date(statement.get("statementDate")) if closed else None),
-                    "date": partial_date(statement.get("statementDate")),
+                    "startDate": start,
+                    "endDate": end or (statement_date if closed else None),
+                    "date": statement_date,
                     "identifier": idents,
                     "evidence": self.evidence(statement),
                     **values,

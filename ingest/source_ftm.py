@@ -27,7 +27,6 @@ from ingest.adapter_kit import (
     import_report,
     name_key,
     parse_decimal,
-    partial_date,
     percent_to_fraction,
     safe_id,
     url_source,
@@ -317,13 +316,20 @@ class FtmReader:
         if owner is None or asset is None or asset_cls != "Company":
             b.skip("FtM Ownership entities without an owner and an owned company in the file")
             return
+        where = f"entity {entity['id']}"
+        percentage = one(props, "percentage")
         try:
-            share = percent_to_fraction(one(props, "percentage"))
-        except ValueError:
-            b.skip("FtM Ownership percentages that are not numbers")
+            share = percent_to_fraction(percentage)  # "12.5", "12.5%" and "12,5" alike
+        except ValueError as exc:
+            b.problem(where, "ftm-percentage", f"percentage: {exc}", line)
             share = None
         if share is not None and not 0 <= share <= 1:
-            b.skip("FtM Ownership percentages outside 0-100")
+            b.problem(
+                where,
+                "ftm-percentage",
+                f"percentage {percentage!r} is not between 0 and 100",
+                line,
+            )
             share = None
         self.count_unmapped("Ownership", props, OWNERSHIP_PROPERTIES)
         b.add(
@@ -334,15 +340,20 @@ class FtmReader:
                 "owned": asset,
                 "share": share,
                 "interestType": [str(t) for t in props.get("ownershipType") or []] or None,
-                "startDate": partial_date(one(props, "startDate")),
-                "endDate": partial_date(one(props, "endDate")),
-                "date": partial_date(one(props, "date")),
+                "startDate": self.date(props, "startDate", where, line),
+                "endDate": self.date(props, "endDate", where, line),
+                "date": self.date(props, "date", where, line),
                 "identifier": [f"ftm:{entity['id']}"],
                 "evidence": self.evidence(entity, props),
             },
-            f"entity {entity['id']}",
+            where,
             line,
         )
+
+    def date(self, props: dict[str, list], name: str, where: str, line: int | None) -> str | None:
+        """A date property as a partial date (a time is cut off); one that is not a date is a
+        problem for the file."""
+        return self.builder.date(one(props, name), name, where, "ftm-date", line)
 
     def _amount(self, props: dict[str, list]) -> dict[str, Any]:
         for field, currency in (
@@ -362,6 +373,7 @@ class FtmReader:
     def award(self, entity: dict, line: int | None) -> None:
         b = self.builder
         props = props_of(entity)
+        where = f"entity {entity['id']}"
         suppliers = [
             s
             for s, cls in (self.actor(_entity_id(v)) for v in props.get("supplier") or [])
@@ -391,21 +403,23 @@ class FtmReader:
                 "description": one(cprops, "description"),
                 "buyer": buyer,
                 "supplier": suppliers,
-                "date": partial_date(one(props, "date") or one(cprops, "contractDate")),
-                "startDate": partial_date(one(props, "startDate")),
-                "endDate": partial_date(one(props, "endDate")),
+                "date": self.date(props, "date", where, line)
+                or self.date(cprops, "contractDate", where, line),
+                "startDate": self.date(props, "startDate", where, line),
+                "endDate": self.date(props, "endDate", where, line),
                 "identifier": [f"ftm:{entity['id']}"]
                 + ([f"ftm:{contract_id}"] if contract else []),
                 "evidence": evidence,
                 **(self._amount(props) or self._amount(cprops)),
             },
-            f"entity {entity['id']}",
+            where,
             line,
         )
 
     def sanction(self, entity: dict, line: int | None) -> None:
         b = self.builder
         props = props_of(entity)
+        where = f"entity {entity['id']}"
         targets = [
             t for t, _ in (self.actor(_entity_id(v)) for v in props.get("entity") or []) if t
         ]
@@ -424,7 +438,7 @@ class FtmReader:
                     "country": country_code(one(props, "country")),
                     "evidence": evidence,
                 },
-                f"entity {entity['id']}",
+                where,
                 line,
             )
         program = one(props, "program")
@@ -441,13 +455,14 @@ class FtmReader:
                 "description": one(props, "reason", "provisions"),
                 "imposedBy": imposer,
                 "appliesTo": targets,
-                "date": partial_date(one(props, "listingDate", "date")),
-                "startDate": partial_date(one(props, "startDate")),
-                "endDate": partial_date(one(props, "endDate")),
+                "date": self.date(props, "listingDate", where, line)
+                or self.date(props, "date", where, line),
+                "startDate": self.date(props, "startDate", where, line),
+                "endDate": self.date(props, "endDate", where, line),
                 "identifier": [f"ftm:{entity['id']}"],
                 "evidence": evidence,
             },
-            f"entity {entity['id']}",
+            where,
             line,
         )
 

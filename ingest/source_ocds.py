@@ -306,22 +306,41 @@ def _locations(items: list[dict], builder: BatchBuilder, where: str) -> list[str
     return list(dict.fromkeys(out))
 
 
-def _value(obj: dict, builder: BatchBuilder, where: str) -> dict[str, Any]:
+def _value(
+    obj: dict, builder: BatchBuilder, where: str, path: str, release: str, line: int | None
+) -> dict[str, Any]:
+    """amount and currency of `obj.value`; an amount that is not a number or is below zero is a
+    problem naming the release and the path (`awards[0].value.amount`)."""
     value = obj.get("value") or {}
     if not isinstance(value, dict) or value.get("amount") in (None, ""):
         return {}
+    field = f"{path}.value.amount"
     try:
         amount = parse_decimal(value.get("amount"))
-    except ValueError:
-        builder.problem(
-            where, "ocds-value", f"value.amount {value.get('amount')!r} is not a number"
-        )
+    except ValueError as exc:
+        builder.problem(where, "ocds-value", f"{field} of {release}: {exc}", line)
+        return {}
+    if amount is not None and amount < 0:
+        builder.problem(where, "ocds-value", f"{field} of {release}: {amount} is below zero", line)
         return {}
     currency = str(value.get("currency") or "").upper()
-    if amount is None or amount < 0 or not currency:
-        builder.skip("OCDS values without currency or below zero")
+    if amount is None or not currency:
+        builder.skip("OCDS values without currency")
         return {}
     return {"amount": amount, "currency": currency}
+
+
+def _date(
+    obj: dict,
+    path: str,
+    key: str,
+    builder: BatchBuilder,
+    where: str,
+    release: str,
+    line: int | None,
+) -> str | None:
+    """`obj[key]` as a partial date; one that is not a date is a problem naming its path."""
+    return builder.date(obj.get(key), f"{path}.{key} of {release}", where, "ocds-date", line)
 
 
 def _map_process(process: Process, builder: BatchBuilder) -> None:
@@ -380,23 +399,28 @@ def _map_process(process: Process, builder: BatchBuilder) -> None:
     for tenderer in tender.get("tenderers") or []:
         org(tenderer, "Company")
 
-    contracts_by_award: dict[str, list[dict]] = {}
-    for contract in rel.get("contracts") or []:
-        contracts_by_award.setdefault(str(contract.get("awardID")), []).append(contract)
+    contracts_by_award: dict[str, list[tuple[int, dict]]] = {}
+    for number, contract in enumerate(rel.get("contracts") or []):
+        contracts_by_award.setdefault(str(contract.get("awardID")), []).append((number, contract))
     awards = rel.get("awards") or []
     award_ids = {str(a.get("id")) for a in awards}
-    for award_id, contracts in contracts_by_award.items():
+    for award_id, numbered in contracts_by_award.items():
         if award_id not in award_ids:
-            builder.skip("OCDS contracts without an award naming suppliers", len(contracts))
-    for award in awards:
+            builder.skip("OCDS contracts without an award naming suppliers", len(numbered))
+    release = "release " + ", ".join(process.release_ids or [str(rel.get("id"))])
+    for award_number, award in enumerate(awards):
         award_id = str(award.get("id"))
         suppliers = [s for s in (org(s, "Company") for s in award.get("suppliers") or []) if s]
-        contracts = contracts_by_award.get(award_id, [])
+        numbered = contracts_by_award.get(award_id, [])
+        contracts = [c for _, c in numbered]
         if not suppliers:
             builder.skip("OCDS awards without suppliers")
             continue
         here = f"{where}, award {award_id}"
-        contract = contracts[-1] if contracts else {}
+        award_path = f"awards[{award_number}]"
+        contract_path, contract = (
+            (f"contracts[{numbered[-1][0]}]", numbered[-1][1]) if numbered else ("", {})
+        )
         if len(contracts) > 1:
             builder.skip(
                 "OCDS contracts beyond the first per award (merged into it)", len(contracts) - 1
@@ -415,14 +439,26 @@ def _map_process(process: Process, builder: BatchBuilder) -> None:
         status = STATUS.get(str(status_code)) if status_code else None
         if status_code and status is None:
             builder.skip(f"OCDS status {status_code!r}")
-        period = contract.get("period") or award.get("contractPeriod") or {}
+        period_path, period = (
+            (f"{contract_path}.period", contract["period"])
+            if contract.get("period")
+            else (f"{award_path}.contractPeriod", award.get("contractPeriod") or {})
+        )
         title = contract.get("title") or award.get("title") or tender.get("title")
         description = contract.get("description") or award.get("description")
         item_names = [
             str(i.get("description") or (i.get("classification") or {}).get("description") or "")
             for i in items
         ]
-        value = _value(contract, builder, here) or _value(award, builder, here)
+        signed = (
+            (contract, contract_path, "dateSigned")
+            if contract.get("dateSigned")
+            else (award, award_path, "date")
+        )
+        award_value = _value(award, builder, here, award_path, release, line)
+        value = (
+            _value(contract, builder, here, contract_path, release, line) if contract else {}
+        ) or award_value
         idents = base_ids + [
             i
             for i in (
@@ -440,9 +476,9 @@ def _map_process(process: Process, builder: BatchBuilder) -> None:
                 "buyer": buyer,
                 "supplier": suppliers,
                 "performedIn": regions or None,
-                "date": partial_date(contract.get("dateSigned") or award.get("date")),
-                "startDate": partial_date(period.get("startDate")),
-                "endDate": partial_date(period.get("endDate")),
+                "date": _date(*signed, builder, here, release, line),
+                "startDate": _date(period, period_path, "startDate", builder, here, release, line),
+                "endDate": _date(period, period_path, "endDate", builder, here, release, line),
                 "contractStatus": status,
                 "item": list(dict.fromkeys(i for i in item_names if i)) or None,
                 "identifier": idents,

@@ -86,6 +86,38 @@ def test_missing_schema_is_rejected(tmp_path):
     assert [(p.record, p.rule, p.line) for p in exc.value.problems] == [("b", "ftm-form", 2)]
 
 
+def test_partial_dates_and_written_percentages_are_read_and_impossible_ones_rejected(tmp_path):
+    from ingest.errors import IngestError
+
+    people = (
+        '{"id": "p", "schema": "Person", "properties": {"name": ["P"]}}\n'
+        '{"id": "c", "schema": "Company", "properties": {"name": ["C Ltd"]}}\n'
+    )
+    own = (
+        '{"id": "o", "schema": "Ownership", "properties": {"owner": ["p"], "asset": ["c"], '
+        '"percentage": ["%s"], "startDate": ["2015"], "endDate": ["2016-07"], '
+        '"date": ["%s"]}}\n'
+    )
+    path = tmp_path / "entities.jsonl"
+    path.write_text(people + own % ("12,5%", "2017-03-04T10:00:00Z"))
+    _, records = read_all(path, "ftm")
+    o = records["ftm-o"]
+    assert (o["share"], o["startDate"], o["endDate"], o["date"]) == (
+        Decimal("0.125"),
+        "2015",
+        "2016-07",
+        "2017-03-04",
+    )
+    for percentage, date, rule in (
+        ("150", "2017", "ftm-percentage"),
+        ("5", "2017-02-29", "ftm-date"),
+    ):
+        path.write_text(people + own % (percentage, date))
+        with pytest.raises(IngestError) as exc:
+            read_all(path, "ftm")
+        assert [(p.record, p.rule, p.line) for p in exc.value.problems] == [("entity o", rule, 3)]
+
+
 def test_shared_donations_sample_counts_payments_as_unsupported(neo4j_db, settings):
     path = shared_sample("ftm", "donations.ijson")
     result = ingest(neo4j_db, settings.neo4j_database, [path])
