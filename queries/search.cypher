@@ -12,7 +12,8 @@
 //   $offset, $limit  INTEGER      the page (default 0, 20)
 //
 // Returns one row: total (visible hits among the 1000 best) and hits, the page, best first:
-//   [{id, labels, name, aliases, country, score}]
+//   [{id, labels, name, aliases, country, score}]; a source's score counts half, so that the
+//   companies, organisations and places a name stands for come before articles titled with it.
 //
 // cypher-shell:
 //   :param query => 'hikvision'
@@ -23,7 +24,7 @@
 
 CALL db.index.fulltext.queryNodes('rg_search', $query, {limit: 1000}) YIELD node, score
 WHERE node.tlp IN $tlp AND ($types IS NULL OR any(l IN labels(node) WHERE l IN $types))
-WITH node, score
+WITH node, score * CASE WHEN node:Source THEN 0.5 ELSE 1.0 END AS score
 ORDER BY score DESC, node.id
 WITH collect({id: node.id, labels: labels(node), name: node.name, aliases: node.aliases,
               country: node.country, score: score}) AS hits
