@@ -118,11 +118,13 @@ def test_killed_ingest_leaves_whole_batches_and_rerun_equals_a_clean_run(
     clean = run_to_end(table)
     assert clean["created"]["Holding"] == rows
     assert canonical_dump(neo4j_db, database) == after_resume
-    cited, _, _ = neo4j_db.execute_query(  # each company keeps its citation (one per spelling and file)
-        "MATCH (c:Company) OPTIONAL MATCH (c)-[r:EVIDENCED_BY]->(:Source) "
-        "WITH c, count(r) AS citations RETURN count(c) AS companies, min(citations) AS least, "
-        "max(citations) AS most",
-        database_=database,
+    cited, _, _ = (
+        neo4j_db.execute_query(  # each company keeps its citation (one per spelling and file)
+            "MATCH (c:Company) OPTIONAL MATCH (c)-[r:EVIDENCED_BY]->(:Source) "
+            "WITH c, count(r) AS citations RETURN count(c) AS companies, min(citations) AS least, "
+            "max(citations) AS most",
+            database_=database,
+        )
     )
     assert cited[0]["companies"] > 0
     assert cited[0]["least"] == cited[0]["most"] == 1
