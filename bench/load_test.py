@@ -21,7 +21,6 @@ import csv
 import itertools
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,12 +33,11 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [p for p in (str(ROOT / "bench"),) if p not in sys.path]
+from benchlib import uvicorn_server  # noqa: E402  (the one uvicorn launcher of the benchmarks)
+
 SYLLABLES = ["ka", "lo", "mi", "ren", "tau", "vex", "zor", "pil", "qua", "dun", "bri", "sol"]
 # the API's own server here measures the API, not its rate limiter (one client address)
-UNLIMITED = {
-    "RIGHTSGRAPH_RATE_LIMIT": "1000000000",
-    "RIGHTSGRAPH_RATE_LIMIT_ANONYMOUS": "1000000000",
-}
 # reads of the seed case (reports/seed-open-letter.yaml): ids that exist, words that match
 READS = (
     "/search?q=hikvision",
@@ -81,12 +79,6 @@ def write_holdings(path: Path, companies: int, dates: int, fund: str = "Test Fun
 # ---------------------------------------------------------------------- the API process
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def rss_kib(pid: int) -> int:
     """Resident set size of a process, from /proc (Linux)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -98,33 +90,10 @@ def rss_kib(pid: int) -> int:
 @contextlib.contextmanager
 def api_server(env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[tuple[str, int]]:
     """A uvicorn subprocess serving the API on a free loopback port: (base url, pid)."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env={**os.environ, **UNLIMITED, **(env or {})},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the API exited: {proc.stderr.read().decode()[-2000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(url + "/openapi.json", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the API did not answer at {url} within {timeout:.0f} s")
-            time.sleep(0.2)
-        yield url, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with uvicorn_server(
+        "api.app:create_app", {**os.environ, **(env or {})}, timeout=timeout
+    ) as served:
+        yield served
 
 
 # ---------------------------------------------------------------------- the load
