@@ -31,7 +31,7 @@ from api.routers import (
 )
 from api.security import SecurityMiddleware
 from api.settings import ApiSettings, get_api_settings
-from rightsgraph.db import make_driver
+from core.db import make_driver
 
 ROUTERS = (
     health,

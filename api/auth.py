@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from api.settings import TLP_LEVELS, levels_up_to
-from ingest.writer import TLP_ORDER
+from ontology.types import sharing
 
 ROLES: tuple[str, ...] = ("reader", "investigator", "editor", "admin")
 ANONYMOUS = "anonymous"
@@ -75,7 +75,7 @@ class Caller:
 
     @property
     def cleared_for_all(self) -> bool:
-        return bool(self.tlp) and TLP_ORDER[self.tlp] == max(TLP_ORDER.values())
+        return bool(self.tlp) and self.tlp == sharing.most_restricted()
 
     @property
     def label(self) -> str:
@@ -136,7 +136,7 @@ class KeyStore:
         tlp = tlp.upper()
         if role not in ROLES:
             raise KeyAdminError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
-        if tlp not in TLP_ORDER:
+        if not sharing.is_level(tlp):
             raise KeyAdminError(
                 f"unknown sharing level {tlp!r}; use one of {', '.join(TLP_LEVELS)}"
             )

@@ -1,6 +1,6 @@
 """All API configuration, read from environment variables in one place.
 
-Neo4j connection settings come from `rightsgraph.settings` (NEO4J_URI, RIGHTSGRAPH_NEO4J_PORT, …);
+Neo4j connection settings come from `core.settings` (NEO4J_URI, RIGHTSGRAPH_NEO4J_PORT, …);
 this adds what only the API needs.
 """
 
@@ -10,10 +10,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.writer import TLP_ORDER
-from rightsgraph.settings import Settings, get_settings
+from core.settings import Settings, get_settings
+from ontology.types import sharing
 
-TLP_LEVELS: tuple[str, ...] = tuple(sorted(TLP_ORDER, key=TLP_ORDER.__getitem__))
+TLP_LEVELS: tuple[str, ...] = sharing.levels()
 
 
 ANONYMOUS_MODES = ("clear", "closed")
@@ -27,9 +27,7 @@ def _anonymous(text: str | None) -> str:
     return mode
 
 
-def levels_up_to(level: str) -> tuple[str, ...]:
-    """Every sharing level at or below `level`: what a caller cleared for `level` may read."""
-    return tuple(lvl for lvl in TLP_LEVELS if TLP_ORDER[lvl] <= TLP_ORDER[level])
+levels_up_to = sharing.levels_up_to
 
 
 def _path(text: str | None) -> Path | None:

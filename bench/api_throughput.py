@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 from benchlib import ROOT, child_env, percentile, uvicorn_server
 
-from rightsgraph.settings import Settings
+from core.settings import Settings
 
 CLIENTS = 32
 

@@ -27,8 +27,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [p for p in (str(ROOT), str(ROOT / "bench")) if p not in sys.path]
 
-from rightsgraph import neo4j_local  # noqa: E402
-from rightsgraph.settings import Settings  # noqa: E402
+from core import neo4j_local  # noqa: E402
+from core.settings import Settings  # noqa: E402
 
 # environment variables that would send a child process to another server
 _FOREIGN = ("NEO4J_URI", "NEO4J_PASSWORD", "NEO4J_USER", "NEO4J_DATABASE")

@@ -38,8 +38,8 @@ def _rss_mb() -> float:
 def generate(units: int) -> int:
     from graphgen import generate_records
 
+    from core.db import database, make_driver
     from ingest.writer import WritePlan, ensure_schema, write_batch
-    from rightsgraph.db import database, make_driver
 
     driver = make_driver()
     db = database()
@@ -63,7 +63,7 @@ def generate(units: int) -> int:
 
 
 def measure_export(fmt: str, out: str) -> dict:
-    from rightsgraph.db import database, make_driver
+    from core.db import database, make_driver
     from rightsgraph.export import ExportOptions, write_export
 
     driver = make_driver()
@@ -126,7 +126,7 @@ def main() -> None:
             ]
     finally:
         if not args.keep:
-            from rightsgraph.db import database, make_driver
+            from core.db import database, make_driver
 
             driver = make_driver()
             with driver.session(database=database()) as session:  # implicit: IN TRANSACTIONS

@@ -45,6 +45,8 @@ from benchlib import (
     uvicorn_server,
 )
 
+from core.db import make_driver
+from core.settings import Settings
 from ingest.adapters import read_batches
 from ingest.normalize import slug
 from ingest.resolve import merge_records
@@ -52,8 +54,6 @@ from ingest.writer import WritePlan, ensure_schema, node_row, relationship_rows,
 from ontology.model import OntologyModel, load_model
 from ontology.records import Record
 from queries import load
-from rightsgraph.db import make_driver
-from rightsgraph.settings import Settings
 from rightsgraph.synth import Synth, SynthConfig
 
 RUN_ID = "bench-exposure"

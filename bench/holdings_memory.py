@@ -63,9 +63,9 @@ def read_only(path: Path, rows: int) -> None:
 
 
 def full_ingest(path: Path, rows: int) -> None:
+    from core.db import connect
+    from core.settings import get_settings
     from ingest.pipeline import ingest_paths
-    from rightsgraph.db import connect
-    from rightsgraph.settings import get_settings
 
     small = path.with_name("holdings-ingest.csv")
     with path.open(encoding="utf-8") as src, small.open("w", encoding="utf-8") as dst:

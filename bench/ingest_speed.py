@@ -40,8 +40,8 @@ from benchlib import (
     run_measured,
 )
 
+from core.settings import Settings
 from ontology.model import load_model
-from rightsgraph.settings import Settings
 from rightsgraph.synth import HOLDINGS_COLUMNS, Synth, SynthConfig
 
 SOURCE_ID = "src-bench-holdings"
@@ -101,7 +101,7 @@ def _prepare_source(driver) -> None:  # noqa: ANN001
 
 
 def load_csv(file_name: str) -> dict[str, Any]:
-    from rightsgraph.db import make_driver
+    from core.db import make_driver
 
     driver = make_driver()
     _prepare_source(driver)
@@ -118,7 +118,7 @@ def load_csv(file_name: str) -> dict[str, Any]:
 
 
 def naive(path: Path) -> dict[str, Any]:
-    from rightsgraph.db import make_driver
+    from core.db import make_driver
 
     driver = make_driver()
     _prepare_source(driver)
@@ -136,7 +136,7 @@ def naive(path: Path) -> dict[str, Any]:
 
 def _one(method: str, path: Path, settings: Settings, server_pid: int) -> dict[str, Any]:
     """One load into an emptied database, in a child process; its figures."""
-    from rightsgraph.db import make_driver
+    from core.db import make_driver
 
     driver = make_driver(settings)
     empty_database(driver)
@@ -178,8 +178,8 @@ def profile_stages(settings: Settings, rows: int) -> dict[str, Any]:
     import cProfile
     import pstats
 
+    from core.db import make_driver
     from ingest.pipeline import ingest_paths
-    from rightsgraph.db import make_driver
 
     driver = make_driver(settings)
     empty_database(driver)

@@ -33,9 +33,9 @@ import ingest_speed
 import neo4j
 from benchlib import ROOT, bench_server, bench_settings, child_env, empty_database
 
-from rightsgraph import neo4j_local
-from rightsgraph.db import make_driver
-from rightsgraph.settings import Settings
+from core import neo4j_local
+from core.db import make_driver
+from core.settings import Settings
 from rightsgraph.synth import word
 
 

@@ -29,7 +29,3 @@ class IngestError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
-
-
-class DatabaseUnavailable(Exception):
-    """Neo4j did not answer; the message says how to start it or where it was looked for."""

@@ -20,11 +20,11 @@ from typing import Any
 
 from neo4j import Driver
 
+from core.settings import PROJECT_ROOT, get_settings
 from ingest.batch import Batch
 from ingest.errors import Problem
 from ontology.model import load_model
 from ontology.records import Record
-from rightsgraph.settings import PROJECT_ROOT, get_settings
 
 EVIDENCE_DIR = "evidence"
 _QUOTE_MARKS = str.maketrans(

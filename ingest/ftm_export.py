@@ -18,9 +18,9 @@ from typing import IO, Any
 
 from neo4j import Driver
 
-from ingest.writer import TLP_ORDER
 from ontology.model import OntologyModel, load_model
 from ontology.records import Record
+from ontology.types import sharing
 
 # our class -> FtM schema for the actors; facts have their own mappers below
 ACTOR_SCHEMA = {
@@ -46,7 +46,7 @@ def graph_records(
 ) -> Iterator[tuple[Record, dict[str, str]]]:
     """(record, names of the nodes it links to) for every node at or below `max_tlp`."""
     model = model or load_model()
-    levels = [lvl for lvl, rank in TLP_ORDER.items() if rank <= TLP_ORDER[max_tlp]]
+    levels = list(sharing.levels_up_to(max_tlp))
     evidence = model.edge_class.neo4j_type
     for cls in sorted(model.node_classes, key=lambda c: c.name):
         specs = model.properties_of(cls.name)

@@ -18,7 +18,6 @@ from ingest.errors import IngestError, Problem
 from ingest.evidence import check_quotes, keep_shipped_copy
 from ingest.resolve import Proposal, Resolver, is_resolved, merge_records, rename_references
 from ingest.writer import (
-    TLP_ORDER,
     RelKey,
     Summary,
     WritePlan,
@@ -348,4 +347,4 @@ def _run_batch(
     result.summary.add(summary)
 
 
-__all__ = ["IngestResult", "ingest_paths", "prepare", "TLP_ORDER"]
+__all__ = ["IngestResult", "ingest_paths", "prepare"]

@@ -23,9 +23,9 @@ from ontology.records import (
     graph_to_records,
     record_id,
 )
+from ontology.types import sharing
 
 MAX_REPORT_BYTES = 50 * 1024 * 1024
-TLP_LEVELS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
 RDF_FORMATS = {".ttl": "turtle", ".nt": "nt", ".n3": "n3", ".trig": "trig", ".nq": "nquads"}
 LINE_KEY = "__line__"
 
@@ -181,7 +181,7 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
         records=records,
         report=report,
         report_id=report["id"] if report else None,
-        default_tlp=tlp if tlp in TLP_LEVELS else "GREEN",
+        default_tlp=tlp if sharing.is_level(tlp) else sharing.DEFAULT,
         lines=lines,
     )
 

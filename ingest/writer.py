@@ -20,8 +20,8 @@ from neo4j import Driver, ManagedTransaction
 from ingest.resolve import IDENTIFIER_PROPERTIES, is_resolved, resolution_keys
 from ontology.model import OntologyModel, load_model
 from ontology.records import Record
+from ontology.types import sharing
 
-TLP_ORDER = {"CLEAR": 0, "GREEN": 1, "AMBER": 2, "AMBER+STRICT": 3, "RED": 4}
 # Multiple-valued identity lists that several reports add to; single-valued ones are replaced.
 UNION_PROPERTIES = {"alias", "inReport", *IDENTIFIER_PROPERTIES}
 DERIVED = ("sourceIds", "resolveKeys", "searchText")
@@ -29,8 +29,7 @@ RUN_PROPERTY = "ingestRun"
 
 
 def max_tlp(levels: Iterable[str | None]) -> str:
-    known = [lvl for lvl in levels if lvl in TLP_ORDER]
-    return max(known, key=TLP_ORDER.__getitem__) if known else "GREEN"
+    return sharing.strictest(levels)
 
 
 def to_neo4j(value: Any) -> Any:
@@ -294,9 +293,9 @@ def write_batch(
             else:
                 new[name] = value
         others = set(old_props.get("reportIds") or []) - {plan.report_id}
-        if plan.report_id and others and old_props.get("tlp") in TLP_ORDER:
+        if plan.report_id and others and sharing.is_level(old_props.get("tlp")):
             # stated by other reports too: as open as the most open of them (order-independent)
-            new["tlp"] = min(old_props["tlp"], new["tlp"], key=TLP_ORDER.__getitem__)
+            new["tlp"] = sharing.openest([old_props["tlp"], new["tlp"]])
         for name in _set_properties(model):  # multiple values are a set (as in RDF): kept sorted
             if isinstance(new.get(name), list):
                 new[name] = sorted(new[name], key=str)

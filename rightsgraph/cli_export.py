@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from core.settings import get_settings
 from rightsgraph import backup as backups
 from rightsgraph.clitools import connect_or_exit
 from rightsgraph.export import FORMATS, ExportError, ExportOptions, open_output, write_export
-from rightsgraph.settings import get_settings
 
 err = Console(stderr=True)
 

@@ -16,15 +16,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ingest.errors import DatabaseUnavailable
+from core.db import connect
+from core.errors import DatabaseUnavailable
+from core.settings import get_settings
 from ingest.evidence import verify_graph
 from ingest.extract.draft import Draft, build_draft
 from ingest.extract.linking import link_to_graph
 from ingest.extract.rules import RulesError, load_rules
 from ingest.extract.text import MAX_BYTES, ExtractInputError, load_document
 from rightsgraph.clitools import connect_or_exit
-from rightsgraph.db import connect
-from rightsgraph.settings import get_settings
 
 err = Console(stderr=True)
 

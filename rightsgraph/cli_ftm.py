@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from core.settings import get_settings
 from ingest.ftm_export import export_ftm
-from ingest.writer import TLP_ORDER
+from ontology.types import sharing
 from rightsgraph.clitools import connect_or_exit
-from rightsgraph.settings import get_settings
 
 err = Console(stderr=True)
 
@@ -26,8 +26,8 @@ def export_ftm_command(
 ) -> None:
     """Export companies, persons, bodies, holdings, ownerships, contracts and sanctions to FtM."""
     level = max_tlp.upper()
-    if level not in TLP_ORDER:
-        err.print(f"[red]error:[/red] --max-tlp must be one of {', '.join(TLP_ORDER)}")
+    if not sharing.is_level(level):
+        err.print(f"[red]error:[/red] --max-tlp must be one of {', '.join(sharing.levels())}")
         raise typer.Exit(2)
     settings = get_settings()
     driver = connect_or_exit(settings)

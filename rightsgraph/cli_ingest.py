@@ -13,10 +13,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from core.settings import get_settings
 from ingest.adapters import adapters
 from ingest.pipeline import IngestResult, ingest_paths
 from rightsgraph.clitools import connect_or_exit
-from rightsgraph.settings import get_settings
 
 err = Console(stderr=True)
 # Neo4j going away mid-run (killed, restarted, network cut): reported in one line, exit 2

@@ -7,8 +7,8 @@ from typing import NoReturn
 
 import typer
 
-from rightsgraph import neo4j_local
-from rightsgraph.settings import Settings, get_settings
+from core import neo4j_local
+from core.settings import Settings, get_settings
 
 app = typer.Typer(
     help=(

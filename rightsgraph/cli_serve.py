@@ -18,7 +18,7 @@ def serve(
     """Serve the API (OpenAPI at /docs); Neo4j is reached through the usual settings."""
     import uvicorn
 
-    from rightsgraph.settings import get_settings
+    from core.settings import get_settings
 
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     typer.echo(f"RightsGraph API on {base} (Neo4j at {get_settings().neo4j_uri}). Try:")

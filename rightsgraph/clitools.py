@@ -6,9 +6,9 @@ import typer
 from neo4j import Driver
 from rich.console import Console
 
-from ingest.errors import DatabaseUnavailable
-from rightsgraph.db import connect
-from rightsgraph.settings import Settings, get_settings
+from core.db import connect
+from core.errors import DatabaseUnavailable
+from core.settings import Settings, get_settings
 
 err = Console(stderr=True)
 

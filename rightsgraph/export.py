@@ -30,9 +30,9 @@ from typing import IO, Any
 
 from neo4j import Driver
 
-from ingest.writer import TLP_ORDER
 from ontology.export import WRITERS, ExportedNode, ExportMapping, StoredLink, Writer
 from ontology.model import OntologyModel, load_model, shapes_graph
+from ontology.types import sharing
 
 FORMATS = tuple(WRITERS)
 PAGE_SIZE = 500
@@ -62,8 +62,10 @@ class ExportOptions:
     def checked(self) -> ExportOptions:
         if self.format not in WRITERS:
             raise ExportError(f"unknown format {self.format!r} (known: {', '.join(FORMATS)})")
-        if self.tlp not in TLP_ORDER:
-            raise ExportError(f"unknown sharing level {self.tlp!r} (known: {', '.join(TLP_ORDER)})")
+        if not sharing.is_level(self.tlp):
+            raise ExportError(
+                f"unknown sharing level {self.tlp!r} (known: {', '.join(sharing.levels())})"
+            )
         kind = self.scope.split(":", 1)[0]
         if self.scope != "all" and (kind not in ("entity", "report") or ":" not in self.scope):
             raise ExportError(f"scope must be all, entity:ID or report:ID, not {self.scope!r}")
@@ -78,7 +80,7 @@ class ExportOptions:
 
     @property
     def levels(self) -> list[str]:
-        return [lvl for lvl, rank in TLP_ORDER.items() if rank <= TLP_ORDER[self.tlp]]
+        return list(sharing.levels_up_to(self.tlp))
 
 
 # ---------------------------------------------------------------------- what may be seen

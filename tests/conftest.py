@@ -21,9 +21,9 @@ os.environ["RIGHTSGRAPH_NEO4J_PORT"] = str(TEST_PORT)
 import pytest  # noqa: E402
 from neo4j import Driver  # noqa: E402
 
-from rightsgraph import neo4j_local  # noqa: E402
-from rightsgraph.db import make_driver  # noqa: E402
-from rightsgraph.settings import Settings  # noqa: E402
+from core import neo4j_local  # noqa: E402
+from core.db import make_driver  # noqa: E402
+from core.settings import Settings  # noqa: E402
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -14,9 +14,9 @@ from pathlib import Path
 from conftest import TEST_PORT
 from neo4j import Driver
 
-from rightsgraph import neo4j_local
-from rightsgraph.db import make_driver
-from rightsgraph.settings import Settings
+from core import neo4j_local
+from core.db import make_driver
+from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 # the server these tests kill: never the shared test server (default: the test port + 10)

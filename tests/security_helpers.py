@@ -12,7 +12,7 @@ from api.app import create_app
 from api.audit import AuditEntry, AuditLog
 from api.auth import KeyStore
 from api.settings import ApiSettings
-from rightsgraph.settings import Settings
+from core.settings import Settings
 
 CONFIDENTIAL = Path(__file__).resolve().parent / "data" / "security" / "confidential.yaml"
 # what no caller below AMBER may ever see: every id of the fixture starts with "sec-", and every

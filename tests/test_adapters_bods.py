@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from adapter_helpers import DATA, ingest, read_all, shared_sample
 
-from rightsgraph.dump import canonical_dump
+from core.dump import canonical_dump
 
 
 def test_bods_03_statements_give_ownerships_per_interest():

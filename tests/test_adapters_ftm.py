@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from adapter_helpers import DATA, ingest, of_type, read_all, shared_sample
 
+from core.dump import canonical_dump
 from ingest.ftm_export import export_ftm
-from rightsgraph.dump import canonical_dump
 
 
 def test_entities_map_to_our_classes_with_links_and_counts():

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from adapter_helpers import DATA, ingest, of_type, read_all, shared_sample
 
+from core.dump import canonical_dump
 from ingest.errors import IngestError
 from ingest.source_holdings import as_of_from_name, fund_from_name, header_key, map_header
-from rightsgraph.dump import canonical_dump
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from adapter_helpers import DATA, ingest, of_type, read_all, shared_sample
 
-from rightsgraph.dump import canonical_dump
+from core.dump import canonical_dump
 
 
 def test_award_with_contract_becomes_one_contract_with_buyer_supplier_and_regions():

@@ -27,8 +27,8 @@ from schemathesis.checks import (
 
 from api.app import create_app
 from api.settings import ApiSettings
+from core.settings import Settings
 from ingest.pipeline import ingest_paths
-from rightsgraph.settings import Settings
 
 SENT: Counter[int] = Counter()  # responses by status code, printed at the end
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from neo4j import Driver
 
-from rightsgraph.dump import canonical_dump
-from rightsgraph.settings import Settings
+from core.dump import canonical_dump
+from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = [ROOT / "reports" / "seed-open-letter.yaml", ROOT / "reports" / "documented-case.yaml"]

@@ -17,8 +17,8 @@ from security_helpers import CONFIDENTIAL, audit_entries, key, make_app, make_ke
 
 from api.audit import clip
 from api.cypher import QueryRefused, check_plan, check_query, run_read_query
-from rightsgraph.dump import canonical_dump
-from rightsgraph.settings import Settings
+from core.dump import canonical_dump
+from core.settings import Settings
 
 PROBLEM = "application/problem+json"
 

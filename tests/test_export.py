@@ -17,14 +17,14 @@ from hypothesis import strategies as st
 from neo4j import Driver
 from rdflib import RDF, RDFS, Graph, URIRef
 
+from core.dump import canonical_dump
+from core.settings import Settings
 from ingest.pipeline import IngestResult, ingest_paths
-from ingest.writer import TLP_ORDER
 from ontology.export import PROV, ExportMapping
 from ontology.model import RG, id_to_iri, load_model
+from ontology.types import sharing
 from ontology.validate import validate_graph
-from rightsgraph.dump import canonical_dump
 from rightsgraph.export import ExportOptions, ScopeNotFound, required_links, write_export
-from rightsgraph.settings import Settings
 
 FORMATS = {"ntriples": ".nt", "turtle": ".ttl", "jsonld": ".jsonld"}
 OXIGRAPH = {
@@ -33,7 +33,8 @@ OXIGRAPH = {
     "jsonld": pyoxigraph.RdfFormat.JSON_LD,
 }
 RDFLIB = {"ntriples": "nt", "turtle": "turtle", "jsonld": "json-ld"}
-LEVELS = tuple(TLP_ORDER)
+LEVELS = sharing.levels()
+TLP_ORDER = {lvl: sharing.rank(lvl) for lvl in LEVELS}
 
 
 def _graphgen():

@@ -36,11 +36,11 @@ from reliability_helpers import (
 
 from api.auth import KeyStore
 from api.settings import ApiSettings
+from core import neo4j_local
+from core.dump import canonical_dump
+from core.settings import Settings
 from ingest.adapter_kit import DEFAULT_BATCH_SIZE
 from ingest.pipeline import ingest_paths
-from rightsgraph import neo4j_local
-from rightsgraph.dump import canonical_dump
-from rightsgraph.settings import Settings
 
 SHORT = (600, 10)  # 6,000 rows: three batches
 LONG = (5_000, 10)  # 50,000 rows: 25 batches (--run-slow)

@@ -23,9 +23,9 @@ from helpers import (
 )
 from neo4j import Driver
 
+from core.dump import canonical_dump
+from core.settings import Settings
 from ingest.pipeline import IngestResult, ingest_paths
-from rightsgraph.dump import canonical_dump
-from rightsgraph.settings import Settings
 
 # Read off reports/seed-open-letter.yaml: 4 sources, 2 regions, the fund and its manager, 2
 # companies, 6 organisations, the demand, the aggregate contract, the allegation, the report.

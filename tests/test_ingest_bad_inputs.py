@@ -19,10 +19,10 @@ import pytest
 from helpers import BAD_INPUTS, SEED
 from neo4j import Driver
 
+from core.dump import canonical_dump
+from core.settings import Settings
 from ingest.pipeline import IngestResult, ingest_paths
 from ingest.reports import MAX_REPORT_BYTES
-from rightsgraph.dump import canonical_dump
-from rightsgraph.settings import Settings
 
 # file -> the rule its first problem names, and whether the parser gives a line for it
 EXPECTED: dict[str, tuple[str, bool]] = {

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
+from core.dump import canonical_dump
+from core.settings import Settings
 from ingest.adapter_kit import DEFAULT_BATCH_SIZE
-from rightsgraph.dump import canonical_dump
-from rightsgraph.settings import Settings
 
 COMPANIES = 600
 DATES = 10  # 6,000 rows: three batches of 2,000

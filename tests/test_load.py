@@ -13,8 +13,8 @@ from helpers import DOCUMENTED, SEED
 from neo4j import Driver
 from reliability_helpers import load_test
 
+from core.settings import Settings
 from ingest.pipeline import ingest_paths
-from rightsgraph.settings import Settings
 
 CLIENTS, SECONDS, ROUNDS, INGEST_ROWS = 25, 15, 3, 2_000
 MAX_GROWTH = 0.20  # after warm-up (round 1), RSS may grow at most this fraction by the last round

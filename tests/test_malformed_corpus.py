@@ -20,9 +20,9 @@ from adapter_helpers import DATA
 from helpers import DOCUMENTED, SEED
 from neo4j import Driver
 
+from core.dump import canonical_dump
+from core.settings import Settings
 from ingest.pipeline import ingest_paths
-from rightsgraph.dump import canonical_dump
-from rightsgraph.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "Fund,As of,Name,Country,Market Value(NOK),Ownership\n"

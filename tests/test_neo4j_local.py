@@ -12,8 +12,8 @@ import neo4j
 import pytest
 from neo4j import Driver, GraphDatabase
 
-from rightsgraph import neo4j_local
-from rightsgraph.settings import Settings
+from core import neo4j_local
+from core.settings import Settings
 
 AUTH_PORT = int(os.environ.get("RIGHTSGRAPH_TEST_NEO4J_AUTH_PORT") or "7689")
 

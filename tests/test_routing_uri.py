@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from api.settings import ApiSettings
+from core.db import make_driver
+from core.settings import Settings, get_settings
 from rightsgraph.cli import app
-from rightsgraph.db import make_driver
-from rightsgraph.settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUTING_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc")

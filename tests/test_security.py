@@ -18,9 +18,9 @@ from neo4j import Driver
 from security_helpers import CONFIDENTIAL, audit_entries, key, leaked, make_app, make_keys
 from typer.testing import CliRunner
 
+from core.dump import canonical_dump
+from core.settings import Settings
 from rightsgraph.cli import app as cli
-from rightsgraph.dump import canonical_dump
-from rightsgraph.settings import Settings
 
 PROBLEM = "application/problem+json"
 SEC_IDS = [

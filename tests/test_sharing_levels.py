@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 from neo4j import Driver
 
+from core.settings import Settings
 from ingest.pipeline import ingest_paths
-from rightsgraph.settings import Settings
 
 
 def _report(path: Path, rid: str, tlp: str) -> Path:

@@ -29,7 +29,7 @@ from neo4j import Driver
 from api.app import create_app
 from api.routers import web
 from api.settings import ApiSettings
-from rightsgraph.settings import Settings
+from core.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -10,8 +10,8 @@ from fastapi.responses import StreamingResponse
 
 from api.deps import GraphDep, TlpDep
 from api.errors import BadParameter, NotFound, responses
-from ingest.writer import TLP_ORDER
 from ontology.export import WRITERS
+from ontology.types import sharing
 from rightsgraph.export import ExportError, ExportOptions, GraphExport, ScopeNotFound
 
 router = APIRouter(tags=["export"])
@@ -63,9 +63,9 @@ def export(
     accept: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """RDF of what the caller may see, with sources, quotes and standard alignments."""
-    allowed = max(levels, key=TLP_ORDER.__getitem__) if levels else "CLEAR"
+    allowed = sharing.strictest(levels, default=sharing.most_open())
     level = (tlp or allowed).upper()
-    if level in TLP_ORDER and TLP_ORDER[level] > TLP_ORDER[allowed]:
+    if sharing.is_level(level) and sharing.rank(level) > sharing.rank(allowed):
         raise BadParameter(f"tlp {level} is above the level you may read ({allowed})")
     options = ExportOptions(
         format=format or negotiate(accept), tlp=level, scope=scope, hops=hops, as_of=as_of

@@ -8,7 +8,8 @@ from contextlib import contextmanager
 import neo4j
 from neo4j import Driver, GraphDatabase
 
-from rightsgraph.settings import Settings, get_settings
+from core.errors import DatabaseUnavailable
+from core.settings import Settings, get_settings
 
 
 def make_driver(settings: Settings | None = None, max_retry_time: float = 15.0) -> Driver:
@@ -47,8 +48,6 @@ ServiceUnavailable = neo4j.exceptions.ServiceUnavailable
 
 def connect(settings: Settings | None = None) -> Driver:
     """A driver whose server answered, or DatabaseUnavailable saying what to do."""
-    from ingest.errors import DatabaseUnavailable
-
     s = settings or get_settings()
     driver = make_driver(s)
     try:

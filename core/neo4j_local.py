@@ -21,7 +21,7 @@ from pathlib import Path
 import neo4j
 from neo4j import GraphDatabase
 
-from rightsgraph.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 LAUNCHER_DIR = PROJECT_ROOT / "docker" / "neo4j"
 MAIN_CLASS = "org.rightsgraph.neo4j.Launcher"

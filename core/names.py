@@ -1,0 +1,27 @@
+"""Names of the system properties the graph keeps beside the ontology's own.
+
+The ontology names every domain property; these are the bookkeeping ones every layer reads or
+writes. Spell them from here, never as string literals (Cypher files in queries/ excepted, which
+are run as they are).
+"""
+
+from __future__ import annotations
+
+ID = "id"
+"""Stable identifier of a node (unique per label and on :Node)."""
+TLP = "tlp"
+"""Effective sharing level of a node or relationship."""
+REPORT_IDS = "reportIds"
+"""Reports that state a node or relationship."""
+SOURCE_IDS = "sourceIds"
+"""Sources of a node's evidence (or of the record that states a relationship)."""
+INGEST_RUN = "ingestRun"
+"""The last ingest run that changed a node or relationship."""
+RESOLVE_KEYS = "resolveKeys"
+"""Identifier and normalised-name keys an entity is resolved by."""
+SEARCH_TEXT = "searchText"
+"""Names, aliases and identifiers indexed by the full-text index."""
+EDGE_KEY = "key"
+"""Distinguishes parallel relationships of one type (EVIDENCED_BY by quote)."""
+
+SYSTEM_PROPERTIES = (ID, TLP, REPORT_IDS, SOURCE_IDS, INGEST_RUN, RESOLVE_KEYS, SEARCH_TEXT)
