@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import version as package_version
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-import rightsgraph
 from api import errors
 from api.audit import AuditLog
 from api.auth import KeyStore
@@ -68,7 +68,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
     app = FastAPI(
         title=settings.title,
-        version=getattr(rightsgraph, "__version__", "0.1.0"),
+        version=package_version("rightsgraph"),
         description=DESCRIPTION,
         lifespan=lifespan,
     )
