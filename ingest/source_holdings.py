@@ -300,31 +300,30 @@ def _batches(
     yield builder.cut()
 
 
-def _row(
-    builder: BatchBuilder,
-    path: Path,
-    source: dict,
-    fields: dict[int, str],
-    cells: list[Any],
-    line: int,
-    default_fund: str | None,
-    default_as_of: str | None,
-) -> None:
+def _row_values(fields: dict[int, str], cells: list[Any]) -> dict[str, Any]:
+    """field -> the first non-empty cell of the columns mapped to it."""
     row: dict[str, Any] = {}
     for index, field in fields.items():
         value = cells[index] if index < len(cells) else None
         if _cell(value):
             row.setdefault(field, value)
-    where = f"row {line}"
-    name = _cell(row.get("name"))
-    if not name:
-        builder.problem(where, "holdings-name", "the row has no company name", line)
-        return
+    return row
+
+
+def _fund_and_date(
+    builder: BatchBuilder,
+    row: dict[str, Any],
+    where: str,
+    line: int,
+    default_fund: str | None,
+    default_as_of: str | None,
+) -> tuple[str, str] | None:
+    """(fund name, as-of date) of the row or the file's defaults; None (a problem) without."""
     try:
         as_of = iso_date(row.get("as_of")) or default_as_of
     except ValueError as exc:
         builder.problem(where, "holdings-as-of", str(exc), line)
-        return
+        return None
     fund_name = _cell(row.get("fund")) or default_fund
     if not as_of or not fund_name:
         builder.problem(
@@ -333,7 +332,14 @@ def _row(
             "the row has no " + ("as-of date" if not as_of else "fund"),
             line,
         )
-        return
+        return None
+    return fund_name, as_of
+
+
+def _identifiers(
+    builder: BatchBuilder, row: dict[str, Any], where: str, line: int
+) -> tuple[str | None, str | None]:
+    """(ISIN, LEI) of the row; a malformed one is a problem and is left out."""
     isin = lei = None
     if row.get("isin"):
         isin = checked_isin(row["isin"])
@@ -353,6 +359,13 @@ def _row(
                 f"LEI {_cell(row['lei'])!r} is malformed or fails its check digits",
                 line,
             )
+    return isin, lei
+
+
+def _numbers(
+    builder: BatchBuilder, row: dict[str, Any], where: str, line: int
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(values and shares, ownership and voting fractions); None (a problem) when one is bad."""
     try:
         numbers = {
             k: parse_decimal(row.get(k)) for k in ("value", "value_nok", "value_usd", "shares")
@@ -360,7 +373,7 @@ def _row(
         shares = {k: percent_to_fraction(row.get(k)) for k in ("ownership", "voting")}
     except ValueError as exc:
         builder.problem(where, "holdings-number", str(exc), line)
-        return
+        return None
     for key, fraction in shares.items():
         if fraction is not None and not 0 <= fraction <= 1:
             builder.problem(
@@ -369,15 +382,21 @@ def _row(
                 f"{key} {_cell(row.get(key))!r} is not a percentage between 0 and 100",
                 line,
             )
-            return
+            return None
+    return numbers, shares
 
-    quote = " | ".join(_cell(c) for c in cells)
-    evidence = {"source": source["id"], "locator": where, "quote": quote}
-    fund_id: str | None = f"fund-{_fund_slug(fund_name)}"
-    if fund_id not in builder.records:  # the fund and the file recur on every row: add once a batch
-        fund_id = builder.add({"id": fund_id, "type": "Fund", "name": fund_name}, where, line)
-    if source["id"] not in builder.records:
-        builder.add(source, where)
+
+def _company(
+    builder: BatchBuilder,
+    source: dict,
+    row: dict[str, Any],
+    name: str,
+    ids: tuple[str | None, str | None],
+    where: str,
+    line: int,
+) -> tuple[str, str | None]:
+    """(the company's key, its record id) for the row's company."""
+    isin, lei = ids
     company_key = isin or lei or name_key(name)
     country = country_code(_cell(row.get("incorporation_country")) or _cell(row.get("country")))
     company_id = builder.add(
@@ -395,6 +414,14 @@ def _row(
         where,
         line,
     )
+    return company_key, company_id
+
+
+def _market_value(
+    builder: BatchBuilder, row: dict[str, Any], numbers: dict[str, Any], where: str, line: int
+) -> tuple[Any, str | None] | None:
+    """(value, currency): NOK first, else the generic value, else USD; None (a problem) when a
+    value has no currency."""
     currency = _cell(row.get("currency")).upper() or None
     value = numbers["value"]
     if numbers["value_nok"] is not None:
@@ -408,9 +435,49 @@ def _row(
             "a value needs a currency column (or a Market Value NOK/USD column)",
             line,
         )
+        return None
+    return value, currency
+
+
+def _row(
+    builder: BatchBuilder,
+    path: Path,
+    source: dict,
+    fields: dict[int, str],
+    cells: list[Any],
+    line: int,
+    default_fund: str | None,
+    default_as_of: str | None,
+) -> None:
+    """One row -> the Fund, the file's Source, the Company and the Holding (or a problem)."""
+    row = _row_values(fields, cells)
+    where = f"row {line}"
+    name = _cell(row.get("name"))
+    if not name:
+        builder.problem(where, "holdings-name", "the row has no company name", line)
         return
-    if fund_id is None or company_id is None:
+    fund_and_date = _fund_and_date(builder, row, where, line, default_fund, default_as_of)
+    if fund_and_date is None:
         return
+    fund_name, as_of = fund_and_date
+    ids = _identifiers(builder, row, where, line)
+    parsed = _numbers(builder, row, where, line)
+    if parsed is None:
+        return
+    numbers, shares = parsed
+
+    quote = " | ".join(_cell(c) for c in cells)
+    evidence = {"source": source["id"], "locator": where, "quote": quote}
+    fund_id: str | None = f"fund-{_fund_slug(fund_name)}"
+    if fund_id not in builder.records:  # the fund and the file recur on every row: add once a batch
+        fund_id = builder.add({"id": fund_id, "type": "Fund", "name": fund_name}, where, line)
+    if source["id"] not in builder.records:
+        builder.add(source, where)
+    company_key, company_id = _company(builder, source, row, name, ids, where, line)
+    valued = _market_value(builder, row, numbers, where, line)
+    if valued is None or fund_id is None or company_id is None:
+        return
+    value, currency = valued
     fund_key = _fund_slug(fund_name)[:40].rstrip("-")
     builder.add(
         {

@@ -343,154 +343,212 @@ def _date(
     return builder.date(obj.get(key), f"{path}.{key} of {release}", where, "ocds-date", line)
 
 
-def _map_process(process: Process, builder: BatchBuilder) -> None:
-    rel = process.release
-    ocid = str(rel.get("ocid"))
-    where = f"ocid {ocid}"
-    line = process.line
+class _ProcessView:
+    """What the awards of one contracting process share: where it is read, what it cites, its
+    tender and the organisations its parties became (party id -> record id)."""
+
+    def __init__(self, process: Process, builder: BatchBuilder):
+        rel = process.release
+        self.builder = builder
+        self.release = rel
+        self.ocid = str(rel.get("ocid"))
+        self.where = f"ocid {self.ocid}"
+        self.line = process.line
+        self.tender: dict = rel.get("tender") or {}
+        self.base_ids = [f"ocid:{self.ocid}"] + [f"ocds-release:{i}" for i in process.release_ids]
+        self.evidence = [{"source": s, "locator": self.where} for s in process.source_ids]
+        self.label = "release " + ", ".join(process.release_ids or [str(rel.get("id"))])
+        self.parties = {
+            str(p.get("id")): p for p in rel.get("parties") or [] if isinstance(p, dict)
+        }
+        self.ours: dict[str, str] = {}
+
+    def map_parties(self) -> None:
+        """Buyers become GovernmentBodies and suppliers Companies; other roles are counted."""
+        for pid, party in self.parties.items():
+            roles = set(party.get("roles") or [])
+            cls = (
+                "GovernmentBody"
+                if roles & set(BUYER_ROLES)
+                else "Company"
+                if roles & set(SUPPLIER_ROLES)
+                else None
+            )
+            for role in roles - set(BUYER_ROLES) - set(SUPPLIER_ROLES):
+                self.builder.skip(f"OCDS party role {role!r}")
+            if cls is None:
+                continue
+            found = _party_record(party, cls, self.evidence, self.builder, self.party_where(pid))
+            if found:
+                self.ours[pid] = found
+
+    def party_where(self, pid: str) -> str:
+        return f"{self.where}, party {pid}"
+
+    def org(self, ref: Any, cls: str) -> str | None:
+        """The record id of an organisation reference: a party mapped, or one named in place."""
+        if not isinstance(ref, dict):
+            return None
+        pid = str(ref.get("id"))
+        if pid in self.ours:
+            return self.ours[pid]
+        if ref.get("name"):
+            found = _party_record(ref, cls, self.evidence, self.builder, self.party_where(pid))
+            if found:
+                self.ours[pid] = found
+            return found
+        return None
+
+    def buyer(self) -> str | None:
+        """The buyer: the release's, a party in the buyer role, or the tender's procuring entity."""
+        ref = self.release.get("buyer") or next(
+            (p for p in self.parties.values() if "buyer" in (p.get("roles") or [])), None
+        )
+        ref = ref or self.tender.get("procuringEntity")
+        return self.org(ref, "GovernmentBody") if ref else None
+
+
+def _skip_unmapped_sections(rel: dict, tender: dict, builder: BatchBuilder) -> None:
     for key in rel:
         if key not in RELEASE_FIELDS:
             builder.skip(f"OCDS release field {key!r}")
     if rel.get("planning"):
         builder.skip("OCDS planning sections")
-    tender = rel.get("tender") or {}
     if tender:
         builder.skip("OCDS tender sections (only tenderers and delivery locations read)")
-    base_ids = [f"ocid:{ocid}"] + [f"ocds-release:{i}" for i in process.release_ids]
-    evidence = [{"source": s, "locator": where} for s in process.source_ids]
 
-    parties = {str(p.get("id")): p for p in rel.get("parties") or [] if isinstance(p, dict)}
-    ours: dict[str, str] = {}
-    for pid, party in parties.items():
-        roles = set(party.get("roles") or [])
-        cls = (
-            "GovernmentBody"
-            if roles & set(BUYER_ROLES)
-            else "Company"
-            if roles & set(SUPPLIER_ROLES)
-            else None
-        )
-        for role in roles - set(BUYER_ROLES) - set(SUPPLIER_ROLES):
-            builder.skip(f"OCDS party role {role!r}")
-        if cls is None:
-            continue
-        found = _party_record(party, cls, evidence, builder, f"{where}, party {pid}")
-        if found:
-            ours[pid] = found
 
-    def org(ref: Any, cls: str) -> str | None:
-        if not isinstance(ref, dict):
-            return None
-        pid = str(ref.get("id"))
-        if pid in ours:
-            return ours[pid]
-        if ref.get("name"):
-            found = _party_record(ref, cls, evidence, builder, f"{where}, party {pid}")
-            if found:
-                ours[pid] = found
-            return found
-        return None
-
-    buyer_ref = rel.get("buyer") or next(
-        (p for p in parties.values() if "buyer" in (p.get("roles") or [])), None
-    )
-    buyer_ref = buyer_ref or tender.get("procuringEntity")
-    buyer = org(buyer_ref, "GovernmentBody") if buyer_ref else None
-    for tenderer in tender.get("tenderers") or []:
-        org(tenderer, "Company")
-
+def _contracts_by_award(
+    rel: dict, awards: list[dict], builder: BatchBuilder
+) -> dict[str, list[tuple[int, dict]]]:
+    """award id -> its (position, contract) pairs; contracts of no award are counted."""
     contracts_by_award: dict[str, list[tuple[int, dict]]] = {}
     for number, contract in enumerate(rel.get("contracts") or []):
         contracts_by_award.setdefault(str(contract.get("awardID")), []).append((number, contract))
-    awards = rel.get("awards") or []
     award_ids = {str(a.get("id")) for a in awards}
     for award_id, numbered in contracts_by_award.items():
         if award_id not in award_ids:
             builder.skip("OCDS contracts without an award naming suppliers", len(numbered))
-    release = "release " + ", ".join(process.release_ids or [str(rel.get("id"))])
+    return contracts_by_award
+
+
+def _map_process(process: Process, builder: BatchBuilder) -> None:
+    """One Contract per award that names suppliers, with the parties it links."""
+    view = _ProcessView(process, builder)
+    rel = view.release
+    _skip_unmapped_sections(rel, view.tender, builder)
+    view.map_parties()
+    buyer = view.buyer()
+    for tenderer in view.tender.get("tenderers") or []:
+        view.org(tenderer, "Company")
+    awards = rel.get("awards") or []
+    contracts_by_award = _contracts_by_award(rel, awards, builder)
     for award_number, award in enumerate(awards):
-        award_id = str(award.get("id"))
-        suppliers = [s for s in (org(s, "Company") for s in award.get("suppliers") or []) if s]
-        numbered = contracts_by_award.get(award_id, [])
-        contracts = [c for _, c in numbered]
-        if not suppliers:
-            builder.skip("OCDS awards without suppliers")
-            continue
-        here = f"{where}, award {award_id}"
-        award_path = f"awards[{award_number}]"
-        contract_path, contract = (
-            (f"contracts[{numbered[-1][0]}]", numbered[-1][1]) if numbered else ("", {})
+        numbered = contracts_by_award.get(str(award.get("id")), [])
+        _map_award(view, award_number, award, numbered, buyer)
+
+
+def _skip_award_parts(award: dict, contracts: list[dict], builder: BatchBuilder) -> None:
+    """Count what an award and its contracts carry that the graph does not hold."""
+    if len(contracts) > 1:
+        builder.skip(
+            "OCDS contracts beyond the first per award (merged into it)", len(contracts) - 1
         )
-        if len(contracts) > 1:
-            builder.skip(
-                "OCDS contracts beyond the first per award (merged into it)", len(contracts) - 1
-            )
-        for c in contracts:
-            if c.get("implementation"):
-                builder.skip("OCDS implementation sections (transactions, milestones)")
-        for part in [award, *contracts]:
-            if part.get("documents"):
-                builder.skip("OCDS documents", len(part["documents"]))
-        items = (contract.get("items") or []) + (award.get("items") or [])
-        regions = _locations(items, builder, here) or _locations(
-            tender.get("items") or [], builder, here
+    for c in contracts:
+        if c.get("implementation"):
+            builder.skip("OCDS implementation sections (transactions, milestones)")
+    for part in [award, *contracts]:
+        if part.get("documents"):
+            builder.skip("OCDS documents", len(part["documents"]))
+
+
+def _status(contract: dict, award: dict, builder: BatchBuilder) -> str | None:
+    """Our contractStatus for the contract's (else the award's) status code; unknown ones counted."""
+    status_code = contract.get("status") or award.get("status")
+    status = STATUS.get(str(status_code)) if status_code else None
+    if status_code and status is None:
+        builder.skip(f"OCDS status {status_code!r}")
+    return status
+
+
+def _map_award(
+    view: _ProcessView,
+    award_number: int,
+    award: dict,
+    numbered: list[tuple[int, dict]],
+    buyer: str | None,
+) -> None:
+    """The Contract of one award, enriched by the last OCDS contract implementing it."""
+    builder, tender, line, release = view.builder, view.tender, view.line, view.label
+    award_id = str(award.get("id"))
+    suppliers = [s for s in (view.org(s, "Company") for s in award.get("suppliers") or []) if s]
+    contracts = [c for _, c in numbered]
+    if not suppliers:
+        builder.skip("OCDS awards without suppliers")
+        return
+    here = f"{view.where}, award {award_id}"
+    award_path = f"awards[{award_number}]"
+    contract_path, contract = (
+        (f"contracts[{numbered[-1][0]}]", numbered[-1][1]) if numbered else ("", {})
+    )
+    _skip_award_parts(award, contracts, builder)
+    items = (contract.get("items") or []) + (award.get("items") or [])
+    regions = _locations(items, builder, here) or _locations(
+        tender.get("items") or [], builder, here
+    )
+    status = _status(contract, award, builder)
+    period_path, period = (
+        (f"{contract_path}.period", contract["period"])
+        if contract.get("period")
+        else (f"{award_path}.contractPeriod", award.get("contractPeriod") or {})
+    )
+    title = contract.get("title") or award.get("title") or tender.get("title")
+    description = contract.get("description") or award.get("description")
+    item_names = [
+        str(i.get("description") or (i.get("classification") or {}).get("description") or "")
+        for i in items
+    ]
+    signed = (
+        (contract, contract_path, "dateSigned")
+        if contract.get("dateSigned")
+        else (award, award_path, "date")
+    )
+    award_value = _value(award, builder, here, award_path, release, line)
+    value = (
+        _value(contract, builder, here, contract_path, release, line) if contract else {}
+    ) or award_value
+    idents = view.base_ids + [
+        i
+        for i in (
+            identifier("ocds-award", award_id),
+            identifier("ocds-contract", contract.get("id")),
         )
-        status_code = contract.get("status") or award.get("status")
-        status = STATUS.get(str(status_code)) if status_code else None
-        if status_code and status is None:
-            builder.skip(f"OCDS status {status_code!r}")
-        period_path, period = (
-            (f"{contract_path}.period", contract["period"])
-            if contract.get("period")
-            else (f"{award_path}.contractPeriod", award.get("contractPeriod") or {})
-        )
-        title = contract.get("title") or award.get("title") or tender.get("title")
-        description = contract.get("description") or award.get("description")
-        item_names = [
-            str(i.get("description") or (i.get("classification") or {}).get("description") or "")
-            for i in items
-        ]
-        signed = (
-            (contract, contract_path, "dateSigned")
-            if contract.get("dateSigned")
-            else (award, award_path, "date")
-        )
-        award_value = _value(award, builder, here, award_path, release, line)
-        value = (
-            _value(contract, builder, here, contract_path, release, line) if contract else {}
-        ) or award_value
-        idents = base_ids + [
-            i
-            for i in (
-                identifier("ocds-award", award_id),
-                identifier("ocds-contract", contract.get("id")),
-            )
-            if i
-        ]
-        builder.add(
-            {
-                "id": safe_id("contract", f"{ocid}:{award_id}"),
-                "type": "Contract",
-                "name": str(title or description or f"Award {award_id} of {ocid}")[:500],
-                "description": description if description and description != title else None,
-                "buyer": buyer,
-                "supplier": suppliers,
-                "performedIn": regions or None,
-                "date": _date(*signed, builder, here, release, line),
-                "startDate": _date(period, period_path, "startDate", builder, here, release, line),
-                "endDate": _date(period, period_path, "endDate", builder, here, release, line),
-                "contractStatus": status,
-                "item": list(dict.fromkeys(i for i in item_names if i)) or None,
-                "identifier": idents,
-                "evidence": [
-                    {**e, "locator": here, **({"quote": str(title)} if title else {})}
-                    for e in evidence
-                ],
-                **value,
-            },
-            here,
-            line,
-        )
+        if i
+    ]
+    builder.add(
+        {
+            "id": safe_id("contract", f"{view.ocid}:{award_id}"),
+            "type": "Contract",
+            "name": str(title or description or f"Award {award_id} of {view.ocid}")[:500],
+            "description": description if description and description != title else None,
+            "buyer": buyer,
+            "supplier": suppliers,
+            "performedIn": regions or None,
+            "date": _date(*signed, builder, here, release, line),
+            "startDate": _date(period, period_path, "startDate", builder, here, release, line),
+            "endDate": _date(period, period_path, "endDate", builder, here, release, line),
+            "contractStatus": status,
+            "item": list(dict.fromkeys(i for i in item_names if i)) or None,
+            "identifier": idents,
+            "evidence": [
+                {**e, "locator": here, **({"quote": str(title)} if title else {})}
+                for e in view.evidence
+            ],
+            **value,
+        },
+        here,
+        line,
+    )
 
 
 # ---------------------------------------------------------------------- adapter

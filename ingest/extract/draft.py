@@ -251,38 +251,52 @@ def _unique_mentions(mentions: list[Mention]) -> list[Mention]:
 # ---------------------------------------------------------------------- building
 
 
-def build_draft(
-    doc: Document,
-    *,
-    rules: Rules | None = None,
-    gazetteer: Gazetteer | None = None,
-    source_url: str | None = None,
-    publisher: str | None = None,
-    store: Path | None = None,
-    keep: bool = True,
-    graph_ids: dict[str, str] | None = None,
-    link: Any = None,
-) -> Draft:
-    """The draft report of one document. `link(entities) -> {id: graph id}` links to the graph."""
-    b = _Builder(doc, rules or load_rules(), gazetteer or bundled())
-    b.warnings.extend(doc.warnings)
-    text = doc.text
-    digest = sha256_hex(text.encode("utf-8"))
-    copy = None
-    if keep:
-        copy = keep_copy(
-            text,
-            original=doc.path,
-            store=store,
-            format=doc.format,
-            originalSha256=doc.original_sha256,
-            encoding=doc.encoding,
-        )
-        digest = copy.sha256
-    title = doc.title or (doc.path.stem if doc.path else "untitled text")
-    publisher = publisher or doc.publisher
-    b.article_id = "src-" + slug(f"{publisher or 'article'} {title}", 70)
+@dataclass
+class _Found:
+    """What the finders saw in the text, and the ids the draft gives to each entity."""
 
+    b: _Builder
+    mentions: list[Mention]
+    listed: list[Mention]
+    list_sentences: list[tuple[int, int]]
+    regions: list[RegionMention]
+    entities: dict[str, Entity]
+    renames: dict[str, str]
+    digest: str
+    letter: re.Match[str] | None
+    claimants: list[str] = field(default_factory=list)
+    used_regions: dict[str, RegionInfo] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.mention_starts = [m.start for m in self.mentions]
+        self.region_starts = [r.start for r in self.regions]
+        self.funds = [e for e in self.entities.values() if e.is_a("Fund")]
+        self.companies = [e for e in self.entities.values() if e.is_a("Company")]
+        self.signatories = [m.entity for m in self.listed]
+        self.sentences = self.b.sentences()
+
+    @property
+    def text(self) -> str:
+        return self.b.text
+
+    def rid(self, entity: Entity) -> str:
+        """The entity's id in the draft: the graph's, when linked, else the gazetteer's."""
+        return self.renames.get(entity.id, entity.id)
+
+    def in_sentence(self, span: tuple[int, int]) -> list[Entity]:
+        first = bisect_left(self.mention_starts, span[0])
+        last = bisect_left(self.mention_starts, span[1])
+        return _unique(m.entity for m in self.mentions[first:last] if m.end <= span[1])
+
+    def regions_in(self, span: tuple[int, int]) -> list[RegionMention]:
+        first = bisect_left(self.region_starts, span[0])
+        last = bisect_left(self.region_starts, span[1])
+        return [r for r in self.regions[first:last] if r.end <= span[1]]
+
+
+def _find(b: _Builder, digest: str, graph_ids: dict[str, str] | None, link: Any) -> _Found:
+    """Entity mentions (with listed organisations), regions outside them, and their graph ids."""
+    text, doc = b.text, b.doc
     mentions = _entity_mentions(b)
     listed, list_sentences = _listed_organisations(b, mentions)
     mentions = sorted(mentions + [m for m in listed if m not in mentions], key=lambda m: m.start)
@@ -292,256 +306,255 @@ def build_draft(
         for r in find_regions(text, doc.body_end)
         if not _overlaps(mentions, mention_starts, r.start, r.end)
     ]
-
     entities: dict[str, Entity] = {}
     for m in mentions:
         entities.setdefault(m.entity.id, m.entity)
     renames = (link(list(entities.values())) if link else None) or dict(graph_ids or {})
-
-    def rid(entity: Entity) -> str:
-        return renames.get(entity.id, entity.id)
-
-    funds = [e for e in entities.values() if e.is_a("Fund")]
-    companies = [e for e in entities.values() if e.is_a("Company")]
-    signatories = [m.entity for m in listed]
-    sentences = b.sentences()
-
-    region_starts = [r.start for r in regions]
-
-    def in_sentence(span: tuple[int, int]) -> list[Entity]:
-        first = bisect_left(mention_starts, span[0])
-        last = bisect_left(mention_starts, span[1])
-        return _unique(m.entity for m in mentions[first:last] if m.end <= span[1])
-
-    def regions_in(span: tuple[int, int]) -> list[RegionMention]:
-        first, last = bisect_left(region_starts, span[0]), bisect_left(region_starts, span[1])
-        return [r for r in regions[first:last] if r.end <= span[1]]
-
     letter = OPEN_LETTER.search(text, 0, doc.body_end)
-    records: list[Record] = []
-    facts: list[Record] = []
-    used_regions: dict[str, RegionInfo] = {}
+    return _Found(b, mentions, listed, list_sentences, regions, entities, renames, digest, letter)
 
-    # ---- claimants: the listed signatories, else a coalition the text describes without names
-    claimants = [rid(e) for e in signatories]
-    coalition_record = None
-    if not claimants:
-        named_orgs = [e for e in entities.values() if e.type == ORG_TYPE]
-        coalition = COALITION.search(text, 0, doc.body_end)
-        if named_orgs:
-            claimants = [rid(e) for e in named_orgs]
-        elif coalition:
-            cid = "coalition-" + digest[:8]
-            coalition_record = {
-                "id": cid,
-                "type": ORG_TYPE,
-                "name": _sentence_case(coalition.group(0)),
-                "note": "Proposed: the text names this coalition but not its members; name or "
-                "merge it on review.",
-                "evidence": [b.evidence("entity", cid, coalition.start(), coalition.end())],
-            }
-            claimants = [cid]
 
-    # ---- demand
+def _claimants(f: _Found) -> tuple[list[str], Record | None]:
+    """Who makes the claims: the listed signatories, else the organisations named, else a
+    coalition the text describes without names (proposed as a new record)."""
+    b, text = f.b, f.text
+    claimants = [f.rid(e) for e in f.signatories]
+    if claimants:
+        return claimants, None
+    named_orgs = [e for e in f.entities.values() if e.type == ORG_TYPE]
+    coalition = COALITION.search(text, 0, b.doc.body_end)
+    if named_orgs:
+        return [f.rid(e) for e in named_orgs], None
+    if not coalition:
+        return [], None
+    cid = "coalition-" + f.digest[:8]
+    coalition_record = {
+        "id": cid,
+        "type": ORG_TYPE,
+        "name": _sentence_case(coalition.group(0)),
+        "note": "Proposed: the text names this coalition but not its members; name or "
+        "merge it on review.",
+        "evidence": [b.evidence("entity", cid, coalition.start(), coalition.end())],
+    }
+    return [cid], coalition_record
+
+
+def _demand(f: _Found) -> Record | None:
+    """The demand made of a fund (divest, exclude, engage), from the sentences that make it."""
+    b, text, rid = f.b, f.text, f.rid
     demand_sentences = [
         s
-        for s in sentences
+        for s in f.sentences
         if b.rules.demand.find(text, *s)
         and (b.rules.demand_verbs.find(text, *s) or OPEN_LETTER.search(text, *s))
     ]
     demand_types = [h.key for s in demand_sentences for h in b.rules.demand.find(text, *s)]
-    if demand_sentences:
-        targets = (
-            _unique(e for s in demand_sentences for e in in_sentence(s) if e.is_a("Fund")) or funds
+    if not demand_sentences:
+        return None
+    targets = (
+        _unique(e for s in demand_sentences for e in f.in_sentence(s) if e.is_a("Fund")) or f.funds
+    )
+    named = (
+        _unique(e for s in demand_sentences for e in f.in_sentence(s) if e.is_a("Company"))
+        or f.companies
+    )
+    kind = max(set(demand_types), key=demand_types.count)
+    if not targets:
+        b.warnings.append(
+            "a demand was found but no fund (or other target) it is aimed at: not drafted"
         )
-        named = (
-            _unique(e for s in demand_sentences for e in in_sentence(s) if e.is_a("Company"))
-            or companies
-        )
-        kind = max(set(demand_types), key=demand_types.count)
-        if not targets:
-            b.warnings.append(
-                "a demand was found but no fund (or other target) it is aimed at: not drafted"
-            )
-        elif not claimants:
-            b.warnings.append("a demand was found but nobody who makes it: not drafted")
-        else:
-            did = "-".join(
-                [
-                    "demand",
-                    *(["open-letter"] if letter else []),
-                    *(rid(e) for e in targets),
-                    kind,
-                    *(rid(e) for e in named),
-                ]
-            )[:150]
-            verb = {"divest": "divest from", "exclude": "exclude", "engage": "engage with"}.get(
-                kind, kind
-            )
-            opening = "Open letter calling on" if letter else "Call on"
-            fund_names = _join([short_name(e) for e in targets])
-            company_names = _join([short_name(e) for e in named]) if named else ""
-            demand: Record = {
-                "id": did,
-                "type": "Demand",
-                "name": f"{opening} {fund_names} to {verb} {company_names}".strip(),
-                "demandType": kind,
-                "madeBy": claimants,
-                "target": [rid(e) for e in targets],
-            }
-            if named:
-                demand["names"] = [rid(e) for e in named]
-            demand["evidence"] = [
-                b.evidence("demand", did, *s)
-                for s in demand_sentences + [s for s in list_sentences if s not in demand_sentences]
-            ]
-            facts.append(demand)
+        return None
+    if not f.claimants:
+        b.warnings.append("a demand was found but nobody who makes it: not drafted")
+        return None
+    did = "-".join(
+        [
+            "demand",
+            *(["open-letter"] if f.letter else []),
+            *(rid(e) for e in targets),
+            kind,
+            *(rid(e) for e in named),
+        ]
+    )[:150]
+    verb = {"divest": "divest from", "exclude": "exclude", "engage": "engage with"}.get(kind, kind)
+    opening = "Open letter calling on" if f.letter else "Call on"
+    fund_names = _join([short_name(e) for e in targets])
+    company_names = _join([short_name(e) for e in named]) if named else ""
+    demand: Record = {
+        "id": did,
+        "type": "Demand",
+        "name": f"{opening} {fund_names} to {verb} {company_names}".strip(),
+        "demandType": kind,
+        "madeBy": f.claimants,
+        "target": [rid(e) for e in targets],
+    }
+    if named:
+        demand["names"] = [rid(e) for e in named]
+    demand["evidence"] = [
+        b.evidence("demand", did, *s)
+        for s in demand_sentences + [s for s in f.list_sentences if s not in demand_sentences]
+    ]
+    return demand
 
-    # ---- allegation
+
+def _allegation(f: _Found) -> Record | None:
+    """The allegation against the companies, with its harms, places, groups and any response."""
+    b, text, rid = f.b, f.text, f.rid
     alleging = [
         s
-        for s in sentences
+        for s in f.sentences
         if b.rules.allegation.find(text, *s)
-        and (any(e.is_a("Company") for e in in_sentence(s)) or REFERENT.search(text, *s))
+        and (any(e.is_a("Company") for e in f.in_sentence(s)) or REFERENT.search(text, *s))
     ]
-    if alleging and companies:
-        against = (
-            _unique(e for s in alleging for e in in_sentence(s) if e.is_a("Company")) or companies
+    if not (alleging and f.companies):
+        return None
+    against = (
+        _unique(e for s in alleging for e in f.in_sentence(s) if e.is_a("Company")) or f.companies
+    )
+    harms = _unique(
+        k for s in alleging for k in b.rules.harm.keys_in(text, *s)
+    ) or b.rules.harm.keys_in(text, 0, b.doc.body_end)
+    places = _place_regions([r for s in alleging for r in f.regions_in(s)]) or _place_regions(
+        f.regions
+    )
+    groups = _unique(
+        k for s in alleging for k in b.rules.groups.keys_in(text, *s)
+    ) or b.rules.groups.keys_in(text, 0, b.doc.body_end)
+    if not harms:
+        b.warnings.append(
+            "an allegation was found but no harm category matched the rules: not drafted "
+            "(add a rule with --rules)"
         )
-        harms = _unique(
-            k for s in alleging for k in b.rules.harm.keys_in(text, *s)
-        ) or b.rules.harm.keys_in(text, 0, doc.body_end)
-        places = _place_regions([r for s in alleging for r in regions_in(s)]) or _place_regions(
-            regions
+        return None
+    aid = "-".join(
+        [
+            "allegation",
+            *(["open-letter"] if f.letter else []),
+            *(rid(e) for e in against),
+            *(r.id for r in places),
+        ]
+    )[:150]
+    labels = (
+        load_model().vocabulary(load_model().properties["harmCategory"].vocabulary or "").labels
+    )
+    where = f" in {_join([r.name for r in places])}" if places else ""
+    accused = _join([short_name(e) for e in against])
+    harm_words = _join([labels.get(h, h).lower() for h in harms])
+    allegation: Record = {
+        "id": aid,
+        "type": "Allegation",
+        "name": f"{accused}: alleged {harm_words}{where}",
+        "against": [rid(e) for e in against],
+        "harmCategory": harms,
+        "status": "alleged",
+        "description": "As alleged in the text (machine draft, unreviewed): "
+        + _clip(
+            " ".join(
+                text[s[0] : s[1]].strip()
+                for s in alleging
+                if b.doc.locator(*s).startswith("paragraph")
+            )[:900]
+            or text[alleging[0][0] : alleging[0][1]],
+            900,
+        ),
+    }
+    if f.claimants:
+        allegation["claimant"] = f.claimants
+    if places:
+        allegation["concerns"] = [r.id for r in places]
+        f.used_regions.update({r.iso3166: r for r in places})
+    if groups:
+        allegation["affectedGroup"] = groups
+    evidence = [b.evidence("allegation", aid, *s) for s in alleging]
+    answers = [
+        s
+        for s in f.sentences
+        if b.rules.response.find(text, *s)
+        and (any(e in against for e in f.in_sentence(s)) or REFERENT.search(text, *s))
+    ]
+    if answers:
+        allegation["response"] = _clip(" ".join(text[s[0] : s[1]].strip() for s in answers), 900)
+        allegation["note"] = (
+            "The text reports a response (see response); status stays alleged in a draft — "
+            "a reviewer may set it to responded or disputed."
         )
-        groups = _unique(
-            k for s in alleging for k in b.rules.groups.keys_in(text, *s)
-        ) or b.rules.groups.keys_in(text, 0, doc.body_end)
-        if not harms:
-            b.warnings.append(
-                "an allegation was found but no harm category matched the rules: not drafted "
-                "(add a rule with --rules)"
-            )
-        else:
-            aid = "-".join(
-                [
-                    "allegation",
-                    *(["open-letter"] if letter else []),
-                    *(rid(e) for e in against),
-                    *(r.id for r in places),
-                ]
-            )[:150]
-            labels = (
-                load_model()
-                .vocabulary(load_model().properties["harmCategory"].vocabulary or "")
-                .labels
-            )
-            where = f" in {_join([r.name for r in places])}" if places else ""
-            accused = _join([short_name(e) for e in against])
-            harm_words = _join([labels.get(h, h).lower() for h in harms])
-            allegation: Record = {
-                "id": aid,
-                "type": "Allegation",
-                "name": f"{accused}: alleged {harm_words}{where}",
-                "against": [rid(e) for e in against],
-                "harmCategory": harms,
-                "status": "alleged",
-                "description": "As alleged in the text (machine draft, unreviewed): "
-                + _clip(
-                    " ".join(
-                        text[s[0] : s[1]].strip()
-                        for s in alleging
-                        if b.doc.locator(*s).startswith("paragraph")
-                    )[:900]
-                    or text[alleging[0][0] : alleging[0][1]],
-                    900,
-                ),
-            }
-            if claimants:
-                allegation["claimant"] = claimants
-            if places:
-                allegation["concerns"] = [r.id for r in places]
-                used_regions.update({r.iso3166: r for r in places})
-            if groups:
-                allegation["affectedGroup"] = groups
-            evidence = [b.evidence("allegation", aid, *s) for s in alleging]
-            answers = [
-                s
-                for s in sentences
-                if b.rules.response.find(text, *s)
-                and (any(e in against for e in in_sentence(s)) or REFERENT.search(text, *s))
-            ]
-            if answers:
-                allegation["response"] = _clip(
-                    " ".join(text[s[0] : s[1]].strip() for s in answers), 900
-                )
-                allegation["note"] = (
-                    "The text reports a response (see response); status stays alleged in a draft — "
-                    "a reviewer may set it to responded or disputed."
-                )
-                evidence += [b.evidence("response", aid, *s) for s in answers if s not in alleging]
-            allegation["evidence"] = evidence
-            facts.append(allegation)
+        evidence += [b.evidence("response", aid, *s) for s in answers if s not in alleging]
+    allegation["evidence"] = evidence
+    return allegation
 
-    # ---- contracts won, with an amount, in a region
-    for s in sentences:
-        if not (b.rules.contract_verbs.find(text, *s) and b.rules.contract_nouns.find(text, *s)):
-            continue
-        amounts = find_amounts(text, *s)
-        places = _place_regions(regions_in(s))
-        suppliers = [e for e in in_sentence(s) if e.is_a("Company")] or (
-            companies if REFERENT.search(text, *s) else []
-        )
-        if not (amounts and places and suppliers):
-            continue
-        amount = amounts[0]
-        dates = find_dates(text, *s)
-        plural = bool(PLURAL_CONTRACT.search(text, *s))
-        period = next((d for d in dates if d.kind in ("start", "period")), None) or next(
-            (d for d in dates if d.kind in ("date", "end")), None
-        )
-        tail = (
-            f"-since-{period.date}"
-            if period and period.kind == "start"
-            else (f"-{period.date}" if period else "")
-        )
-        cid = (
-            ("contracts-" if plural else "contract-")
-            + "-".join([*(r.id for r in places), *(rid(e) for e in suppliers)])
-            + tail
-        )
-        contract: Record = {
-            "id": cid[:150],
-            "type": "Contract",
-            "aggregate": plural,
-            "name": f"{'Contracts' if plural else 'Contract'} in {_join([r.name for r in places])}"
-            f" won by {_join([short_name(e) for e in suppliers])}"
-            + (f" since {period.date}" if period and period.kind == "start" else ""),
-            "supplier": [rid(e) for e in suppliers],
-            "performedIn": [r.id for r in places],
-        }
-        buyers = [e for e in in_sentence(s) if e.is_a("GovernmentBody")]
-        if buyers:
-            contract["buyer"] = rid(buyers[0])
-        if claimants and re.search(
-            r"\b(?:letter|report|according|claims?|says|said|states)\b", text[s[0] : s[1]], re.I
-        ):
-            contract["claimant"] = claimants
-        contract.update(amount.properties())
-        contract["currency"] = amount.currency
-        if period:
-            contract.update(period.properties())
-        if len(suppliers) > 1 and EACH_OR_ALL.search(text, *s):
-            contract["note"] = (
-                f"“{amount.text}” may be each supplier's figure or all of theirs together; "
-                "recorded as stated for the aggregate — check on review."
-            )
-        contract["evidence"] = [b.evidence("contract", contract["id"], *s)]
-        used_regions.update({r.iso3166: r for r in places})
-        facts.append(contract)
 
-    # ---- sources: the article, the letter it relays, the sources it credits
-    article: Record = {"id": b.article_id, "type": "Source", "name": title}
+def _contracts(f: _Found) -> list[Record]:
+    """Contracts won, each from a sentence with an amount, a region and its suppliers."""
+    out = []
+    for s in f.sentences:
+        contract = _contract(f, s)
+        if contract is not None:
+            out.append(contract)
+    return out
+
+
+def _contract(f: _Found, s: tuple[int, int]) -> Record | None:
+    b, text, rid = f.b, f.text, f.rid
+    if not (b.rules.contract_verbs.find(text, *s) and b.rules.contract_nouns.find(text, *s)):
+        return None
+    amounts = find_amounts(text, *s)
+    places = _place_regions(f.regions_in(s))
+    suppliers = [e for e in f.in_sentence(s) if e.is_a("Company")] or (
+        f.companies if REFERENT.search(text, *s) else []
+    )
+    if not (amounts and places and suppliers):
+        return None
+    amount = amounts[0]
+    dates = find_dates(text, *s)
+    plural = bool(PLURAL_CONTRACT.search(text, *s))
+    period = next((d for d in dates if d.kind in ("start", "period")), None) or next(
+        (d for d in dates if d.kind in ("date", "end")), None
+    )
+    tail = (
+        f"-since-{period.date}"
+        if period and period.kind == "start"
+        else (f"-{period.date}" if period else "")
+    )
+    cid = (
+        ("contracts-" if plural else "contract-")
+        + "-".join([*(r.id for r in places), *(rid(e) for e in suppliers)])
+        + tail
+    )
+    contract: Record = {
+        "id": cid[:150],
+        "type": "Contract",
+        "aggregate": plural,
+        "name": f"{'Contracts' if plural else 'Contract'} in {_join([r.name for r in places])}"
+        f" won by {_join([short_name(e) for e in suppliers])}"
+        + (f" since {period.date}" if period and period.kind == "start" else ""),
+        "supplier": [rid(e) for e in suppliers],
+        "performedIn": [r.id for r in places],
+    }
+    buyers = [e for e in f.in_sentence(s) if e.is_a("GovernmentBody")]
+    if buyers:
+        contract["buyer"] = rid(buyers[0])
+    if f.claimants and re.search(
+        r"\b(?:letter|report|according|claims?|says|said|states)\b", text[s[0] : s[1]], re.I
+    ):
+        contract["claimant"] = f.claimants
+    contract.update(amount.properties())
+    contract["currency"] = amount.currency
+    if period:
+        contract.update(period.properties())
+    if len(suppliers) > 1 and EACH_OR_ALL.search(text, *s):
+        contract["note"] = (
+            f"“{amount.text}” may be each supplier's figure or all of theirs together; "
+            "recorded as stated for the aggregate — check on review."
+        )
+    contract["evidence"] = [b.evidence("contract", contract["id"], *s)]
+    f.used_regions.update({r.iso3166: r for r in places})
+    return contract
+
+
+def _article(f: _Found, title: str, publisher: str | None, source_url: str | None) -> Record:
+    """The Source of the text itself."""
+    doc = f.b.doc
+    article: Record = {"id": f.b.article_id, "type": "Source", "name": title}
     if source_url or doc.url:
         article["url"] = source_url or doc.url
     if publisher:
@@ -555,8 +568,13 @@ def build_draft(
     article["sourceType"] = "article"
     if doc.english:
         article["language"] = "en"
-    article["sha256"] = digest
-    sources: list[Record] = [article]
+    article["sha256"] = f.digest
+    return article
+
+
+def _credited_sources(f: _Found, title: str, publisher: str | None) -> list[Record]:
+    """The sources the text credits ("according to a report by X"), one per publisher."""
+    b, text = f.b, f.text
     credited: dict[str, Record] = {}
     for hit in b.rules.source_credits.find(text, 0, len(text)):
         if hit.inner is None:
@@ -566,7 +584,7 @@ def build_draft(
         if not name or normalise_name(name) == normalise_name(publisher or ""):
             continue
         key = normalise_name(name)
-        sid = f"src-{slug(name, 50)}-{digest[:8]}"
+        sid = f"src-{slug(name, 50)}-{f.digest[:8]}"
         rec = credited.setdefault(
             key,
             {
@@ -582,42 +600,51 @@ def build_draft(
             },
         )
         rec["evidence"].append(b.evidence("source", rec["id"], hit.start, hit.end))
-    if letter:
-        to = letter.group("to")
-        lid = "src-open-letter-" + ("-".join(rid(e) for e in companies) or digest[:8])
-        letter_rec: Record = {
-            "id": lid[:150],
-            "type": "Source",
-            "name": f"Open letter to {to.strip()}"
-            if to
-            else f"Open letter cited by “{_clip(title, 80)}”",
-            "sourceType": "letter",
-        }
-        if signatories:
-            letter_rec["author"] = [e.name for e in signatories]
-        relays = [
-            r["id"]
-            for r in credited.values()
-            if any(
-                re.search(
-                    r"\bletter\b",
-                    text[b.doc.sentence_at(i.start)[0] : b.doc.sentence_at(i.start)[1]],
-                )
-                for i in b.items
-                if i.record == r["id"]
-            )
-        ]
-        letter_rec["citedBy"] = [b.article_id, *relays]
-        if doc.english:
-            letter_rec["language"] = "en"
-        letter_rec["evidence"] = [
-            b.evidence("source", letter_rec["id"], letter.start(), letter.end())
-        ]
-        sources.append(letter_rec)
-    sources += list(credited.values())
+    return list(credited.values())
 
-    # ---- entities and regions, each with the words that name it
-    for eid, entity in entities.items():
+
+def _letter_source(f: _Found, title: str, credited: list[Record]) -> Record | None:
+    """The open letter the text relays, cited by the article and by the credited sources
+    whose credit speaks of a letter."""
+    b, text, letter = f.b, f.text, f.letter
+    if not letter:
+        return None
+    to = letter.group("to")
+    lid = "src-open-letter-" + ("-".join(f.rid(e) for e in f.companies) or f.digest[:8])
+    letter_rec: Record = {
+        "id": lid[:150],
+        "type": "Source",
+        "name": f"Open letter to {to.strip()}"
+        if to
+        else f"Open letter cited by “{_clip(title, 80)}”",
+        "sourceType": "letter",
+    }
+    if f.signatories:
+        letter_rec["author"] = [e.name for e in f.signatories]
+    relays = [
+        r["id"]
+        for r in credited
+        if any(
+            re.search(
+                r"\bletter\b",
+                text[b.doc.sentence_at(i.start)[0] : b.doc.sentence_at(i.start)[1]],
+            )
+            for i in b.items
+            if i.record == r["id"]
+        )
+    ]
+    letter_rec["citedBy"] = [b.article_id, *relays]
+    if b.doc.english:
+        letter_rec["language"] = "en"
+    letter_rec["evidence"] = [b.evidence("source", letter_rec["id"], letter.start(), letter.end())]
+    return letter_rec
+
+
+def _entity_records(f: _Found) -> list[Record]:
+    """Each entity (and a fund's manager the text does not name), with the words naming it."""
+    b, rid, renames = f.b, f.rid, f.renames
+    records: list[Record] = []
+    for eid, entity in f.entities.items():
         rec = entity.record()
         rec["id"] = rid(entity)
         if "manager" in rec:
@@ -625,7 +652,7 @@ def build_draft(
         seen_forms: set[str] = set()
         evidence = []
         notes = []
-        for m in mentions:
+        for m in f.mentions:
             if m.entity.id != eid or m.text in seen_forms or len(seen_forms) >= 3:
                 continue
             seen_forms.add(m.text)
@@ -642,21 +669,26 @@ def build_draft(
         rec["evidence"] = evidence
         records.append(rec)
         manager = rec.get("manager")
-        if manager and manager not in {rid(e) for e in entities.values()}:
+        if manager and manager not in {rid(e) for e in f.entities.values()}:
             known = b.gazetteer.by_id(manager)
             if known is not None:
                 records.append(known.record())
-    if coalition_record:
-        records.append(coalition_record)
-    for r in regions:
+    return records
+
+
+def _region_records(f: _Found) -> list[Record]:
+    """The regions the claims concern and the subdivisions named, with their countries."""
+    used_regions = f.used_regions
+    for r in f.regions:
         if not r.region.is_country:
             used_regions.setdefault(r.region.iso3166, r.region)
     for info in list(used_regions.values()):
         parent = countries().get(info.country_code)
         if not info.is_country and parent is not None:
             used_regions.setdefault(parent.iso3166, parent)
+    records: list[Record] = []
     for info in used_regions.values():
-        rec = {"id": info.id, "type": "Region", "name": info.name}
+        rec: Record = {"id": info.id, "type": "Region", "name": info.name}
         if info.alias:
             rec["alias"] = list(info.alias)
         rec["iso3166"] = info.iso3166
@@ -669,15 +701,18 @@ def build_draft(
             rec["partOf"] = parent.id
         forms: set[str] = set()
         evidence = []
-        for r in regions:
+        for r in f.regions:
             if r.region.iso3166 == info.iso3166 and r.text not in forms and len(forms) < 3:
                 forms.add(r.text)
-                evidence.append(b.evidence("region", info.id, r.start, r.end))
+                evidence.append(f.b.evidence("region", info.id, r.start, r.end))
         if evidence:
             rec["evidence"] = evidence
         records.append(rec)
+    return records
 
-    report: Record = {
+
+def _report(doc: Document, title: str, digest: str) -> Record:
+    return {
         "id": f"draft-{slug(title, 50)}-{digest[:8]}",
         "type": "Report",
         "name": f"Draft: {_clip(title, 150)}",
@@ -690,8 +725,55 @@ def build_draft(
             "allegations stay alleged until a person reviews them."
         ),
     }
-    all_records = sources + records + facts
-    draft = Draft(doc, report, all_records, b.items, b.warnings, copy=copy)
+
+
+def build_draft(
+    doc: Document,
+    *,
+    rules: Rules | None = None,
+    gazetteer: Gazetteer | None = None,
+    source_url: str | None = None,
+    publisher: str | None = None,
+    store: Path | None = None,
+    keep: bool = True,
+    graph_ids: dict[str, str] | None = None,
+    link: Any = None,
+) -> Draft:
+    """The draft report of one document. `link(entities) -> {id: graph id}` links to the graph."""
+    b = _Builder(doc, rules or load_rules(), gazetteer or bundled())
+    b.warnings.extend(doc.warnings)
+    digest = sha256_hex(doc.text.encode("utf-8"))
+    copy = None
+    if keep:
+        copy = keep_copy(
+            doc.text,
+            original=doc.path,
+            store=store,
+            format=doc.format,
+            originalSha256=doc.original_sha256,
+            encoding=doc.encoding,
+        )
+        digest = copy.sha256
+    title = doc.title or (doc.path.stem if doc.path else "untitled text")
+    publisher = publisher or doc.publisher
+    b.article_id = "src-" + slug(f"{publisher or 'article'} {title}", 70)
+
+    # the order of the steps is the order of the evidence items (and the letter's relays
+    # look at the items of the credited sources)
+    found = _find(b, digest, graph_ids, link)
+    found.claimants, coalition = _claimants(found)
+    facts = [r for r in (_demand(found), _allegation(found)) if r is not None]
+    facts += _contracts(found)
+    credited = _credited_sources(found, title, publisher)
+    letter = _letter_source(found, title, credited)
+    sources = [_article(found, title, publisher, source_url), *([letter] if letter else [])]
+    sources += credited
+    records = _entity_records(found) + ([coalition] if coalition else [])
+    records += _region_records(found)
+
+    draft = Draft(
+        doc, _report(doc, title, digest), sources + records + facts, b.items, b.warnings, copy=copy
+    )
     draft.violations = check_draft(draft)
     if not facts:
         b.warnings.append(
