@@ -19,6 +19,7 @@ from api.data import PortfolioRow, ScreeningRequest
 from api.errors import NotFound
 from api.fulltext import escape, lucene_query
 from api.graph import Graph
+from core import names as system
 from ingest.normalize import normalise_name
 from ingest.resolve import FUZZY_CUTOFF, resolution_keys
 
@@ -50,11 +51,11 @@ def row_query(row: PortfolioRow) -> str | None:
 def choose(row: PortfolioRow, candidates: list[dict[str, Any]]) -> RowMatch | None:
     ids, names = row_keys(row)
     for cand in candidates:
-        shared = sorted(set(ids) & set(cand["resolveKeys"] or []))
+        shared = sorted(set(ids) & set(cand[system.RESOLVE_KEYS] or []))
         if shared:
             return RowMatch(cand["id"], "identifier", 100.0, shared[0])
     for cand in candidates:
-        shared = sorted(set(names) & set(cand["resolveKeys"] or []))
+        shared = sorted(set(names) & set(cand[system.RESOLVE_KEYS] or []))
         if shared:
             primary = f"name:{normalise_name(cand['name'] or '')}"
             return RowMatch(cand["id"], "name" if primary in shared else "alias", 100.0, shared[0])

@@ -10,7 +10,9 @@ import json
 
 from neo4j import Driver
 
-IGNORED = ("ingestRun",)
+from core.names import INGEST_RUN
+
+IGNORED = (INGEST_RUN,)
 
 
 def _props(props: dict) -> str:

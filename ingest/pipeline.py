@@ -16,7 +16,7 @@ from ingest.adapters import discover, read_batches
 from ingest.batch import Batch
 from ingest.errors import IngestError, Problem
 from ingest.evidence import check_quotes, keep_shipped_copy
-from ingest.resolve import Proposal, Resolver, is_resolved, merge_records, rename_references
+from ingest.resolve import Proposal, Resolver, merge_records, rename_references
 from ingest.writer import (
     RelKey,
     Summary,
@@ -275,7 +275,7 @@ def _ingest_file(
         prepared = prepare(batch, check_resolver, model, database)
         seen.update(r["id"] for r in prepared.records)
         for record in prepared.records:
-            if is_resolved(model, record["type"]):  # entities recur across batches; facts do not
+            if model.cls(record["type"]).resolved:  # entities recur across batches; facts do not
                 batches_of[record["id"]] += 1
                 rels_of[record["id"]].update(relationship_rows(record, model))
     stated_in_file = {k for i, keys in rels_of.items() if batches_of[i] > 1 for k in keys}

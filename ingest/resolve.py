@@ -1,8 +1,11 @@
 """Resolution: attach records to entities already in the graph instead of creating twins.
 
-Identifiers first (LEI, ISIN, ticker, Wikidata, ISO 3166, scheme:value identifiers), then the
-normalised name or a listed alias within the same class. A fuzzy match below certainty is a
-proposal for a person to review, never a merge.
+Which classes are resolved, which of them also by name, and which properties are identity keys
+(in which order they are tried) are flags in the ontology (`rg:resolved`, `rg:resolvedByName`,
+`rg:identityKey`, `rg:rank`), read through the model. Identity keys first (LEI, ISIN, ticker,
+Wikidata, ISO 3166, scheme:value identifiers, …), then the normalised name or a listed alias
+within the same class. A fuzzy match below certainty is a proposal for a person to review,
+never a merge.
 """
 
 from __future__ import annotations
@@ -13,27 +16,13 @@ from typing import Any
 
 from neo4j import Driver
 from rapidfuzz import fuzz, process
+from rdflib import XSD
 
+from core import names as system
 from ingest.normalize import normalise_name
-from ontology.model import OntologyModel, load_model
+from ontology.model import OntologyModel, PropertySpec, load_model
 from ontology.records import Record
 
-RESOLVED_CLASSES = ("Actor", "Region", "Source")
-NAME_RESOLVED_CLASSES = (
-    "Actor",
-    "Region",
-)  # sources share titles too often: identifiers (url) only
-IDENTIFIER_PROPERTIES = (
-    "lei",
-    "isin",
-    "ticker",
-    "wikidataId",
-    "iso3166",
-    "geonamesId",
-    "identifier",
-    "url",
-    "sha256",
-)
 FUZZY_CUTOFF = 88.0
 
 
@@ -43,12 +32,21 @@ def _values(value: Any) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def resolution_keys(record: Record) -> tuple[list[str], list[str]]:
+def identity_value(spec: PropertySpec, value: Any) -> str:
+    """An identity key's value as resolution compares it: a URL as written, others upper-cased."""
+    text = str(value).strip()
+    return text if spec.datatype == XSD.anyURI else text.upper()
+
+
+def resolution_keys(
+    record: Record, model: OntologyModel | None = None
+) -> tuple[list[str], list[str]]:
     """(identifier keys, name keys) of a record; keys are scoped by the caller to a class."""
+    model = model or load_model()
     ids = [
-        f"{p}:{str(v).strip().upper() if p != 'url' else str(v).strip()}"
-        for p in IDENTIFIER_PROPERTIES
-        for v in _values(record.get(p))
+        f"{p.name}:{identity_value(p, v)}"
+        for p in model.identifier_properties()
+        for v in _values(record.get(p.name))
     ]
     names = [
         normalise_name(str(n)) for n in _values(record.get("name")) + _values(record.get("alias"))
@@ -56,12 +54,15 @@ def resolution_keys(record: Record) -> tuple[list[str], list[str]]:
     return ids, [f"name:{n}" for n in names if n]
 
 
-def is_resolved(model: OntologyModel, class_name: str) -> bool:
-    return any(model.cls(class_name).is_a(c) for c in RESOLVED_CLASSES)
-
-
-def is_resolved_by_name(model: OntologyModel, class_name: str) -> bool:
-    return any(model.cls(class_name).is_a(c) for c in NAME_RESOLVED_CLASSES)
+def search_text(record: Record, model: OntologyModel | None = None) -> str:
+    """The values of the searchable properties, in rank order (identity keys as compared)."""
+    model = model or load_model()
+    texts = [
+        identity_value(p, v) if p.identity_key else v
+        for p in model.searchable_properties()
+        for v in _values(record.get(p.name))
+    ]
+    return " | ".join(str(t) for t in texts if t)
 
 
 @dataclass
@@ -106,7 +107,8 @@ class Resolver:
             if self.driver is not None:
                 label = self.model.cls(class_name).neo4j_label
                 rows, _, _ = self.driver.execute_query(
-                    f"MATCH (n:`{label}`) RETURN n.id AS id, n.resolveKeys AS keys, n.name AS name",
+                    f"MATCH (n:`{label}`) "
+                    f"RETURN n.id AS id, n.`{system.RESOLVE_KEYS}` AS keys, n.name AS name",
                     database_=self.database,
                     routing_="r",
                 )
@@ -121,11 +123,12 @@ class Resolver:
 
     def remember(self, record: Record) -> None:
         """Add a record's keys to the index, so later records in the run resolve to it."""
-        if not is_resolved(self.model, record["type"]):
+        cls = self.model.cls(record["type"])
+        if not cls.resolved:
             return
         idx = self.index(record["type"])
-        ids, names = resolution_keys(record)
-        if not is_resolved_by_name(self.model, record["type"]):
+        ids, names = resolution_keys(record, self.model)
+        if not cls.resolved_by_name:
             names = []
         for key in ids + names:
             idx.keys.setdefault(key, record["id"])
@@ -135,17 +138,18 @@ class Resolver:
 
     def match(self, record: Record) -> tuple[str | None, Proposal | None]:
         """The id of the entity this record is about, or a proposal for review."""
-        if not is_resolved(self.model, record["type"]):
+        cls = self.model.cls(record["type"])
+        if not cls.resolved:
             return None, None
         idx = self.index(record["type"])
-        ids, names = resolution_keys(record)
-        if not is_resolved_by_name(self.model, record["type"]):
+        ids, names = resolution_keys(record, self.model)
+        if not cls.resolved_by_name:
             names = []
         for key in ids + names:
             found = idx.keys.get(key)
             if found is not None:
                 return found, None
-        if names and idx.texts and record["type"] != "Source":  # typos of a name or an alias
+        if names and idx.texts:  # typos of a name or an alias (classes resolved by name)
             query = names[0][len("name:") :]
             best = process.extractOne(
                 query, idx.texts.keys(), scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_CUTOFF

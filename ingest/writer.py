@@ -17,15 +17,14 @@ from typing import Any
 
 from neo4j import Driver, ManagedTransaction
 
-from ingest.resolve import IDENTIFIER_PROPERTIES, is_resolved, resolution_keys
+from core import names as system
+from ingest.resolve import resolution_keys, search_text
 from ontology.model import OntologyModel, load_model
 from ontology.records import Record
 from ontology.types import sharing
 
-# Multiple-valued identity lists that several reports add to; single-valued ones are replaced.
-UNION_PROPERTIES = {"alias", "inReport", *IDENTIFIER_PROPERTIES}
-DERIVED = ("sourceIds", "resolveKeys", "searchText")
-RUN_PROPERTY = "ingestRun"
+DERIVED = (system.SOURCE_IDS, system.RESOLVE_KEYS, system.SEARCH_TEXT)
+RUN_PROPERTY = system.INGEST_RUN
 
 
 def max_tlp(levels: Iterable[str | None]) -> str:
@@ -88,13 +87,17 @@ def schema_statements(model: OntologyModel | None = None) -> list[str]:
         f"CREATE CONSTRAINT rg_{label.lower()}_id IF NOT EXISTS FOR (n:`{label}`) REQUIRE n.id IS UNIQUE"
         for label in labels
     ]
-    searchable = sorted(c.neo4j_label for c in model.node_classes if is_resolved(model, c.name))  # type: ignore[type-var]
+    searchable = sorted(c.neo4j_label for c in model.resolved_classes())  # type: ignore[type-var]
     stmts.append(
         "CREATE FULLTEXT INDEX rg_search IF NOT EXISTS FOR (n:"
         + "|".join(f"`{label}`" for label in searchable)
-        + ") ON EACH [n.name, n.searchText]"
+        + f") ON EACH [n.name, n.`{system.SEARCH_TEXT}`]"
     )
-    stmts.append("CREATE INDEX rg_holding_asof IF NOT EXISTS FOR (n:Holding) ON (n.asOf)")
+    stmts += [
+        f"CREATE INDEX rg_{label.lower()}_{prop.lower()} IF NOT EXISTS "
+        f"FOR (n:`{label}`) ON (n.`{prop}`)"
+        for label, prop in model.indexed_properties()
+    ]
     return stmts
 
 
@@ -132,7 +135,7 @@ def node_row(record: Record, model: OntologyModel, tlp: str) -> NodeRow:
         if spec is None or spec.neo4j_property is None or spec.name == "tlp":
             continue
         props[spec.neo4j_property] = to_neo4j(value)
-        if key in UNION_PROPERTIES and spec.multiple:  # a string is not a list to unite
+        if spec.union:  # several reports add to it (rg:union, only on lists)
             union.add(spec.neo4j_property)
     return NodeRow(record["id"], model.labels_of(record["type"]), props, union)
 
@@ -380,23 +383,18 @@ def _set_properties(model: OntologyModel) -> tuple[str, ...]:
 def _derived(
     props: dict[str, Any], row: NodeRow, sources: set[str], model: OntologyModel
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {"sourceIds": sorted(sources)}
+    out: dict[str, Any] = {system.SOURCE_IDS: sorted(sources)}
     cls = model.class_of_labels(row.labels)
-    if is_resolved(model, cls.name):
+    if cls.resolved:
         specs = model.properties_of(cls.name)
         record = {
             p.name: props.get(p.neo4j_property)
             for p in specs.values()
             if p.neo4j_property and props.get(p.neo4j_property) is not None
         }
-        ids, names = resolution_keys(record)
-        out["resolveKeys"] = sorted(set(ids + names))
-        texts = (
-            [props.get("name")]
-            + list(props.get("aliases") or [])
-            + [k.split(":", 1)[1] for k in ids]
-        )
-        out["searchText"] = " | ".join(str(t) for t in texts if t)
+        ids, names = resolution_keys(record, model)
+        out[system.RESOLVE_KEYS] = sorted(set(ids + names))
+        out[system.SEARCH_TEXT] = search_text(record, model)
     return out
 
 

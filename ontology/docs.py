@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rdflib import RDF, Graph, Namespace, URIRef
+from rdflib import OWL, RDF, RDFS, Graph, Namespace, URIRef
 from rdflib.collection import Collection
+from rdflib.namespace import SKOS
 
-from ontology.model import ONTOLOGY_DIR, OntologyModel, PropertySpec, load_model, shapes_graph
+from ontology.model import (
+    ONTOLOGY_DIR,
+    RG,
+    ClassSpec,
+    OntologyModel,
+    PropertySpec,
+    load_model,
+    shapes_graph,
+)
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 DOCS_FILE = ONTOLOGY_DIR.parent / "docs" / "ontology.md"
@@ -68,6 +77,59 @@ def _mapping(p: PropertySpec) -> str:
     return "relationship end node"
 
 
+def _class_flags(c: ClassSpec) -> str:
+    if c.resolved_by_name:
+        return "resolved by identity keys and name"
+    return "resolved by identity keys" if c.resolved else ""
+
+
+def _property_flags(p: PropertySpec) -> str:
+    flags = [
+        "identity key" if p.identity_key else "",
+        "searchable" if p.searchable else "",
+        "union" if p.union else "",
+        "indexed" if p.indexed else "",
+        "partial date" if p.partial_date else "",
+        f"rank {p.rank}" if p.rank is not None else "",
+    ]
+    return ", ".join(f for f in flags if f)
+
+
+def _behaviour(model: OntologyModel) -> list[str]:
+    """The behaviour flags as ingest, search and the schema read them."""
+
+    def listed(props: tuple[PropertySpec, ...]) -> str:
+        return ", ".join(f"`{p.name}`" for p in props)
+
+    resolved = ", ".join(
+        f"`{c.name}`" + (" (and by name)" if c.resolved_by_name else "")
+        for c in sorted(model.resolved_classes(), key=lambda c: c.name)
+    )
+    indexed = ", ".join(f"`:{label}({prop})`" for label, prop in model.indexed_properties())
+    g = model.graph
+    notes = sorted(
+        (str(iri).removeprefix(str(RG)), str(g.value(iri, SKOS.definition) or ""))
+        for iri in g.subjects(RDF.type, OWL.AnnotationProperty)
+        if str(iri).startswith(str(RG)) and g.value(iri, RDFS.label) is not None
+    )
+    return [
+        "## Behaviour flags",
+        "",
+        "Annotations in the Turtle files that ingest, search and the Neo4j schema read through",
+        "`ontology/model.py`; no Python table repeats them.",
+        "",
+        f"- Resolved classes: {resolved}.",
+        f"- Identity keys, in the order resolution tries them: {listed(model.identifier_properties())}.",
+        f"- `searchText`, in this order: {listed(model.searchable_properties())}.",
+        f"- United across reports: {listed(model.union_properties())}.",
+        f"- Range indexes: {indexed or 'none'}.",
+        "",
+        "| annotation | definition |",
+        "| --- | --- |",
+        *(f"| `rg:{name}` | {definition} |" for name, definition in notes),
+    ]
+
+
 def render(model: OntologyModel | None = None) -> str:
     model = model or load_model()
     shapes = shapes_graph()
@@ -81,8 +143,8 @@ def render(model: OntologyModel | None = None) -> str:
         "",
         "## Classes",
         "",
-        "| class | Neo4j labels | definition |",
-        "| --- | --- | --- |",
+        "| class | Neo4j labels | behaviour | definition |",
+        "| --- | --- | --- | --- |",
     ]
     for cls in sorted(model.classes.values(), key=lambda c: c.name):
         labels = (
@@ -91,17 +153,23 @@ def render(model: OntologyModel | None = None) -> str:
             else f"relationship `{cls.neo4j_type}`"
         )
         kind = " (abstract)" if cls.abstract else ""
-        lines.append(f"| `{cls.name}`{kind} | {labels} | {cls.definition} |")
+        lines.append(f"| `{cls.name}`{kind} | {labels} | {_class_flags(cls)} | {cls.definition} |")
+    lines += ["", *_behaviour(model)]
     for cls in sorted(model.classes.values(), key=lambda c: c.name):
         lines += ["", f"## {cls.name}", "", cls.definition, ""]
         own = [p for p in model.properties.values() if p.domain == cls.name]
         if own:
-            lines += ["| property | values | Neo4j | definition |", "| --- | --- | --- | --- |"]
+            lines += [
+                "| property | values | Neo4j | behaviour | definition |",
+                "| --- | --- | --- | --- | --- |",
+            ]
             for p in sorted(own, key=lambda p: p.name):
                 rng = p.range + (" (list)" if p.multiple else "")
                 if p.vocabulary:
                     rng = f"concept of `{p.vocabulary}`" + (" (list)" if p.multiple else "")
-                lines.append(f"| `{p.name}` | {rng} | {_mapping(p)} | {p.definition} |")
+                lines.append(
+                    f"| `{p.name}` | {rng} | {_mapping(p)} | {_property_flags(p)} | {p.definition} |"
+                )
         shape = URIRef(f"https://w3id.org/rightsgraph/shapes#{cls.name}")
         if (shape, RDF.type, SH.NodeShape) in shapes:
             lines += [

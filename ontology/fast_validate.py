@@ -26,7 +26,7 @@ from rdflib.collection import Collection
 from ontology.identifiers import valid_isin, valid_lei
 from ontology.model import SHAPES_FILE, OntologyModel, PropertySpec, id_to_iri, load_model
 from ontology.records import RESERVED_KEYS, Record, to_literal, vocab_iri
-from ontology.validate import SH, Violation, short_name, sorted_violations
+from ontology.violations import SH, Violation, short_name, sorted_violations
 
 
 class ShapeCompileError(ValueError):

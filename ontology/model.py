@@ -1,11 +1,14 @@
 """The ontology read as data: classes, properties, vocabularies and their Neo4j mapping.
 
 Everything that knows a label, a relationship type or a property name asks this module; the
-module asks the Turtle files. Adding a class or property to the ontology adds no Python.
+module asks the Turtle files. So do the behaviour flags (which classes are resolved, which
+properties are identity keys, searchable, united or indexed): adding a class or property to the
+ontology adds no Python.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -13,6 +16,7 @@ from typing import Literal
 from urllib.parse import quote, unquote
 
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Namespace, URIRef
+from rdflib import Literal as RdfLiteral
 from rdflib.namespace import SKOS
 
 ONTOLOGY_DIR = Path(__file__).resolve().parent
@@ -37,6 +41,10 @@ class ClassSpec:
     abstract: bool = False
     neo4j_type: str | None = None  # for edge classes (stored as relationships)
     edge_target: str | None = None
+    resolved: bool = False
+    """Records are entities, matched to the graph's own by identity keys (rg:resolved)."""
+    resolved_by_name: bool = False
+    """Records also match by normalised name or alias (rg:resolvedByName)."""
 
     @property
     def is_edge(self) -> bool:
@@ -62,6 +70,16 @@ class PropertySpec:
     multiple: bool = False
     partial_date: bool = False
     vocabulary: str | None = None
+    identity_key: bool = False
+    """An identity key for resolution (rg:identityKey)."""
+    searchable: bool = False
+    """Its values go into searchText, covered by the full-text index (rg:searchable)."""
+    union: bool = False
+    """A list several reports add to: united with the graph's values, not replaced (rg:union)."""
+    indexed: bool = False
+    """Has a Neo4j range index on its domain's label (rg:indexed)."""
+    rank: int | None = None
+    """Order among flagged properties (rg:rank): identity keys are tried in this order."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +106,21 @@ def _text(g: Graph, subject: URIRef, predicate: URIRef) -> str | None:
     return str(value) if value is not None else None
 
 
+def _flag(g: Graph, subject: URIRef, predicate: URIRef) -> bool:
+    """A boolean annotation such as `rg:union true` (absent is false)."""
+    value = g.value(subject, predicate)
+    return bool(value.toPython()) if isinstance(value, RdfLiteral) else False
+
+
+def _ranked(props: Iterable[PropertySpec]) -> tuple[PropertySpec, ...]:
+    """Properties in rank order; unranked ones last, by name."""
+    return tuple(sorted(props, key=lambda p: (p.rank is None, p.rank or 0, p.name)))
+
+
+class OntologyError(ValueError):
+    """The Turtle files contradict themselves (a flag where it cannot hold)."""
+
+
 class OntologyModel:
     """Classes, properties and vocabularies of the RightsGraph ontology."""
 
@@ -100,6 +133,16 @@ class OntologyModel:
         self._read_classes()
         self._read_vocabularies()
         self._read_properties()
+        self._check_flags()
+        flagged = self.properties.values()
+        self._identifiers = _ranked(p for p in flagged if p.identity_key)
+        self._searchable = _ranked(p for p in flagged if p.searchable)
+        self._union = _ranked(p for p in flagged if p.union)
+        self._indexed = tuple(
+            (self.cls(p.domain).neo4j_label, p.neo4j_property)
+            for p in sorted(flagged, key=lambda p: (p.domain, p.name))
+            if p.indexed
+        )
 
     # ------------------------------------------------------------------ reading
     def _ancestors(self, iri: URIRef) -> frozenset[str]:
@@ -124,16 +167,19 @@ class OntologyModel:
             if not isinstance(iri, URIRef) or not str(iri).startswith(str(RG)):
                 continue
             target = g.value(iri, RG.neo4jEdgeTarget)
+            ancestors = self._ancestors(iri)
             self.classes[_local(iri)] = ClassSpec(
                 name=_local(iri),
                 iri=iri,
                 label=_text(g, iri, RDFS.label) or "",
                 definition=_text(g, iri, SKOS.definition) or "",
-                ancestors=self._ancestors(iri),
+                ancestors=ancestors,
                 neo4j_label=_text(g, iri, RG.neo4jLabel),
                 abstract=bool(g.value(iri, RG.abstract)),
                 neo4j_type=_text(g, iri, RG.neo4jType),
                 edge_target=_local(target) if target is not None else None,
+                resolved=any(_flag(g, RG[a], RG.resolved) for a in ancestors),
+                resolved_by_name=any(_flag(g, RG[a], RG.resolvedByName) for a in ancestors),
             )
 
     def _read_vocabularies(self) -> None:
@@ -199,7 +245,29 @@ class OntologyModel:
             multiple=bool(g.value(iri, RG.multiple)),
             partial_date=bool(g.value(iri, RG.partialDate)),
             vocabulary=_local(vocabulary) if vocabulary is not None else None,
+            identity_key=_flag(g, iri, RG.identityKey),
+            searchable=_flag(g, iri, RG.searchable),
+            union=_flag(g, iri, RG.union),
+            indexed=_flag(g, iri, RG.indexed),
+            rank=int(rank.toPython())
+            if isinstance(rank := g.value(iri, RG.rank), RdfLiteral)
+            else None,
         )
+
+    def _check_flags(self) -> None:
+        """Refuse flags that cannot hold, so a wrong annotation fails at load, not at ingest."""
+        for c in self.classes.values():
+            if c.resolved_by_name and not c.resolved:
+                raise OntologyError(f"class {c.name}: rg:resolvedByName without rg:resolved")
+        for p in self.properties.values():
+            if p.union and not p.multiple:
+                raise OntologyError(f"property {p.name}: rg:union needs rg:multiple true")
+            if p.identity_key and p.kind != "literal":
+                raise OntologyError(f"property {p.name}: rg:identityKey on a non-literal")
+            if (p.identity_key or p.searchable or p.indexed) and not p.neo4j_property:
+                raise OntologyError(f"property {p.name}: a flag needs rg:neo4jProperty")
+            if p.indexed and not self.cls(p.domain).neo4j_label:
+                raise OntologyError(f"property {p.name}: rg:indexed on a domain without a label")
 
     # ------------------------------------------------------------------ queries
     @property
@@ -248,12 +316,26 @@ class OntologyModel:
     def vocabulary(self, name: str) -> Vocabulary:
         return self.vocabularies[name]
 
-    def text_properties(self) -> list[str]:
-        """Neo4j properties indexed for full-text search: names, aliases and identifiers."""
-        names = ("name", "alias", "identifier", "lei", "isin", "ticker", "wikidataId", "iso3166")
-        return [
-            self.properties[n].neo4j_property for n in names if self.properties[n].neo4j_property
-        ]  # type: ignore[misc]
+    # ------------------------------------------------------------------ behaviour flags
+    def resolved_classes(self) -> list[ClassSpec]:
+        """Concrete classes whose records are resolved entities (rg:resolved, inherited)."""
+        return [c for c in self.node_classes if c.resolved]
+
+    def identifier_properties(self) -> tuple[PropertySpec, ...]:
+        """Identity keys for resolution (rg:identityKey), in the order they are tried."""
+        return self._identifiers
+
+    def searchable_properties(self) -> tuple[PropertySpec, ...]:
+        """Properties written into searchText (rg:searchable), in rank order."""
+        return self._searchable
+
+    def union_properties(self) -> tuple[PropertySpec, ...]:
+        """List properties that several reports add to (rg:union)."""
+        return self._union
+
+    def indexed_properties(self) -> tuple[tuple[str, str], ...]:
+        """(Neo4j label, Neo4j property) of each range index the ontology asks for (rg:indexed)."""
+        return self._indexed  # type: ignore[return-value]
 
 
 def id_to_iri(node_id: str) -> URIRef:

@@ -3,41 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Literal
 
 from pyshacl import validate as shacl_validate
-from rdflib import RDF, BNode, Graph, Namespace, URIRef
+from rdflib import RDF, BNode, Graph, URIRef
 
+from ontology.fast_validate import fast_validate
 from ontology.identifiers import register_sparql_functions
-from ontology.model import ID_BASE, OntologyModel, id_to_iri, iri_to_id, load_model, shapes_graph
+from ontology.model import OntologyModel, id_to_iri, load_model, shapes_graph
 from ontology.records import Record, records_to_graph
+from ontology.violations import SH, Violation, short_name, sorted_violations
 
-SH = Namespace("http://www.w3.org/ns/shacl#")
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken rule: which record, which rule (the shape's name), on which value."""
-
-    record: str
-    rule: str
-    message: str
-    path: str | None = None
-    value: str | None = None
-
-    def __str__(self) -> str:
-        where = f".{self.path}" if self.path else ""
-        value = f" (value: {self.value})" if self.value is not None else ""
-        return f"record {self.record}{where}: {self.message}{value} [rule {self.rule}]"
-
-
-def short_name(node) -> str:
-    """A node as violations show it: a record id, or the local name of any other IRI or text."""
-    text = str(node)
-    if text.startswith(ID_BASE):
-        return iri_to_id(text)
-    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+__all__ = [
+    "SH",
+    "Violation",
+    "short_name",
+    "sorted_violations",
+    "validate_graph",
+    "validate_records",
+]
 
 
 def validate_graph(
@@ -90,14 +74,6 @@ def validate_graph(
     return sorted_violations(out)
 
 
-def sorted_violations(violations: Iterable[Violation]) -> list[Violation]:
-    """One order for any set of violations (a missing value sorts before an empty one)."""
-    return sorted(
-        violations,
-        key=lambda v: (v.record, v.rule, v.path or "", v.value is not None, v.value or ""),
-    )
-
-
 def validate_records(
     records: Iterable[Record],
     known: Mapping[str, str] | None = None,
@@ -111,8 +87,6 @@ def validate_records(
     """
     model = model or load_model()
     if engine == "fast":
-        from ontology.fast_validate import fast_validate  # it builds on this module
-
         return fast_validate(records, known, model)
     if engine != "pyshacl":
         raise ValueError(f"unknown validation engine {engine!r}: fast or pyshacl")

@@ -8,11 +8,11 @@ from api.data import Entity, Neighbourhood
 from api.deps import GraphDep, NodeId, TlpDep
 from api.errors import NotFound, responses
 from api.settings import MAX_LIMIT
-from ingest.writer import DERIVED, RUN_PROPERTY
+from core import names as system
 
 router = APIRouter(prefix="/entities", tags=["entities"])
 
-HIDDEN_PROPERTIES = {*DERIVED, RUN_PROPERTY} - {"sourceIds"}
+HIDDEN_PROPERTIES = {system.RESOLVE_KEYS, system.SEARCH_TEXT, system.INGEST_RUN}
 
 
 @router.get("/{id}", response_model=Entity, responses=responses(404))

@@ -91,8 +91,7 @@ def _ontology_labels() -> dict[str, Any]:
         for p in model.properties.values()
         if p.neo4j_property
     }
-    names = {model.properties[n].neo4j_property for n in ("name", "alias")}
-    identifiers = [p for p in model.text_properties() if p not in names]
+    identifiers = [p.neo4j_property for p in model.identifier_properties()]
     classes = {c.name: {"label": c.label, "definition": c.definition} for c in model.node_classes}
     vocabularies = {v.name: v.labels for v in model.vocabularies.values()}
     return {

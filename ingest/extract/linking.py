@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from neo4j import Driver
 
+from core import names as system
 from ingest.extract.gazetteer import Entity
 from ingest.resolve import resolution_keys
 from ontology.model import load_model
@@ -18,12 +19,12 @@ UNWIND $items AS item
 OPTIONAL MATCH (same:Node {id: item.id})
 CALL (item) {
   CALL db.index.fulltext.queryNodes('rg_search', item.q, {limit: 20}) YIELD node
-  WITH node WHERE item.label IN labels(node) AND any(k IN item.keys WHERE k IN node.resolveKeys)
+  WITH node WHERE item.label IN labels(node) AND any(k IN item.keys WHERE k IN node.`RESOLVE_KEYS`)
   RETURN collect(node.id)[0] AS hit
 }
 RETURN item.id AS ref,
        CASE WHEN same IS NOT NULL AND item.label IN labels(same) THEN same.id ELSE hit END AS id
-"""
+""".replace("RESOLVE_KEYS", system.RESOLVE_KEYS)
 
 
 def _phrase(name: str) -> str:
