@@ -12,7 +12,7 @@ from typing import Any
 from api.auth import Caller, connect, now
 
 MAX_TEXT = 4000
-OUTCOMES = ("ok", "refused", "error")
+OUTCOMES = ("ok", "refused", "timeout", "error")
 
 
 @dataclass(frozen=True)

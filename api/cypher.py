@@ -1,21 +1,34 @@
 """Read-only Cypher for investigators: refuse anything that is not a read, then run it in a READ
-transaction with a timeout and a row cap.
+transaction bounded in time, rows and bytes.
 
-Three independent locks, each enough on its own for the writes we know of:
-1. `check_query`, a guard on the text: control and invisible characters refused, NFKC-normalised
-   (full-width letters become ASCII), tokenised with comments, string literals and backtick
-   names set apart, then write clauses, LOAD CSV, admin commands, several statements, procedure
-   calls outside `ALLOWED_PROCEDURES` and user-defined functions refused, with a reason;
+Locks, each enough on its own for what it stops (docs/security.md says which server setting backs
+which):
+1. `check_query`, a guard on the text that lexes it as Neo4j 5.26 does: `\\uXXXX` escapes are
+   decoded first, everywhere (Neo4j's lexer does that before it reads a token), `//` comments end
+   at `\\n` or `\\r` only, no normalisation the server does not do; then control and invisible
+   characters refused, and any non-ASCII character or backslash outside string literals and
+   backtick-quoted names (no look-alikes); write clauses, LOAD CSV, SHOW, TERMINATE and every
+   administration command refused, as are several statements, procedure calls outside
+   `ALLOWED_PROCEDURES`, user-defined functions and `range(...)` calls the guard can see are huge;
 2. `EXPLAIN` of the query: Neo4j's own plan must say the query type is read (`"r"`);
 3. the query runs in a transaction of a READ_ACCESS session, which Neo4j stops from writing,
-   and is rolled back whatever it did.
+   and is rolled back whatever it did; the server's own configuration refuses LOAD CSV files and
+   URLs and bounds each transaction's time and memory (core/neo4j_local.py, docker/neo4j).
 """
 
 from __future__ import annotations
 
 import base64
+import json
+import re
+import socket
+import threading
+import time
 import unicodedata
-from dataclasses import dataclass
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from typing import Any
 
 import neo4j
@@ -27,6 +40,11 @@ from api.errors import ApiProblem
 
 MAX_QUERY_CHARS = 100_000
 MAX_NESTING = 100
+# the most items the guard lets `range(...)` calls it can evaluate produce (their product, for
+# ranges nested in one query): Neo4j evaluates a `reduce` or list comprehension over a range in
+# one tight loop that neither the transaction timeout nor TERMINATE interrupts
+MAX_RANGE_ITEMS = 1_000_000
+APP_TAG = "rightsgraph-cypher"  # transaction metadata `app` of every /cypher transaction
 
 # read-only procedures an investigator may CALL (exact names, compared case-insensitively)
 ALLOWED_PROCEDURES = frozenset(
@@ -48,6 +66,7 @@ FUNCTION_NAMESPACES = frozenset(
 )
 ALLOWED_FUNCTIONS = frozenset({"db.nameFromElementId"})
 
+_ADMIN = "is an administration command"
 # words that start or make a write, an import or an administration command
 WRITE_WORDS = {
     "CREATE": "CREATE writes",
@@ -55,25 +74,30 @@ WRITE_WORDS = {
     "SET": "SET writes",
     "DELETE": "DELETE writes",
     "DETACH": "DETACH DELETE writes",
+    "NODETACH": "NODETACH DELETE writes",
     "REMOVE": "REMOVE writes",
     "FOREACH": "FOREACH is only useful for writes",
     "INSERT": "INSERT writes",
     "LOAD": "LOAD CSV reads files and URLs from the server",
     "PERIODIC": "USING PERIODIC COMMIT is a write",
     "COMMIT": "transaction control is not allowed",
-    "DROP": "DROP is an administration command",
-    "ALTER": "ALTER is an administration command",
-    "RENAME": "RENAME is an administration command",
-    "GRANT": "GRANT is an administration command",
-    "DENY": "DENY is an administration command",
-    "REVOKE": "REVOKE is an administration command",
-    "SHOW": "SHOW is an administration command",
-    "TERMINATE": "TERMINATE is an administration command",
-    "STOP": "STOP is an administration command",
-    "ENABLE": "ENABLE is an administration command",
-    "DEALLOCATE": "DEALLOCATE is an administration command",
-    "REALLOCATE": "REALLOCATE is an administration command",
-    "DRYRUN": "DRYRUN is an administration command",
+    "ROLLBACK": "transaction control is not allowed",
+    "BEGIN": "transaction control is not allowed",
+    "DROP": f"DROP {_ADMIN}",
+    "ALTER": f"ALTER {_ADMIN}",
+    "RENAME": f"RENAME {_ADMIN}",
+    "GRANT": f"GRANT {_ADMIN}",
+    "DENY": f"DENY {_ADMIN}",
+    "REVOKE": f"REVOKE {_ADMIN}",
+    "SHOW": f"SHOW {_ADMIN}",
+    "TERMINATE": f"TERMINATE {_ADMIN}",
+    "STOP": f"STOP {_ADMIN}",
+    "ENABLE": f"ENABLE {_ADMIN}",
+    "DISABLE": f"DISABLE {_ADMIN}",
+    "DEALLOCATE": f"DEALLOCATE {_ADMIN}",
+    "REALLOCATE": f"REALLOCATE {_ADMIN}",
+    "DRYRUN": f"DRYRUN {_ADMIN}",
+    "SUSPENDED": f"SET STATUS SUSPENDED {_ADMIN}",
     "USE": "USE selects another database; queries run on the graph only",
     "EXPLAIN": "EXPLAIN and PROFILE are added by the server, not by the query",
     "PROFILE": "EXPLAIN and PROFILE are added by the server, not by the query",
@@ -82,17 +106,31 @@ WRITE_WORDS = {
 }
 # a word refused only before one of these (START as a variable name is common)
 WRITE_PAIRS = {
-    ("START", "DATABASE"): "START DATABASE is an administration command",
-    ("START", "DATABASES"): "START DATABASE is an administration command",
-    ("START", "SERVER"): "START SERVER is an administration command",
+    ("START", "DATABASE"): f"START DATABASE {_ADMIN}",
+    ("START", "DATABASES"): f"START DATABASE {_ADMIN}",
+    ("START", "SERVER"): f"START SERVER {_ADMIN}",
     ("IN", "TRANSACTIONS"): "CALL { … } IN TRANSACTIONS writes in batches",
 }
+# the only characters that end a `//` comment in Neo4j 5.26 (tested against the server for
+# every code point: tests/test_cypher_lexing.py)
+LINE_TERMINATORS = "\n\r"
 _ALLOWED_CONTROLS = {"\t", "\n", "\r"}
 _REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
 class QueryRefused(ApiProblem):
     status, title, kind = 422, "Query refused", "cypher-refused"
+
+
+class QueryBusy(ApiProblem):
+    """Too many /cypher queries at once, for this key (429) or for the server (503)."""
+
+    status, title, kind = 429, "Too many queries", "cypher-busy"
+
+
+class QueryTimedOut(ApiProblem):
+    status, title, kind = 422, "Query timed out", "cypher-timeout"
 
 
 @dataclass(frozen=True)
@@ -103,6 +141,35 @@ class Token:
 
 def _refuse(reason: str) -> QueryRefused:
     return QueryRefused(reason)
+
+
+def decode_escapes(text: str) -> str:
+    """The text as Neo4j's lexer reads it: every `\\u` followed by four hex digits replaced by
+    that character, in strings, names and comments alike, unless the backslash is itself escaped
+    (an odd run of backslashes before `u`). Neo4j's decoder also accepts forms Java's
+    `Integer.parseInt` takes (a sign, non-ASCII digits, fewer digits at the end); those are
+    refused here rather than imitated."""
+    if "\\" not in text:
+        return text
+    out: list[str] = []
+    i, n, escaped = 0, len(text), False
+    while i < n:
+        c = text[i]
+        if not escaped and c == "\\" and i + 1 < n and text[i + 1] == "u":
+            digits = text[i + 2 : i + 6]
+            if len(digits) != 4 or not set(digits) <= _HEX:
+                raise _refuse(
+                    f"\\u at offset {i} must be followed by four ASCII hex digits "
+                    f"(found {digits!r})"
+                )
+            out.append(chr(int(digits, 16)))
+            i += 6
+            escaped = False
+            continue
+        escaped = not escaped and c == "\\"
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def _check_characters(query: str) -> None:
@@ -119,21 +186,44 @@ def _check_characters(query: str) -> None:
             )
 
 
+def _outside_literal(char: str, index: int) -> QueryRefused:
+    name = unicodedata.name(char, "")
+    what = f"U+{ord(char):04X}{' ' + name if name else ''}"
+    if char == "\\":
+        return _refuse(
+            f"a backslash at offset {index} outside a string literal: Neo4j reads escapes there"
+        )
+    return _refuse(
+        f"character {what} at offset {index} is outside a string literal or `quoted name`: only "
+        "ASCII is allowed there, so no look-alike can stand for a quote, a letter or a newline"
+    )
+
+
 def tokenize(text: str) -> list[Token]:
-    """Cypher tokens; comments dropped, literals and quoted names kept apart from words."""
+    """Cypher tokens of already decoded text (`decode_escapes`); comments dropped, literals and
+    quoted names kept apart from words. Non-ASCII and backslashes outside literals are refused."""
     tokens: list[Token] = []
     i, n = 0, len(text)
     while i < n:
         c = text[i]
-        if c.isspace():
+        if c in " \t\n\r":
             i += 1
+        elif c > "\x7f" or c == "\\" or (c < " " and c not in "\t\n\r"):
+            raise _outside_literal(c, i)
         elif text.startswith("//", i):
-            end = text.find("\n", i)
-            i = n if end < 0 else end + 1
+            j = i + 2
+            while j < n and text[j] not in LINE_TERMINATORS:
+                if text[j] > "\x7f":
+                    raise _outside_literal(text[j], j)
+                j += 1
+            i = j
         elif text.startswith("/*", i):
             end = text.find("*/", i + 2)
             if end < 0:
                 raise _refuse("unterminated /* comment")
+            for j in range(i + 2, end):
+                if text[j] > "\x7f":
+                    raise _outside_literal(text[j], j)
             i = end + 2
         elif c in "'\"":
             j = i + 1
@@ -165,19 +255,21 @@ def tokenize(text: str) -> list[Token]:
                     raise _refuse("unterminated `quoted name`")
                 j = end + 1
             else:
-                while j < n and (text[j].isalnum() or text[j] == "_"):
+                while j < n and (text[j].isalnum() or text[j] == "_") and text[j] < "\x80":
                     j += 1
             tokens.append(Token("param", text[i:j]))
             i = j
         elif c.isalpha() or c == "_":
             j = i + 1
-            while j < n and (text[j].isalnum() or text[j] == "_"):
+            while j < n and (text[j].isalnum() or text[j] == "_") and text[j] < "\x80":
                 j += 1
             tokens.append(Token("word", text[i:j]))
             i = j
         elif c.isdigit():
             j = i + 1
-            while j < n and (text[j].isalnum() or text[j] == "_"):
+            while j < n and (text[j].isalnum() or text[j] in "_.") and text[j] < "\x80":
+                if text[j] == "." and not (j + 1 < n and text[j + 1].isdigit()):
+                    break
                 j += 1
             tokens.append(Token("number", text[i:j]))
             i = j
@@ -201,11 +293,7 @@ def _dotted_name(tokens: list[Token], start: int) -> tuple[str, int]:
         if (
             _punct(tokens, i + 1, ".")
             and i + 2 < len(tokens)
-            and tokens[i + 2].kind
-            in (
-                "word",
-                "name",
-            )
+            and tokens[i + 2].kind in ("word", "name")
         ):
             i += 2
             continue
@@ -214,14 +302,21 @@ def _dotted_name(tokens: list[Token], start: int) -> tuple[str, int]:
     return ".".join(parts), i
 
 
+def _statement_tokens(tokens: list[Token]) -> list[Token]:
+    """The tokens without one trailing `;` (Neo4j accepts it); any other `;` is refused."""
+    if tokens and _punct(tokens, len(tokens) - 1, ";"):
+        tokens = tokens[:-1]
+    if any(_punct(tokens, i, ";") for i in range(len(tokens))):
+        raise _refuse("one statement only: ';' is allowed only at the end")
+    return tokens
+
+
 def _check_tokens(tokens: list[Token]) -> None:
     if not tokens:
         raise _refuse("the query is empty")
     depth = 0
     for index, token in enumerate(tokens):
         if token.kind == "punct":
-            if token.text == ";":
-                raise _refuse("one statement only: ';' is not allowed")
             if token.text in "([{":
                 depth += 1
                 if depth > MAX_NESTING:
@@ -288,20 +383,149 @@ def _check_functions(tokens: list[Token]) -> None:
         raise _refuse(f"function {name} is not allowed: only Neo4j's built-in functions are")
 
 
-def check_query(query: str) -> None:
+def _number(text: str) -> int | float | None:
+    """The value of a Cypher number literal (decimal, 0x…, 0o…, exponent), None if unreadable."""
+    plain = text.replace("_", "")
+    try:
+        return int(plain, 0) if plain[:2].lower() in ("0x", "0o") else int(plain)
+    except ValueError:
+        pass
+    try:
+        return float(plain)
+    except ValueError:
+        return None
+
+
+def _arguments(tokens: list[Token], open_index: int) -> list[list[Token]]:
+    """The comma-separated argument tokens of the call whose `(` is at open_index."""
+    args: list[list[Token]] = [[]]
+    depth = 0
+    for token in tokens[open_index + 1 :]:
+        if token.kind == "punct" and token.text in "([{":
+            depth += 1
+        elif token.kind == "punct" and token.text in ")]}":
+            if depth == 0:
+                return args
+            depth -= 1
+        elif token.kind == "punct" and token.text == "," and depth == 0:
+            args.append([])
+            continue
+        args[-1].append(token)
+    return args
+
+
+def _bound(arg: list[Token], parameters: dict[str, Any]) -> int | float | None:
+    """A range bound the guard can evaluate: a (signed) literal or a parameter; None when it
+    depends on data. Refused: numbers past the limit anywhere in it, and operators that make
+    large numbers from small ones."""
+    sign, rest = 1, arg
+    if rest and rest[0].kind == "punct" and rest[0].text in "+-":
+        sign, rest = (-1 if rest[0].text == "-" else 1), rest[1:]
+    if len(rest) == 1 and rest[0].kind == "number":
+        value = _number(rest[0].text)
+        return None if value is None else sign * value
+    if len(rest) == 1 and rest[0].kind == "param":
+        value = parameters.get(rest[0].text[1:].strip("`"))
+        return sign * value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    depth = 0
+    for token in arg:
+        if token.kind == "punct" and token.text in "([{":
+            depth += 1
+        elif token.kind == "punct" and token.text in ")]}":
+            depth -= 1
+        elif depth:
+            continue  # inside size(...) and friends: nested ranges are checked on their own
+        elif token.kind == "punct" and token.text not in "+-.":
+            raise _refuse(
+                f"range bounds may add and subtract, not use {token.text!r}: write the bound as a "
+                "literal or a parameter"
+            )
+        elif token.kind in ("number", "param"):
+            value = _bound([token], parameters)
+            if value is None or abs(value) > MAX_RANGE_ITEMS:
+                raise _refuse(f"a range bound over {MAX_RANGE_ITEMS:,} is not allowed")
+    return None
+
+
+def _check_ranges(tokens: list[Token], parameters: dict[str, Any]) -> None:
+    """Refuse `range(...)` calls that produce more than MAX_RANGE_ITEMS items (their product when
+    there are several: nested comprehensions multiply)."""
+    total = 1
+    for index, token in enumerate(tokens):
+        if (
+            token.kind != "word"
+            or token.text.lower() != "range"
+            or not _punct(tokens, index + 1, "(")
+            or _punct(tokens, index - 1, ".:")
+        ):
+            continue
+        args = _arguments(tokens, index + 1)
+        bounds = [_bound(arg, parameters) for arg in args]
+        if len(bounds) < 2 or bounds[0] is None or bounds[1] is None:
+            continue
+        step = bounds[2] if len(bounds) > 2 else 1
+        if step is None or step == 0:
+            continue
+        items = max(0, int((bounds[1] - bounds[0]) // step) + 1)
+        total *= max(items, 1)
+        if total > MAX_RANGE_ITEMS:
+            raise _refuse(
+                f"range(...) calls that make more than {MAX_RANGE_ITEMS:,} items are refused: "
+                "Neo4j cannot stop a reduce or comprehension over them in time"
+            )
+
+
+def check_query(query: str, parameters: dict[str, Any] | None = None) -> None:
     """Raise QueryRefused unless the text is one read-only query we can vouch for."""
     if len(query) > MAX_QUERY_CHARS:
         raise _refuse(f"the query has {len(query):,} characters; at most {MAX_QUERY_CHARS:,}")
     _check_characters(query)
-    _check_tokens(tokenize(unicodedata.normalize("NFKC", query)))
+    decoded = decode_escapes(query)
+    _check_characters(decoded)
+    tokens = _statement_tokens(tokenize(decoded))
+    _check_tokens(tokens)
+    _check_ranges(tokens, parameters or {})
+
+
+EXPLAIN_PREFIX = "EXPLAIN "
+_POSITION = re.compile(r"\(line (\d+), column (\d+) \(offset: (\d+)\)\)")
+
+
+def user_positions(message: str, shift: int = len(EXPLAIN_PREFIX)) -> str:
+    """A Neo4j error message about `EXPLAIN <query>` with its positions and excerpt moved back
+    onto the caller's own text (the prefix is on line 1 only)."""
+
+    def move(match: re.Match[str]) -> str:
+        line, column, offset = (int(g) for g in match.groups())
+        if line == 1:
+            column = max(column - shift, 1)
+        return f"(line {line}, column {column} (offset: {max(offset - shift, 0)}))"
+
+    message = _POSITION.sub(move, message)
+    lines = message.split("\n")
+    for index, text in enumerate(lines):
+        if text.startswith('"' + EXPLAIN_PREFIX):
+            lines[index] = '"' + text[1 + len(EXPLAIN_PREFIX) :]
+            if index + 1 < len(lines) and lines[index + 1].startswith(" " * shift):
+                lines[index + 1] = lines[index + 1][shift:]
+            break
+    return "\n".join(lines)
 
 
 def check_plan(
     session: neo4j.Session, query: str, parameters: dict[str, Any], timeout: float
 ) -> None:
     """Neo4j's own verdict: the EXPLAIN plan of a read has query type "r"."""
-    explain = neo4j.Query("EXPLAIN " + query, timeout=timeout)  # type: ignore[arg-type]
-    summary = session.run(explain, parameters).consume()
+    explain = neo4j.Query(EXPLAIN_PREFIX + query, timeout=timeout)  # type: ignore[arg-type]
+    try:
+        summary = session.run(explain, parameters).consume()
+    except neo4j.exceptions.ClientError as exc:
+        if ".Statement." not in (exc.code or ""):
+            raise
+        # positions and excerpt as in the caller's text, not in ours with EXPLAIN before it
+        raise _refuse(
+            f"Neo4j refused the query: {user_positions(exc.message or exc.code or '')}"
+        ) from None
     if summary.query_type != "r":
         kinds = {"rw": "reads and writes", "w": "writes", "s": "changes the schema"}
         what = kinds.get(summary.query_type or "", f"is of type {summary.query_type!r}")
@@ -313,6 +537,49 @@ class CypherResult:
     columns: list[str]
     rows: list[dict[str, Any]]
     truncated: bool
+    truncated_by: str | None = None  # "rows" or "bytes"
+    bytes: int = 0
+
+
+@dataclass
+class _Run:
+    """One query in its worker thread: the session (so it can be severed) and how it ended."""
+
+    session: neo4j.Session | None = None
+    result: CypherResult | None = None
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+def _sever(session: neo4j.Session | None) -> None:
+    """Cut the session's connection at the socket, so a worker blocked on a query that ignores
+    its timeout returns at once and the server sees the client gone (the driver offers no public
+    way to abort a running query from another thread)."""
+    connection = getattr(session, "_connection", None)
+    bolt_socket = getattr(connection, "socket", None)
+    raw = getattr(bolt_socket, "_socket", bolt_socket)
+    if isinstance(raw, socket.socket):
+        with suppress(OSError):
+            raw.shutdown(socket.SHUT_RDWR)
+
+
+def _stream(
+    result: neo4j.Result, max_rows: int, max_bytes: int
+) -> tuple[list[dict[str, Any]], str | None, int]:
+    """Rows as JSON-ready maps until `max_rows` rows or `max_bytes` bytes of JSON (each row
+    measured as it arrives), and what cut them short."""
+    rows: list[dict[str, Any]] = []
+    size = 0
+    for record in result:
+        if len(rows) >= max_rows:
+            return rows, "rows", size
+        row = {key: plain(value) for key, value in record.items()}
+        row_bytes = len(json.dumps(row, ensure_ascii=False, default=str).encode("utf-8")) + 1
+        if size + row_bytes > max_bytes:
+            return rows, "bytes", size
+        size += row_bytes
+        rows.append(row)
+    return rows, None, size
 
 
 def run_read_query(
@@ -323,25 +590,131 @@ def run_read_query(
     *,
     timeout: float,
     max_rows: int,
+    max_bytes: int = 8 * 1024 * 1024,
     explain: bool = True,
+    metadata: dict[str, Any] | None = None,
+    grace: float = 2.0,
 ) -> CypherResult:
     """Plan (unless `explain` is false: tests prove the READ transaction alone holds), then run
-    in a READ transaction that is rolled back; at most `max_rows` rows."""
-    with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
-        if explain:
-            check_plan(session, query, parameters, timeout)
-        with session.begin_transaction(timeout=timeout) as tx:
-            result = tx.run(query, parameters)
-            columns = list(result.keys())
-            rows: list[dict[str, Any]] = []
-            truncated = False
-            for record in result:
-                if len(rows) >= max_rows:
-                    truncated = True
-                    break
-                rows.append({key: plain(value) for key, value in record.items()})
-            tx.rollback()
-    return CypherResult(columns, rows, truncated)
+    in a READ transaction that is rolled back; at most `max_rows` rows and `max_bytes` bytes.
+
+    Plan and run share `timeout` seconds; the transaction carries what is left of it and
+    `metadata` (with `app` = APP_TAG and a `request` id). Should the server not have stopped it
+    `grace` seconds past the timeout, the connection is cut, Neo4j is asked to terminate the
+    transaction, and QueryTimedOut raised."""
+    tag = {"app": APP_TAG, "request": uuid.uuid4().hex, **(metadata or {})}
+    run = _Run()
+
+    def work() -> None:
+        try:
+            with driver.session(
+                database=database, default_access_mode=neo4j.READ_ACCESS, fetch_size=100
+            ) as session:
+                run.session = session
+                if explain:
+                    check_plan(session, query, parameters, timeout)
+                left = max(timeout - (time.monotonic() - began), 0.1)  # the plan counts too
+                with session.begin_transaction(timeout=left, metadata=tag) as tx:
+                    result = tx.run(query, parameters)
+                    columns = list(result.keys())
+                    rows, cut, size = _stream(result, max_rows, max_bytes)
+                    tx.rollback()
+                run.result = CypherResult(columns, rows, cut is not None, cut, size)
+        except BaseException as exc:  # handed to the caller's thread
+            run.error = exc
+        finally:
+            run.done.set()
+
+    worker = threading.Thread(target=work, name="cypher-query", daemon=True)
+    began = time.monotonic()
+    worker.start()
+    if not run.done.wait(timeout + grace):
+        _sever(run.session)
+        terminate_transactions(driver, tag["request"])
+        raise QueryTimedOut(
+            f"the query ran longer than {timeout:g} s; its connection was closed and Neo4j "
+            f"asked to stop it ({time.monotonic() - began:.1f} s)"
+        )
+    if run.error is not None:
+        raise run.error
+    assert run.result is not None
+    return run.result
+
+
+def terminate_transactions(driver: Driver, request: str) -> int:
+    """Ask Neo4j to stop the transactions of one /cypher request (by its metadata); the number
+    asked. Best effort: a query in a tight loop may not notice."""
+    with suppress(neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError, OSError):
+        rows, _, _ = driver.execute_query(
+            "SHOW TRANSACTIONS YIELD transactionId, metaData "
+            "WHERE metaData.app = $app AND metaData.request = $request "
+            "RETURN collect(transactionId) AS ids",
+            app=APP_TAG,
+            request=request,
+            database_="system",
+        )
+        ids = rows[0]["ids"] if rows else []
+        if ids:
+            driver.execute_query("TERMINATE TRANSACTIONS $ids", ids=ids, database_="system")
+        return len(ids)
+    return 0
+
+
+def running_queries(driver: Driver) -> list[str | None]:
+    """The key ids of the /cypher transactions Neo4j is running now (by their metadata), also
+    those whose callers gave up on them."""
+    rows, _, _ = driver.execute_query(
+        "SHOW TRANSACTIONS YIELD metaData WHERE metaData.app = $app "
+        "RETURN metaData.key AS key",
+        app=APP_TAG,
+        database_="system",
+    )
+    return [row["key"] for row in rows]
+
+
+class Concurrency:
+    """At most one /cypher query per key and `limit` in all, counted twice: in this process
+    (queries whose worker is still busy, also after a timeout) and on the server (transactions
+    tagged with APP_TAG, from every API process)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._busy: dict[str | None, int] = {}
+
+    @contextmanager
+    def slot(self, driver: Driver, key: str | None) -> Iterator[None]:
+        with self._lock:
+            if self._busy.get(key):
+                raise QueryBusy(
+                    "this key already has a /cypher query running: one at a time",
+                    headers={"Retry-After": "1"},
+                )
+            if sum(self._busy.values()) >= self.limit:
+                raise _busy_server(f"{self.limit} /cypher queries are running in this process")
+            self._busy[key] = 1
+        try:
+            on_server = running_queries(driver)
+            if key is not None and key in on_server:
+                raise QueryBusy(
+                    "Neo4j is still running a /cypher query of this key (perhaps one that "
+                    "timed out): one at a time",
+                    headers={"Retry-After": "5"},
+                )
+            if len(on_server) >= self.limit:
+                raise _busy_server(f"Neo4j is running {len(on_server)} /cypher queries")
+            yield
+        finally:
+            with self._lock:
+                self._busy.pop(key, None)
+
+
+class ServerBusy(ApiProblem):
+    status, title, kind = 503, "Cypher endpoint saturated", "cypher-saturated"
+
+
+def _busy_server(why: str) -> ServerBusy:
+    return ServerBusy(f"{why}: try again shortly", headers={"Retry-After": "5"})
 
 
 def plain(value: Any) -> Any:

@@ -70,6 +70,12 @@ class ApiSettings:
         default_factory=lambda: _float("RIGHTSGRAPH_CYPHER_TIMEOUT", 10.0)
     )
     cypher_max_rows: int = field(default_factory=lambda: _int("RIGHTSGRAPH_CYPHER_MAX_ROWS", 1000))
+    cypher_max_bytes: int = field(
+        default_factory=lambda: _int("RIGHTSGRAPH_CYPHER_MAX_BYTES", 8 * 1024 * 1024)
+    )
+    cypher_max_running: int = field(
+        default_factory=lambda: _int("RIGHTSGRAPH_CYPHER_MAX_RUNNING", 4)
+    )  # /cypher queries at once, per process and on the server (keys: one each)
     rate_limit: int = field(default_factory=lambda: _int("RIGHTSGRAPH_RATE_LIMIT", 600))
     rate_limit_anonymous: int = field(
         default_factory=lambda: _int("RIGHTSGRAPH_RATE_LIMIT_ANONYMOUS", 120)

@@ -18,7 +18,8 @@ def make_driver(settings: Settings | None = None, max_retry_time: float = 15.0) 
     `max_retry_time` bounds how long managed transactions retry transient errors and a lost
     server: long for the CLI (ride out a restart), short for the API (answer 503 in time)."""
     s = settings or get_settings()
-    auth = (s.neo4j_user, s.neo4j_password) if s.neo4j_password else None
+    password = s.bolt_password
+    auth = (s.neo4j_user, password) if password else None
     return GraphDatabase.driver(
         s.neo4j_uri,
         auth=auth,

@@ -10,6 +10,7 @@ import contextlib
 import fcntl
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -240,16 +241,44 @@ def _wait_ready(proc: subprocess.Popen[bytes], settings: Settings, deadline: flo
     raise TimeoutError
 
 
+def local_password(settings: Settings) -> str:
+    """NEO4J_PASSWORD, else the generated password in `settings.password_file`, created (0600,
+    its folder 0700) with a random value on first use."""
+    if settings.neo4j_password:
+        return settings.neo4j_password
+    path = settings.password_file
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        password = path.read_text(encoding="utf-8").strip()
+        if len(password) >= MIN_PASSWORD_LENGTH:
+            return password
+        raise LocalNeo4jError(
+            f"{path} holds no usable password (8+ characters); delete it to have a new one made."
+        ) from None
+    password = secrets.token_urlsafe(24)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(password + "\n")
+    return password
+
+
 def start(
     settings: Settings,
     auth_password: str | None = None,
     timeout: float = 120,
     conf: Mapping[str, str] | None = None,
+    no_auth: bool = False,
 ) -> str:
     """Start the local Neo4j in the background (built first if needed) and wait for Bolt;
-    `conf` passes extra Neo4j settings to the launcher (benchmarks use it)."""
+    `conf` passes extra Neo4j settings to the launcher (benchmarks use it). Authentication is on,
+    with `auth_password`, else `local_password(settings)`, unless `no_auth`."""
     if settings.external:
         return f"NEO4J_URI is set ({settings.neo4j_uri}): using that server, not starting one."
+    if not no_auth and not auth_password:
+        auth_password = local_password(settings)
+    elif no_auth:
+        auth_password = None
     if auth_password is not None and len(auth_password) < MIN_PASSWORD_LENGTH:
         raise LocalNeo4jError(f"Neo4j passwords need at least {MIN_PASSWORD_LENGTH} characters.")
     began = time.monotonic()
@@ -365,7 +394,8 @@ def kill(settings: Settings) -> str:
 
 def status(settings: Settings) -> tuple[bool, str]:
     """(up, message): up means Bolt answers at settings.neo4j_uri."""
-    auth = (settings.neo4j_user, settings.neo4j_password) if settings.neo4j_password else None
+    password = settings.bolt_password
+    auth = (settings.neo4j_user, password) if password else None
     pid = None if settings.external else running_pid(settings)
     where = "external server" if settings.external else f"local Neo4j (pid {pid})"
     if not settings.external and pid is None:
@@ -378,8 +408,19 @@ def status(settings: Settings) -> tuple[bool, str]:
     try:
         wait_for_bolt(settings.neo4j_uri, 3.0, auth)
     except neo4j.exceptions.AuthError:
-        hint = "rejects NEO4J_PASSWORD" if auth else "requires a password: set NEO4J_PASSWORD"
+        hint = (
+            "rejects the password (NEO4J_PASSWORD, else the generated one in "
+            f"{settings.password_file})"
+            if auth
+            else f"requires a password: set NEO4J_PASSWORD (or restore {settings.password_file})"
+        )
         return True, f"{where} is up at {settings.neo4j_uri}, but {hint}."
     except LocalNeo4jError as exc:
         return False, f"{where} does not answer: {exc}"
-    return True, f"{where} is up at {settings.neo4j_uri}."
+    if settings.neo4j_password:
+        how = "password from NEO4J_PASSWORD"
+    elif password:
+        how = f"password from {settings.password_file}"
+    else:
+        how = "no password"
+    return True, f"{where} is up at {settings.neo4j_uri} ({how})."

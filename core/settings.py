@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PASSWORD_FILE = "neo4j-password"
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -24,6 +25,7 @@ class Settings:
     neo4j_port: int = field(default_factory=lambda: int(_env("RIGHTSGRAPH_NEO4J_PORT", "7687")))
     neo4j_uri_env: str | None = field(default_factory=lambda: _env("NEO4J_URI"))
     neo4j_user: str = field(default_factory=lambda: _env("NEO4J_USER", "neo4j") or "neo4j")
+    # NEO4J_PASSWORD; without it, the local server's generated password (`bolt_password`)
     neo4j_password: str | None = field(default_factory=lambda: _env("NEO4J_PASSWORD"))
     neo4j_database: str = field(default_factory=lambda: _env("NEO4J_DATABASE", "neo4j") or "neo4j")
 
@@ -34,6 +36,21 @@ class Settings:
     @property
     def neo4j_uri(self) -> str:
         return self.neo4j_uri_env or f"bolt://127.0.0.1:{self.neo4j_port}"
+
+    @property
+    def password_file(self) -> Path:
+        """The local Neo4j's generated password (mode 0600), written by its first start."""
+        return self.home / PASSWORD_FILE
+
+    @property
+    def bolt_password(self) -> str | None:
+        """The password to send: NEO4J_PASSWORD, else (local server) the generated one, if any."""
+        if self.neo4j_password or self.external:
+            return self.neo4j_password
+        try:
+            return self.password_file.read_text(encoding="utf-8").strip() or None
+        except OSError:
+            return None
 
     @property
     def neo4j_dir(self) -> Path:

@@ -42,15 +42,23 @@ def start(
         "--auth",
         envvar="NEO4J_PASSWORD",
         help=(
-            "Turn authentication on, with this password (8+ characters) for user neo4j. "
-            "Off by default; other commands use NEO4J_PASSWORD, the default here too."
+            "The password (8+ characters) of user neo4j. Default: NEO4J_PASSWORD, else one "
+            "generated on the first start and kept in <RIGHTSGRAPH_HOME>/neo4j-password (0600), "
+            "where every command finds it."
         ),
+    ),
+    no_auth: bool = typer.Option(
+        False, "--no-auth", help="Turn authentication off: anyone on this host may use Bolt."
     ),
     timeout: float = typer.Option(120, "--timeout", help="Seconds to wait for Bolt to answer."),
 ) -> None:
     """Start the local Neo4j in the background (the first start builds it with Maven)."""
     try:
-        typer.echo(neo4j_local.start(_settings(port), auth_password=auth, timeout=timeout))
+        typer.echo(
+            neo4j_local.start(
+                _settings(port), auth_password=auth, timeout=timeout, no_auth=no_auth
+            )
+        )
     except neo4j_local.LocalNeo4jError as exc:
         _fail(str(exc))
 

@@ -51,9 +51,10 @@ def neo4j_server(settings: Settings) -> Iterator[Settings]:
     runs or NEO4J_URI is set."""
     started = False
     if not settings.external and neo4j_local.running_pid(settings) is None:
-        neo4j_local.start(settings, auth_password=settings.neo4j_password)
+        neo4j_local.start(settings)  # auth on: NEO4J_PASSWORD, else the generated password
         started = True
-    auth = (settings.neo4j_user, settings.neo4j_password) if settings.neo4j_password else None
+    password = settings.bolt_password
+    auth = (settings.neo4j_user, password) if password else None
     neo4j_local.wait_for_bolt(settings.neo4j_uri, 30, auth)
     try:
         yield settings

@@ -2,6 +2,7 @@ package org.rightsgraph.neo4j;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -86,6 +87,7 @@ public final class Launcher {
 
         // Neo4j parses the string settings (sizes, durations) itself from a properties file.
         raw.putIfAbsent(GraphDatabaseSettings.pagecache_memory.name(), pagecache);
+        secureDefaults(raw, data);
         Path conf = data.resolve("launcher.conf");
         StringBuilder lines = new StringBuilder("# written by the RightsGraph launcher at each start\n");
         raw.forEach((k, v) -> lines.append(k).append('=').append(v).append('\n'));
@@ -126,6 +128,32 @@ public final class Launcher {
                 + " data=" + data);
         System.out.flush();
         stopped.await();
+    }
+
+    /**
+     * The server's own locks (docs/security.md), each a default a {@code --conf} may override (the
+     * benchmarks turn file URLs on for their own server): LOAD CSV reads no file (file URLs off, and
+     * an empty import folder should they be turned on) and fetches no URL (every IPv4 and IPv6
+     * address blocked), administration commands that Community would accept are blocked, and each
+     * transaction is bounded in time and memory.
+     */
+    private static void secureDefaults(Map<String, String> raw, Path data) throws java.io.IOException {
+        Path noImports = data.resolve("import");
+        Files.createDirectories(noImports);
+        Files.setPosixFilePermissions(noImports, PosixFilePermissions.fromString("rwx------"));
+        raw.putIfAbsent(GraphDatabaseSettings.allow_file_urls.name(), "false");
+        raw.putIfAbsent(GraphDatabaseSettings.load_csv_file_url_root.name(), noImports.toString());
+        raw.putIfAbsent(GraphDatabaseInternalSettings.cypher_ip_blocklist.name(), "0.0.0.0/0,::/0");
+        raw.putIfAbsent(GraphDatabaseSettings.transaction_timeout.name(), "15m");
+        raw.putIfAbsent(GraphDatabaseSettings.memory_transaction_max_size.name(), "512m");
+        for (var blocked : java.util.List.of(
+                GraphDatabaseInternalSettings.block_create_drop_database,
+                GraphDatabaseInternalSettings.block_start_stop_database,
+                GraphDatabaseInternalSettings.block_alter_database,
+                GraphDatabaseInternalSettings.block_server_management,
+                GraphDatabaseInternalSettings.block_remote_alias)) {
+            raw.putIfAbsent(blocked.name(), "true");
+        }
     }
 
     private static void fail(String message) {
