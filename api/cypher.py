@@ -44,6 +44,7 @@ MAX_NESTING = 100
 # ranges nested in one query): Neo4j evaluates a `reduce` or list comprehension over a range in
 # one tight loop that neither the transaction timeout nor TERMINATE interrupts
 MAX_RANGE_ITEMS = 1_000_000
+RANGE_BOUND_FUNCTIONS = frozenset({"size", "length"})
 APP_TAG = "rightsgraph-cypher"  # transaction metadata `app` of every /cypher transaction
 
 # read-only procedures an investigator may CALL (exact names, compared case-insensitively)
@@ -427,23 +428,35 @@ def _bound(arg: list[Token], parameters: dict[str, Any]) -> int | float | None:
     if len(rest) == 1 and rest[0].kind == "param":
         value = parameters.get(rest[0].text[1:].strip("`"))
         return sign * value if isinstance(value, int | float) and not isinstance(value, bool) else None
-    depth = 0
-    for token in arg:
-        if token.kind == "punct" and token.text in "([{":
-            depth += 1
-        elif token.kind == "punct" and token.text in ")]}":
-            depth -= 1
-        elif depth:
-            continue  # inside size(...) and friends: nested ranges are checked on their own
-        elif token.kind == "punct" and token.text not in "+-.":
+    i = 0
+    while i < len(arg):
+        token = arg[i]
+        if token.kind == "word" and _punct(arg, i + 1, "("):
+            inner = _arguments(arg, i + 1)
+            simple = len(inner) == 1 and all(
+                t.kind in ("word", "name", "param") or (t.kind == "punct" and t.text == ".")
+                for t in inner[0]
+            )
+            if token.text.lower() not in RANGE_BOUND_FUNCTIONS or not simple:
+                raise _refuse(
+                    f"a range bound may call only {'/'.join(sorted(RANGE_BOUND_FUNCTIONS))} of a "
+                    f"variable, property or parameter, not {token.text}(...): write it as a "
+                    "literal or a parameter"
+                )
+            i += len(inner[0]) + 3
+            continue
+        if token.kind == "punct" and token.text not in "+-.()":
             raise _refuse(
                 f"range bounds may add and subtract, not use {token.text!r}: write the bound as a "
                 "literal or a parameter"
             )
-        elif token.kind in ("number", "param"):
+        if token.kind in ("number", "param"):
             value = _bound([token], parameters)
             if value is None or abs(value) > MAX_RANGE_ITEMS:
                 raise _refuse(f"a range bound over {MAX_RANGE_ITEMS:,} is not allowed")
+        if token.kind == "string":
+            raise _refuse("a range bound may not hold a string")
+        i += 1
     return None
 
 

@@ -69,7 +69,36 @@ HOSTILE = [
     ("line comment hiding nothing", "MATCH (n) // harmless\nDETACH DELETE n", "DETACH"),
     ("block comment splitting", "MATCH (n) /* RETURN n */ DELETE n", "DELETE"),
     ("mixed case", "mAtCh (n) DeTaCh dElEtE n", "DETACH"),
-    ("full-width letters", "MATCH (n) ＤＥＴＡＣＨ ＤＥＬＥＴＥ n", "DETACH"),
+    ("full-width letters", "MATCH (n) ＤＥＴＡＣＨ ＤＥＬＥＴＥ n", "FULLWIDTH"),
+    # issue 19, item 1: the guard once ended `//` comments at \n only and NFKC-normalised
+    (
+        "carriage return ends a comment",
+        "// x\rLOAD CSV FROM 'file:///etc/passwd' AS l\nRETURN l[0] AS line LIMIT 3",
+        "LOAD",
+    ),
+    (
+        "full-width apostrophe",
+        "WITH '\uff07' AS a LOAD CSV FROM 'file:///etc/hostname' AS l RETURN '\uff07' AS b, l",
+        "LOAD",
+    ),
+    ("load csv of the api", "LOAD CSV FROM 'http://127.0.0.1:8000/health' AS l RETURN l", "LOAD"),
+    ("show transactions after cr", "// x\rSHOW TRANSACTIONS YIELD transactionId", "SHOW"),
+    ("terminate after cr", "// x\rTERMINATE TRANSACTIONS 'neo4j-transaction-1'", "TERMINATE"),
+    ("show settings", "SHOW SETTINGS YIELD name RETURN name", "SHOW"),
+    ("unicode escape ends a comment", "RETURN 1 AS a // x\\u000aLOAD CSV FROM 'x' AS l", "LOAD"),
+    ("unicode escape ends a string", "RETURN 'a\\u0027 AS s LOAD CSV FROM 'x' AS l", "LOAD"),
+    ("unicode escape spells a word", "RETURN 1 AS a \\u004cOAD CSV FROM 'x' AS l", "LOAD"),
+    ("sloppy unicode escape", "RETURN '\\u+027' AS a", "four ASCII hex digits"),
+    ("backslash outside a string", "RETURN 1 AS a \\ 2", "backslash"),
+    ("non-ascii in a comment", "MATCH (n) RETURN n // \u2028 DETACH DELETE n", "U+2028"),
+    ("huge reduce", "RETURN reduce(s = 0, i IN range(1, 3000000000) | s + i)", "range"),
+    ("huge range", "RETURN range(1, 15000000)", "range"),
+    ("nested ranges", "RETURN [a IN range(1, 2000) | [b IN range(1, 2000) | a * b]]", "range"),
+    ("computed range bound", "RETURN range(1, toInteger('4000000000'))", "range bound"),
+    ("multiplied range bound", "RETURN range(1, 100000 * 100000)", "range bounds"),
+    ("show procedures", "SHOW PROCEDURES YIELD name", "SHOW"),
+    ("dbms procedure after comment", "/* */ CALL dbms.killQuery('q-1')", "dbms.killQuery"),
+    ("db admin procedure", "CALL db.clearQueryCaches()", "db.clearQueryCaches"),
     ("zero-width joiner", "MATCH (n) DE\u200dLETE n", "ZERO WIDTH JOINER"),
     ("zero-width space", "CRE\u200bATE (n)", "ZERO WIDTH SPACE"),
     ("bidi override", "MATCH (n) RETURN n // \u202eetaerc", "RIGHT-TO-LEFT OVERRIDE"),
@@ -206,11 +235,14 @@ def test_a_query_over_the_time_limit_is_stopped_and_audited(
         response = cypher(
             c,
             tokens["investigator"],
-            "UNWIND range(1, 1000000000) AS x WITH x WHERE x % 7 = 13 RETURN count(x) AS n",
+            "UNWIND [1000000000] AS n UNWIND range(1, n) AS x WITH x WHERE x % 7 = 13 "
+            "RETURN count(x) AS n",
         )
-    assert response.status_code == 422 and "longer than 1 s" in response.json()["detail"]
+    body = response.json()
+    assert response.status_code == 422 and "longer than 1 s" in body["detail"], body
+    assert body["title"] == "Query timed out"
     (entry,) = audit_entries(auth_db)
-    assert entry.outcome == "refused" and "longer than" in (entry.reason or "")
+    assert entry.outcome == "timeout" and "longer than" in (entry.reason or "")
 
 
 @pytest.mark.parametrize(
