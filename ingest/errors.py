@@ -4,14 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+MAX_EXCERPT = 200  # characters of the input a problem may quote (record ids, values)
+MAX_MESSAGE = 400  # characters of a whole message
+
+
+def excerpt(text: str, limit: int = MAX_EXCERPT) -> str:
+    """At most `limit` characters of text, saying how long it was when cut."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
 
 @dataclass(frozen=True)
 class Problem:
+    """One problem; the record and message are cut to a bounded excerpt, so a huge value in the
+    input is never copied whole into a report."""
+
     file: str
     record: str
     rule: str
     message: str
     line: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "record", excerpt(str(self.record)))
+        object.__setattr__(self, "message", excerpt(str(self.message), MAX_MESSAGE))
 
     def __str__(self) -> str:
         line = f":{self.line}" if self.line else ""

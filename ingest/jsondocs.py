@@ -18,6 +18,45 @@ JSON_LINES = (".jsonl", ".ndjson", ".ijson", ".ftm")
 MAX_LINE_BYTES = 16 << 20  # one statement or entity; far above any real one
 
 
+MAX_DEPTH = 100  # levels of nesting in one JSON document or line
+MAX_NODES = 5_000_000  # values in one JSON document
+
+
+def too_deep(label: str, record: str = "-", line: int | None = None) -> Problem:
+    return Problem(
+        label, record, "too-deep", f"the document nests deeper than {MAX_DEPTH} levels", line
+    )
+
+
+def check_shape(
+    value: Any, label: str, record: str = "-", line: int | None = None
+) -> Problem | None:
+    """A problem when a parsed value nests deeper than MAX_DEPTH or holds more than MAX_NODES
+    values (walked without recursion)."""
+    stack, seen = [(value, 1)], 0
+    while stack:
+        item, depth = stack.pop()
+        seen += 1
+        if depth > MAX_DEPTH:
+            return too_deep(label, record, line)
+        if seen > MAX_NODES:
+            return Problem(
+                label, record, "too-large", f"the document holds more than {MAX_NODES:,} values"
+            )
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return None
+
+
+def _shaped(value: Any, label: str, record: str = "-", line: int | None = None) -> Any:
+    problem = check_shape(value, label, record, line)
+    if problem:
+        raise IngestError([problem])
+    return value
+
+
 def is_json_lines(path: Path) -> bool:
     return path.suffix.lower() in JSON_LINES
 
@@ -26,7 +65,9 @@ def load_json(path: Path) -> Any:
     """The whole document (JSON files are read whole: their parsers need all of it anyway)."""
     try:
         with path.open(encoding="utf-8-sig") as fh:
-            return json.load(fh)
+            return _shaped(json.load(fh), str(path))
+    except RecursionError:
+        raise IngestError([too_deep(str(path))]) from None
     except json.JSONDecodeError as exc:
         raise IngestError([Problem(str(path), "-", "json-syntax", exc.msg, exc.lineno)]) from None
     except UnicodeDecodeError as exc:
@@ -63,8 +104,11 @@ def iter_lines(path: Path) -> Iterator[tuple[int, int, Any]]:
 
 
 def parse_line(path: Path, raw: bytes, number: int) -> Any:
+    where = f"line {number}"
     try:
-        return json.loads(raw.decode("utf-8-sig"))
+        return _shaped(json.loads(raw.decode("utf-8-sig")), str(path), where, number)
+    except RecursionError:
+        raise IngestError([too_deep(str(path), where, number)]) from None
     except UnicodeDecodeError as exc:
         raise IngestError(
             [

@@ -6,13 +6,14 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from rdflib import RDF, BNode, Graph
 
 from ingest.batch import Batch
 from ingest.errors import IngestError, Problem
+from ingest.jsondocs import MAX_DEPTH, MAX_NODES, check_shape, too_deep
 from ingest.writer import RelKey, relationship_rows
 from ontology.model import ID_BASE, iri_to_id, load_model
 from ontology.records import (
@@ -26,12 +27,69 @@ from ontology.records import (
 from ontology.types import sharing
 
 MAX_REPORT_BYTES = 50 * 1024 * 1024
+MAX_ALIASES = 1_000  # uses of YAML aliases
+MAX_ALIAS_EXPANSION = 10_000  # values the aliases may add
 RDF_FORMATS = {".ttl": "turtle", ".nt": "nt", ".n3": "n3", ".trig": "trig", ".nq": "nquads"}
 LINE_KEY = "__line__"
 
 
+class YamlLimit(yaml.composer.ComposerError):
+    """A YAML document over one of the loader's limits; `rule` names which."""
+
+    def __init__(self, *args: Any, rule: str) -> None:
+        super().__init__(*args)
+        self.rule = rule
+
+
 class _LineLoader(yaml.SafeLoader):
-    """Safe YAML loader that remembers each mapping's line and refuses duplicate keys."""
+    """Safe YAML loader that remembers each mapping's line and refuses duplicate keys, and whose
+    composer refuses, before any value is built: nesting deeper than MAX_DEPTH, more than
+    MAX_NODES nodes, and aliases (`*a`, `<<: *a`) that would expand the document by more than
+    MAX_ALIAS_EXPANSION nodes or be used more than MAX_ALIASES times (a "billion laughs" file of
+    1 KB expands to billions of nodes)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._literal = 0  # nodes written in the file
+        self._aliases = 0
+        self._size: dict[int, int] = {}  # id(node) -> nodes it stands for, aliases expanded
+
+    def _refuse(self, message: str, mark: Any, rule: str) -> NoReturn:
+        raise YamlLimit(None, None, message, mark, rule=rule)
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                self._refuse(f"more than {MAX_ALIASES} aliases", event.start_mark, "yaml-aliases")
+            return super().compose_node(parent, index)
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            mark = self.peek_event().start_mark
+            self._refuse(f"nested deeper than {MAX_DEPTH} levels", mark, "too-deep")
+        self._literal += 1
+        if self._literal > MAX_NODES:
+            mark = self.peek_event().start_mark
+            self._refuse(f"more than {MAX_NODES:,} values", mark, "too-large")
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        else:
+            children = []
+        size = 1 + sum(self._size.get(id(child), 1) for child in children)
+        self._size[id(node)] = size
+        if size > self._literal + MAX_ALIAS_EXPANSION:
+            self._refuse(
+                f"its aliases expand it by more than {MAX_ALIAS_EXPANSION:,} values",
+                node.start_mark,
+                "yaml-aliases",
+            )
+        return node
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:  # type: ignore[override]
         keys = [self.construct_object(k, deep=deep) for k, _ in node.value]
@@ -89,16 +147,23 @@ def parse_document(path: Path) -> Any:
     label = str(path)
     if path.suffix.lower() in (".json", ".jsonld"):
         try:
-            return json.loads(text)
+            doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise IngestError([Problem(label, "-", "json-syntax", exc.msg, exc.lineno)]) from None
+        except RecursionError:
+            raise IngestError([too_deep(label)]) from None
+        problem = check_shape(doc, label)
+        if problem:
+            raise IngestError([problem])
+        return doc
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise IngestError([Problem(label, "-", "yaml-syntax", str(problem), line)]) from None
+        rule = getattr(exc, "rule", "yaml-syntax")
+        raise IngestError([Problem(label, "-", rule, str(problem), line)]) from None
 
 
 def _strip_lines(value: Any) -> Any:
