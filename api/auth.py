@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import os
 import re
 import secrets
 import sqlite3
@@ -112,8 +113,11 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
     """A short-lived connection (one per operation: safe across threads and worker processes),
     committing on success. The first use in a process creates the file and tables."""
     ready = path in _READY and path.exists()
-    if not ready:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    if not ready:  # private: the folder 0700 when made here, the file (and SQLite's -wal, -shm,
+        # which copy its mode) 0600
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        path.chmod(0o600)
     conn = sqlite3.connect(path, timeout=10)
     try:
         conn.execute("PRAGMA busy_timeout=10000")

@@ -427,7 +427,9 @@ def _bound(arg: list[Token], parameters: dict[str, Any]) -> int | float | None:
         return None if value is None else sign * value
     if len(rest) == 1 and rest[0].kind == "param":
         value = parameters.get(rest[0].text[1:].strip("`"))
-        return sign * value if isinstance(value, int | float) and not isinstance(value, bool) else None
+        return (
+            sign * value if isinstance(value, int | float) and not isinstance(value, bool) else None
+        )
     i = 0
     while i < len(arg):
         token = arg[i]
@@ -677,8 +679,7 @@ def running_queries(driver: Driver) -> list[str | None]:
     """The key ids of the /cypher transactions Neo4j is running now (by their metadata), also
     those whose callers gave up on them."""
     rows, _, _ = driver.execute_query(
-        "SHOW TRANSACTIONS YIELD metaData WHERE metaData.app = $app "
-        "RETURN metaData.key AS key",
+        "SHOW TRANSACTIONS YIELD metaData WHERE metaData.app = $app RETURN metaData.key AS key",
         app=APP_TAG,
         database_="system",
     )

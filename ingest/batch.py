@@ -27,6 +27,8 @@ class Batch:
     position: int = 0  # index of this batch in its file, for checkpoints
     unsupported: dict[str, int] = field(default_factory=dict)  # what the adapter skipped, counted
     source_text: str | None = None  # evidentiary copy of the text the report quotes, if shipped
+    # False for uploads to the API: the report may then name no file on this machine
+    local_files: bool = True
     # reports behind links whose reports the writer cannot infer (our RDF exports state them)
     link_reports: dict[Any, list[str]] = field(default_factory=dict)
     resolve: bool = True  # False when the ids are the graph's own (a restore): no resolution

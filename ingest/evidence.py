@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -20,9 +21,9 @@ from typing import Any
 
 from neo4j import Driver
 
-from core.settings import PROJECT_ROOT, get_settings
+from core.settings import get_settings
 from ingest.batch import Batch
-from ingest.errors import Problem
+from ingest.errors import Problem, excerpt
 from ontology.model import load_model
 from ontology.records import Record
 
@@ -88,14 +89,15 @@ def keep_copy(
 ) -> StoredCopy:
     """Store the content (text as UTF-8) under its hash; an existing copy and sidecar are kept."""
     store = store or evidence_store()
-    store.mkdir(parents=True, exist_ok=True)
+    store.mkdir(mode=0o700, parents=True, exist_ok=True)
+    store.chmod(0o700)  # also a store made before copies were private
     data = content.encode("utf-8") if isinstance(content, str) else content
     digest = sha256_hex(data)
     path = store / f"{digest}.txt"
     sidecar = store / f"{digest}.json"
     if not path.exists():
         tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(data)
+        _write_private(tmp, data)
         tmp.replace(path)
     if not sidecar.exists():
         info = {
@@ -105,8 +107,17 @@ def keep_copy(
             "originalPath": str(original.resolve()) if original else None,
             **{k: v for k, v in meta.items() if v is not None},
         }
-        sidecar.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        text = json.dumps(info, indent=2, ensure_ascii=False) + "\n"
+        _write_private(sidecar, text.encode("utf-8"))
     return StoredCopy(digest, path, sidecar)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a file only its owner may read (0600), whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
 
 
 def stored_copy(digest: str, store: Path | None = None) -> Path | None:
@@ -120,21 +131,46 @@ def read_copy(path: Path) -> tuple[str, str]:
     return data.decode("utf-8-sig", errors="replace"), sha256_hex(data)
 
 
+_STORED_NAME = re.compile(rf"{EVIDENCE_DIR}/([0-9a-f]{{64}})\.txt")
+
+
+class SourceTextRefused(ValueError):
+    """A `sourceText` that names a file the report may not read; the message says why."""
+
+
 def shipped_text_path(batch: Batch, store: Path | None = None) -> Path | None:
-    """The file a report's `sourceText` names: beside the report, in the store, or the project."""
+    """The file a report's `sourceText` names, or None when it names none.
+
+    A report may name only a file inside its own folder (relative, no `..`, not through a
+    symlink that leads out), or `evidence/<sha256>.txt`, a copy in the evidence store (drafts of
+    `rightsgraph extract` name theirs so). An uploaded report (`batch.local_files` false) may
+    name no file at all. Raises SourceTextRefused otherwise; the message never says what the
+    file holds or whether it exists outside the folder."""
     name = (batch.report or {}).get("sourceText") or batch.source_text
     if not name:
         return None
-    candidates = (
-        [Path(name)]
-        if Path(name).is_absolute()
-        else [
-            Path(batch.file).resolve().parent / name,
-            (store or evidence_store()).parent / name,
-            PROJECT_ROOT / name,
-        ]
-    )
-    return next((p for p in candidates if p.is_file()), candidates[0])
+    if not batch.local_files:
+        raise SourceTextRefused(
+            "an uploaded report may not name a file on the server (sourceText); quotes are "
+            "checked against the evidence store's copy of each Source's sha256 instead"
+        )
+    text = str(name)
+    stored = _STORED_NAME.fullmatch(text)
+    if stored:
+        folder = (store or evidence_store()).resolve()
+        candidate = folder / f"{stored.group(1)}.txt"
+    else:
+        relative = Path(text)
+        if relative.is_absolute() or ".." in relative.parts or "\\" in text:
+            raise SourceTextRefused(
+                "sourceText must be a path relative to the report's folder, without '..'"
+            )
+        folder = Path(batch.file).resolve().parent
+        candidate = folder / relative
+    resolved = candidate.resolve()
+    if not resolved.is_relative_to(folder):
+        raise SourceTextRefused("sourceText leads out of the report's folder (a symlink)")
+    return resolved
 
 
 def _sources(batch: Batch) -> dict[str, Record]:
@@ -153,17 +189,18 @@ def check_quotes(batch: Batch, store: Path | None = None) -> list[Problem]:
     report_id = (batch.report or {}).get("id", "-")
     problems: list[Problem] = []
     texts: dict[str, str] = {}  # sha256 -> text
-    shipped = shipped_text_path(batch, store)
+    try:
+        shipped = shipped_text_path(batch, store)
+    except SourceTextRefused as exc:
+        return [Problem(label, report_id, "source-text-refused", str(exc))]
     if shipped is not None:
         if not shipped.is_file():
-            name = (batch.report or {}).get("sourceText")
             return [
                 Problem(
                     label,
                     report_id,
                     "source-text-missing",
-                    f"sourceText {name!r} names no file (looked beside the report, in the "
-                    "store and the project)",
+                    "sourceText names no file in the report's folder (or the evidence store)",
                 )
             ]
         text, digest = read_copy(shipped)
@@ -183,20 +220,20 @@ def check_quotes(batch: Batch, store: Path | None = None) -> list[Problem]:
                     label,
                     sid,
                     "evidence-copy-tampered",
-                    f"the stored copy {copy} no longer has sha256 {digest} (it has {actual})",
+                    f"the stored copy {copy.name} no longer has the sha256 its name says "
+                    "(changed since it was kept; `rightsgraph verify` checks every copy)",
                 )
             )
             continue
         texts[digest] = text
     if shipped is not None and not any(s.get("sha256") in texts for s in sources.values()):
-        digest = next(iter(texts))
         problems.append(
             Problem(
                 label,
                 report_id,
                 "source-text-unclaimed",
-                f"sourceText has sha256 {digest}, which no Source in the report carries: add "
-                f"`sha256: {digest}` to the Source it copies",
+                "no Source in the report carries the sha256 of the sourceText file: add it "
+                "(`sha256sum FILE`) as `sha256` to the Source the file copies",
                 batch.lines.get(report_id),
             )
         )
@@ -214,8 +251,8 @@ def check_quotes(batch: Batch, store: Path | None = None) -> list[Problem]:
                         label,
                         record["id"],
                         "quote-not-in-source",
-                        f"quote {quote!r} does not occur in the evidentiary copy of "
-                        f"{source['id']} (sha256 {digest[:12]}…)",
+                        f"quote {excerpt(str(quote))!r} does not occur in the evidentiary "
+                        f"copy of {source['id']}",
                         batch.lines.get(record["id"]),
                     )
                 )
@@ -224,7 +261,10 @@ def check_quotes(batch: Batch, store: Path | None = None) -> list[Problem]:
 
 def keep_shipped_copy(batch: Batch, store: Path | None = None) -> StoredCopy | None:
     """Keep the report's shipped source text in the store, so `rightsgraph verify` finds it."""
-    path = shipped_text_path(batch, store)
+    try:
+        path = shipped_text_path(batch, store)
+    except SourceTextRefused:
+        return None
     if path is None or not path.is_file():
         return None
     return keep_copy(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -224,8 +224,11 @@ def ingest_paths(
     fmt: str | None = None,
     progress: Progress | None = None,
     options: dict[str, Any] | None = None,
+    uploaded: bool = False,
 ) -> IngestResult:
-    """Ingest every file; a file with problems is rejected whole and the others go on."""
+    """Ingest every file; a file with problems is rejected whole and the others go on.
+    `uploaded` (the API): the files came from a caller, so their reports may name no file on
+    this machine (`sourceText` is refused)."""
     model = load_model()
     result = IngestResult(run_id=new_run_id(), dry_run=dry_run)
     if driver is not None and not dry_run:
@@ -240,7 +243,7 @@ def ingest_paths(
                 database,
                 dry_run,
                 fmt,
-                options or {},
+                {**(options or {}), _UPLOADED: uploaded},
                 resolver,
                 model,
                 result,
@@ -253,10 +256,22 @@ def ingest_paths(
     return result
 
 
+_UPLOADED = "_uploaded"
+
+
+def _read(path: Path, fmt: str | None, options: dict[str, Any]) -> Iterator[Batch]:
+    """The file's batches, each marked with whether it may name files on this machine."""
+    options = dict(options)
+    uploaded = options.pop(_UPLOADED, False)
+    for batch in read_batches(path, fmt, **options):
+        batch.local_files = not uploaded
+        yield batch
+
+
 def _ingest_file(
     path, driver, database, dry_run, fmt, options, resolver, model, result, progress
 ) -> None:
-    batches = read_batches(path, fmt, **options)
+    batches = _read(path, fmt, options)
     first = next(batches, None)
     if first is None:
         raise IngestError([Problem(str(path), "-", "empty-file", "no records in this file")])
@@ -282,7 +297,7 @@ def _ingest_file(
     del rels_of
     if dry_run:
         return
-    for batch in read_batches(path, fmt, **options):
+    for batch in _read(path, fmt, options):
         _run_batch(
             batch,
             driver,

@@ -55,9 +55,7 @@ def start(
     """Start the local Neo4j in the background (the first start builds it with Maven)."""
     try:
         typer.echo(
-            neo4j_local.start(
-                _settings(port), auth_password=auth, timeout=timeout, no_auth=no_auth
-            )
+            neo4j_local.start(_settings(port), auth_password=auth, timeout=timeout, no_auth=no_auth)
         )
     except neo4j_local.LocalNeo4jError as exc:
         _fail(str(exc))

@@ -157,7 +157,12 @@ async def ingest(
             paths = await save_uploads(request, folder)
             what = "files: " + ", ".join(p.name for p in paths)
             result = await run_in_threadpool(
-                ingest_paths, paths, graph.driver, database=graph.database, dry_run=dry_run
+                ingest_paths,
+                paths,
+                graph.driver,
+                database=graph.database,
+                dry_run=dry_run,
+                uploaded=True,  # an upload names no file on the server (docs/security.md)
             )
         except ApiProblem as exc:
             audit.record(caller, ENDPOINT, what, "refused", f"{exc.status} {exc.detail}", params)
