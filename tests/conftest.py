@@ -54,6 +54,9 @@ def neo4j_server(settings: Settings) -> Iterator[Settings]:
         neo4j_local.start(settings)  # auth on: NEO4J_PASSWORD, else the generated password
         started = True
     password = settings.bolt_password
+    if password and not settings.external:
+        # tests that point RIGHTSGRAPH_HOME elsewhere (and their CLI subprocesses) still log in
+        os.environ["NEO4J_PASSWORD"] = password
     auth = (settings.neo4j_user, password) if password else None
     neo4j_local.wait_for_bolt(settings.neo4j_uri, 30, auth)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -266,6 +267,7 @@ def test_a_report_whose_quote_is_not_in_its_source_is_refused_naming_the_quote(
 ) -> None:
     ok = ingest_paths([SEED_REPORT], None)
     assert ok.ok, ok.problems
+    shutil.copytree(SEED_ARTICLE.parent, tmp_path / "sources")  # sourceText is beside it
     tampered = tmp_path / "seed-open-letter.yaml"
     text = SEED_REPORT.read_text(encoding="utf-8").replace(
         "monitor and surpress", "monitor and protect"
