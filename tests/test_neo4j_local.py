@@ -145,17 +145,54 @@ def test_kill_then_start_recovers_committed_data(tmp_path: Path) -> None:
     """SIGKILL (no clean shutdown), then start again: committed data is still there."""
     settings = Settings(home=tmp_path, neo4j_port=AUTH_PORT, neo4j_uri_env=None)
     try:
-        neo4j_local.start(settings)
+        neo4j_local.start(settings, no_auth=True)
         with GraphDatabase.driver(settings.neo4j_uri) as drv:
             drv.execute_query("CREATE (:Durable {v: 1})")
         assert "killed" in neo4j_local.kill(settings)
         assert launcher_pids(neo4j_local.data_dir(settings)) == []
         assert neo4j_local.status(settings)[0] is False
 
-        neo4j_local.start(settings)
+        neo4j_local.start(settings, no_auth=True)
         with GraphDatabase.driver(settings.neo4j_uri) as drv:
             records, _, _ = drv.execute_query("MATCH (d:Durable) RETURN count(d) AS c")
         assert records[0]["c"] == 1
+    finally:
+        neo4j_local.stop(settings)
+        for leftover in launcher_pids(neo4j_local.data_dir(settings)):
+            os.kill(leftover, 9)
+
+
+def test_auth_is_on_by_default_with_a_private_generated_password(tmp_path: Path) -> None:
+    """Issue 19, item 4: no flag, no NEO4J_PASSWORD: a generated password (0600) that the CLI
+    finds; anonymous Bolt is refused. `--no-auth` is the only way to turn it off."""
+    settings = Settings(
+        home=tmp_path, neo4j_port=AUTH_PORT, neo4j_uri_env=None, neo4j_password=None
+    )
+    env = {**os.environ, "RIGHTSGRAPH_HOME": str(tmp_path), "RIGHTSGRAPH_NEO4J_PORT": ""}
+    env.pop("NEO4J_URI", None)
+    env.pop("NEO4J_PASSWORD", None)
+    port = ["--port", str(AUTH_PORT)]
+    try:
+        done = cli("neo4j", "start", *port, env=env)
+        assert done.returncode == 0 and "auth on" in done.stdout, done.stderr
+        secret = settings.password_file
+        assert secret.stat().st_mode & 0o777 == 0o600
+        password = secret.read_text().strip()
+        assert len(password) >= 24 and settings.bolt_password == password
+        with (
+            GraphDatabase.driver(settings.neo4j_uri, auth=None) as drv,
+            pytest.raises(neo4j.exceptions.AuthError),
+        ):
+            drv.verify_connectivity()
+        status = cli("neo4j", "status", *port, env=env)
+        assert status.returncode == 0 and str(secret) in status.stdout, status.stderr
+        assert cli("neo4j", "stop", *port, env=env).returncode == 0
+
+        done = cli("neo4j", "start", *port, "--no-auth", env=env)
+        assert done.returncode == 0 and "auth off" in done.stdout, done.stderr
+        with GraphDatabase.driver(settings.neo4j_uri, auth=None) as drv:
+            drv.verify_connectivity()
+        assert secret.read_text().strip() == password  # kept for the next start with auth
     finally:
         neo4j_local.stop(settings)
         for leftover in launcher_pids(neo4j_local.data_dir(settings)):
