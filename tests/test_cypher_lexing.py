@@ -9,7 +9,8 @@ import unicodedata
 
 import neo4j
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from neo4j import Driver
 
 from api.cypher import QueryRefused, check_query, decode_escapes, tokenize

@@ -185,7 +185,10 @@ def test_one_query_per_key_and_a_breaker_for_the_server(
 def test_answers_are_capped_in_bytes_while_streaming(api: tuple[TestClient, dict]) -> None:
     client, tokens = api
     response = post(
-        client, tokens["investigator"], "UNWIND range(1, 900) AS i RETURN i, $pad AS s", pad="y" * 500
+        client,
+        tokens["investigator"],
+        "UNWIND range(1, 900) AS i RETURN i, $pad AS s",
+        pad="y" * 500,
     )
     body = response.json()
     assert response.status_code == 200 and body["truncated"] and body["truncatedBy"] == "bytes"

@@ -39,7 +39,9 @@ HOSTILE_UPLOADS = {
         "merge.yaml",
         b"a: &a {x: 1}\n"
         + b"".join(f"b{i}: &b{i} [*a, *a, *a, *a, *a, *a, *a, *a]\n".encode() for i in range(1))
-        + b"c: [" + b", ".join(b"*b0" for _ in range(2000)) + b"]\n",
+        + b"c: ["
+        + b", ".join(b"*b0" for _ in range(2000))
+        + b"]\n",
         "yaml-aliases",
     ),
     "deep yaml flow": ("deep.yaml", b"[" * 100_000 + b"]" * 100_000, "too-deep"),
