@@ -172,13 +172,12 @@ def test_one_query_per_key_and_a_breaker_for_the_server(
     wait_idle(graph)
     auth_db = tmp_path / "breaker.sqlite"
     more = make_keys(auth_db)
-    with TestClient(make_app(settings, auth_db, rate_limit=0, cypher_max_running=1)) as small:
-        with ThreadPoolExecutor(2) as pool:
-            first = pool.submit(post, small, more["investigator"], TIGHT_LOOP, n=LOOP_ITEMS)
-            time.sleep(0.5)
-            second = pool.submit(post, small, more["admin"], "RETURN 1 AS one")
-            busy = second.result()
-            first.result()
+    app = make_app(settings, auth_db, rate_limit=0, cypher_max_running=1)
+    with TestClient(app) as small, ThreadPoolExecutor(2) as pool:
+        first = pool.submit(post, small, more["investigator"], TIGHT_LOOP, n=LOOP_ITEMS)
+        time.sleep(0.5)
+        busy = pool.submit(post, small, more["admin"], "RETURN 1 AS one").result()
+        first.result()
     assert busy.status_code == 503 and busy.headers["retry-after"], busy.text
 
 
