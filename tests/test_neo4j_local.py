@@ -188,6 +188,13 @@ def test_auth_is_on_by_default_with_a_private_generated_password(tmp_path: Path)
         assert status.returncode == 0 and str(secret) in status.stdout, status.stderr
         assert cli("neo4j", "stop", *port, env=env).returncode == 0
 
+        # A second start on the same data folder keeps the same password and starts.
+        done = cli("neo4j", "start", *port, env=env)
+        assert done.returncode == 0 and "auth on" in done.stdout, done.stderr
+        with GraphDatabase.driver(settings.neo4j_uri, auth=("neo4j", password)) as drv:
+            drv.verify_connectivity()
+        assert cli("neo4j", "stop", *port, env=env).returncode == 0
+
         done = cli("neo4j", "start", *port, "--no-auth", env=env)
         assert done.returncode == 0 and "auth off" in done.stdout, done.stderr
         with GraphDatabase.driver(settings.neo4j_uri, auth=None) as drv:

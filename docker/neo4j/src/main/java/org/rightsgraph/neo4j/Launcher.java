@@ -118,10 +118,17 @@ public final class Launcher {
                 }, "rightsgraph-neo4j-shutdown"));
 
         if (auth) {
-            dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME)
-                    .executeTransactionally(
-                            "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED",
-                            Map.of("password", password));
+            try {
+                dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME)
+                        .executeTransactionally(
+                                "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED",
+                                Map.of("password", password));
+            } catch (RuntimeException e) {
+                // A restart with the same password: Neo4j refuses to "change" it to itself.
+                if (!String.valueOf(e.getMessage()).contains("cannot be the same")) {
+                    throw e;
+                }
+            }
         }
 
         System.out.println(READY + " bolt://127.0.0.1:" + port + " auth=" + (auth ? "on" : "off")
