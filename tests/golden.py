@@ -7,21 +7,28 @@ The outputs, one file each under tests/golden/:
 
 - `dump.json`: the canonical dump (rightsgraph/dump.py), one line per node or relationship;
 - `export/LEVEL.FORMAT`: `rightsgraph export --format F --tlp LEVEL` for every RDF format and
-  ftm, `rightsgraph export-ftm --max-tlp LEVEL`, and a few `--scope`/`--as-of` exports; all through
-  the CLI itself (typer's runner, in process), byte for byte;
+  ftm, `rightsgraph export-ftm --max-tlp LEVEL`, and a few `--scope`/`--as-of` exports at RED; all
+  through the CLI itself (typer's runner, in process), byte for byte. To stay small, CLEAR is
+  stored whole and the other levels as `.diff` files (size, sha256 and the unified diff from the
+  CLEAR file; `export-ftm` from `export --format ftm` at the same level): equal diffs, given an
+  equal CLEAR file, mean equal bytes;
 - `api/CALLER/…`: status, content type and body of every GET endpoint (API_URLS, a few errors
-  among them), POST /screening, the page `/`, `/openapi.json`, `/docs`, `/static/ontology.json`
-  and the sha256 of every static asset, once anonymously and once with a RED reader's key.
+  among them), of POST /screening and POST /cypher, anonymously and with a RED investigator's
+  key; `api/public/…`: what is the same for everyone (the page `/`, `/health`, `/openapi.json`,
+  `/docs`, `/static/ontology.json`, the size and sha256 of every static asset).
   JSON bodies are stored with sorted keys (key order within objects is not compared; list order
   is), other bodies as text.
 
-Normalisations (only what differs from run to run or from checkout to checkout):
-- ingest run ids (`20250101T120000Z-1a2b3c4d`, new for every ingest) → `<run>`; the dump already
-  leaves `ingestRun` out;
-- the checkout's absolute path (evidence file locations) → `<root>`;
-- API key ids (random per key) → `<key-CALLER>`; the keys themselves are never in an answer.
-Nothing else is rewritten: timestamps never reach these outputs (key creation times and evidence
-sidecars stay in SQLite and the evidence folder).
+Normalisations (only values that differ from run to run or from checkout to checkout):
+- ingest run ids (`20250101T120000Z-1a2b3c4d`, new for every ingest) → `<run>`: only POST
+  /cypher shows them today (raw node properties); the dump leaves `ingestRun` out and the other
+  endpoints hide it;
+- the checkout's absolute path → `<root>`, and API key ids (random for every key made) →
+  `<key-CALLER>`: no output carries either today; the rewrites are there so an output that starts
+  carrying one shows as that one change, not as a test that fails on every run.
+Nothing else is rewritten (no timestamps reach these outputs: key creation times and evidence
+sidecars stay in SQLite and the evidence folder), nothing the product returns is re-sorted.
+The API runs with long query timeouts (SLOW), so a loaded machine gives answers, not 503s.
 """
 
 from __future__ import annotations
@@ -36,10 +43,11 @@ from typing import Any
 from fastapi.testclient import TestClient
 from httpx import Response
 from neo4j import Driver
-from security_helpers import CONFIDENTIAL, make_app
 from typer.testing import CliRunner
 
+from api.app import create_app
 from api.auth import KeyStore
+from api.settings import ApiSettings
 from ingest.pipeline import ingest_paths
 from rightsgraph.cli import app as cli
 from rightsgraph.dump import canonical_dump
@@ -47,6 +55,7 @@ from rightsgraph.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
+CONFIDENTIAL = ROOT / "tests" / "data" / "security" / "confidential.yaml"
 INPUTS = [*sorted((ROOT / "reports").glob("*.yaml")), CONFIDENTIAL]
 LEVELS = ("CLEAR", "GREEN", "AMBER", "RED")
 EXTENSIONS = {"turtle": "ttl", "ntriples": "nt", "jsonld": "jsonld", "ftm": "ftm.jsonl"}
@@ -57,7 +66,7 @@ SCOPED_EXPORTS = [
     ("RED.report-confidential.ttl", ["--format", "turtle", "--scope", "report:sec-report-confidential"]),
     ("RED.entity-hikvision-as-of-2019-12-31.jsonld", ["--format", "jsonld", "--scope", "entity:hikvision", "--as-of", "2019-12-31"]),
 ]  # fmt: skip
-CALLERS = {"anonymous": None, "red": ("reader", "RED")}
+CALLERS = {"anonymous": None, "red": ("investigator", "RED")}
 # asked by each caller
 API_URLS = [
     "/search?q=hikvision",
@@ -78,7 +87,8 @@ API_URLS = [
     "/entities/dahua/neighbourhood?hops=2&limit=50",
     "/entities/xinjiang/neighbourhood?hops=1",
     "/entities/src-open-letter-hikvision-dahua/neighbourhood",
-    "/funds/gpfg/exposure?region=xinjiang&ownership_hops=4",
+    "/funds/gpfg/exposure?region=xinjiang&as_of=2019-12-31&ownership_hops=4",
+    "/funds/gpfg/exposure?region=xinjiang&ownership_hops=4&limit=3",
     "/funds/gpfg/exposure?limit=2",
     "/funds/gpfg/exposure?as_of=2019-12-31&ownership_hops=2&limit=2&offset=2",
     "/funds/gpfg/exposure?as_of=2024-01-01&ownership_hops=4&limit=2",
@@ -110,14 +120,29 @@ API_URLS = [
 ACCEPTS = ["text/turtle", "application/n-triples", "application/ld+json;q=0.5, text/turtle;q=0.4"]
 ACCEPT_URL = "/export?scope=entity:gpfg&hops=0"
 # the same for every caller: asked once, anonymously
-PUBLIC_URLS = ["/", "/health", "/openapi.json", "/docs", "/static/ontology.json", "/static/nothing.js"]
+PUBLIC_URLS = [
+    "/",
+    "/health",
+    "/openapi.json",
+    "/docs",
+    "/static/ontology.json",
+    "/static/nothing.js",
+]
 ASSETS = ["/static/app.js", "/static/api.js", "/static/graph.js", "/static/export.js",
           "/static/style.css", "/static/vendor/cytoscape.min.js"]  # fmt: skip
+CYPHER = [
+    {"query": "MATCH (c:Company)-[r]->(n) RETURN c, r, n.id AS to ORDER BY c.id, type(r), to LIMIT 5"},
+    {"query": "MATCH p = (:Fund {id: $id})-[*1..2]->() RETURN p ORDER BY length(p), [n IN nodes(p) | n.id] LIMIT 2", "parameters": {"id": "gpfg"}},
+    {"query": "MATCH (n) DETACH DELETE n"},
+]  # fmt: skip
 SCREENING = [
     {"holdings": [{"name": "Hikvision"}, {"name": "Dahua Technology"}, {"name": "Shell Holdings"}]},
     {"holdings": [{"name": "Hikvision"}, {"name": "Dahua"}], "flagged_regions": ["xinjiang"]},
     {"holdings": [{"isin": "CNE100000PM8"}, {"name": "Nobody At All"}]},
 ]
+# query timeouts (seconds): limits are not under test, and a loaded machine must not turn an
+# answer into a 503
+SLOW = 300.0
 RUN_ID = re.compile(r"\b\d{8}T\d{6}Z-[0-9a-f]{8}\b")
 
 
@@ -161,11 +186,14 @@ def against(base_name: str, base: str, name: str, text: str) -> str:
     """`text` as its size, its sha256 and its unified diff (no context) from `base`: readable,
     small, and equal for equal texts only (given an equal `base`)."""
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    head = f"# {name}: {len(text.encode('utf-8'))} bytes, sha256 {digest}; as {base_name} but\n"
-    lines = difflib.unified_diff(
-        base.splitlines(keepends=True), text.splitlines(keepends=True), base_name, name, n=0
+    lines = "".join(
+        difflib.unified_diff(
+            base.splitlines(keepends=True), text.splitlines(keepends=True), base_name, name, n=0
+        )
     )
-    return head + "".join(lines)
+    size = len(text.encode("utf-8"))
+    how = f"differs from {base_name}:" if lines else f"is the same as {base_name}"
+    return f"# {name} ({size} bytes, sha256 {digest}) {how}\n{lines}"
 
 
 def _json(value: Any) -> str:
@@ -194,8 +222,7 @@ def _exports(work: Path) -> dict[str, str]:
 
 def _slug(request: str) -> str:
     """A file name for a request: `GET /a/b?c=d` → `a_b_c=d`, `POST /x 0` → `POST_x_0`."""
-    text = request.removeprefix("GET ").replace(" ", "+")
-    return re.sub(r"[^A-Za-z0-9=.,+-]+", "_", text).strip("_") or "index"
+    return re.sub(r"[^A-Za-z0-9=.,-]+", "_", request.removeprefix("GET ")).strip("_") or "index"
 
 
 def _answer(request: str, response: Response) -> tuple[str, str]:
@@ -216,13 +243,24 @@ def _api(settings: Settings, auth_db: Path, key_ids: dict[str, str]) -> dict[str
         if grant:
             info, token = store.create(f"golden-{caller}", *grant)
             key_ids[caller], headers[caller] = info.id, {"X-API-Key": token}
-    app = make_app(settings, auth_db, rate_limit=0, rate_limit_anonymous=0, anonymous="clear")
+    api_settings = ApiSettings(
+        neo4j=settings,
+        anonymous="clear",
+        auth_db=auth_db,
+        rate_limit=0,
+        rate_limit_anonymous=0,
+        query_timeout=SLOW,
+        cypher_timeout=SLOW,
+    )
+    app = create_app(api_settings)
     outputs = {}
     with TestClient(app) as client:
 
         def put(caller: str, request: str, response: Response) -> None:
             suffix, text = _answer(request, response)
-            outputs[f"api/{caller}/{_slug(request)}{suffix}"] = text
+            name = f"api/{caller}/{_slug(request)}{suffix}"
+            assert name not in outputs, f"two requests stored as {name}"
+            outputs[name] = text
 
         for caller, sent in headers.items():
             for url in API_URLS:
@@ -233,6 +271,8 @@ def _api(settings: Settings, auth_db: Path, key_ids: dict[str, str]) -> dict[str
             for i, portfolio in enumerate(SCREENING):
                 response = client.post("/screening", json=portfolio, headers=sent)
                 put(caller, f"POST /screening {i}", response)
+            for i, query in enumerate(CYPHER):
+                put(caller, f"POST /cypher {i}", client.post("/cypher", json=query, headers=sent))
         for url in PUBLIC_URLS:
             put("public", f"GET {url}", client.get(url))
         outputs["api/public/static-assets.json"] = _json(
