@@ -59,7 +59,6 @@ CONFIDENTIAL = ROOT / "tests" / "data" / "security" / "confidential.yaml"
 INPUTS = [*sorted((ROOT / "reports").glob("*.yaml")), CONFIDENTIAL]
 LEVELS = ("CLEAR", "GREEN", "AMBER", "RED")
 EXTENSIONS = {"turtle": "ttl", "ntriples": "nt", "jsonld": "jsonld", "ftm": "ftm.jsonl"}
-# (file name, extra CLI arguments): exports of part of the graph, at RED
 # (file name, CLI arguments): exports of part of the graph, at RED
 SCOPED_EXPORTS = [
     ("RED.entity-dahua-hops-1.ttl", ["--format", "turtle", "--scope", "entity:dahua"]),
