@@ -48,10 +48,10 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.auth import KeyStore
 from api.settings import ApiSettings
+from core.dump import canonical_dump
+from core.settings import Settings
 from ingest.pipeline import ingest_paths
 from rightsgraph.cli import app as cli
-from rightsgraph.dump import canonical_dump
-from rightsgraph.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"

@@ -15,7 +15,7 @@ from neo4j import Driver
 
 from api.app import create_app
 from api.settings import ApiSettings
-from rightsgraph.settings import Settings
+from core.settings import Settings
 
 MAX_DIFFS, MAX_LINES = 3, 40
 
