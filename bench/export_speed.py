@@ -64,7 +64,8 @@ def generate(units: int) -> int:
 
 def measure_export(fmt: str, out: str) -> dict:
     from core.db import database, make_driver
-    from rightsgraph.export import ExportOptions, write_export
+    from export.options import ExportOptions
+    from export.stream import write_export
 
     driver = make_driver()
     start = time.perf_counter()

@@ -15,8 +15,10 @@ from pathlib import Path
 
 from neo4j import Driver
 
+from export.options import ExportOptions
+from export.rdf import RdfWriter
+from export.stream import open_output, write_export
 from ingest.pipeline import IngestResult, ingest_paths
-from rightsgraph.export import ExportOptions, open_output, write_export
 
 BACKUP_OPTIONS = ExportOptions(format="ntriples", tlp="RED", complete=True)
 
@@ -28,7 +30,9 @@ class NotEmpty(RuntimeError):
 def backup(driver: Driver, path: Path, database: str | None = None) -> int:
     """Write the whole graph to `path` (gzip'd when it ends in .gz); returns the triple count."""
     with open_output(path) as out:
-        return write_export(driver, BACKUP_OPTIONS, out, database).triples
+        writer = write_export(driver, BACKUP_OPTIONS, out, database)
+    assert isinstance(writer, RdfWriter)
+    return writer.triples
 
 
 def node_count(driver: Driver, database: str | None = None) -> int:

@@ -1,4 +1,4 @@
-"""`rightsgraph export`, `backup` and `restore`: the graph out as RDF (or FtM), and back in."""
+"""`rightsgraph export`, `backup` and `restore`: the graph out (RDF or FtM), and back in."""
 
 from __future__ import annotations
 
@@ -10,28 +10,52 @@ import typer
 from rich.console import Console
 
 from core.settings import get_settings
+from export.formats import formats_help
+from export.options import ExportError, ExportOptions
+from export.stream import open_output, write_export
+from ontology.types import sharing
 from rightsgraph import backup as backups
 from rightsgraph.clitools import connect_or_exit
-from rightsgraph.export import FORMATS, ExportError, ExportOptions, open_output, write_export
 
 err = Console(stderr=True)
+FTM_ALIAS_LEVEL = "GREEN"
+"""`export-ftm`'s own default level, kept while the alias lasts."""
 
 
 def _driver():
     return connect_or_exit(get_settings())
 
 
+def _export(options: ExportOptions, output: Path | None) -> None:
+    """Check the options, then write the export; exit 2 on a bad option or an unknown scope."""
+    try:
+        options = options.checked()
+    except ExportError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    driver = _driver()
+    out = open_output(output)
+    try:
+        writer = write_export(driver, options, out, get_settings().neo4j_database)
+    except ExportError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    finally:
+        if out is not sys.stdout:
+            out.close()
+        driver.close()
+    err.print(
+        f"exported {writer.summary()} ({options.format}, tlp {options.tlp}, scope {options.scope})"
+    )
+
+
 def export(
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help=f"{', '.join(FORMATS)} or ftm (FollowTheMoney).")
-    ] = "turtle",
+    fmt: Annotated[str, typer.Option("--format", "-f", help=formats_help() + ".")] = "turtle",
     scope: Annotated[str, typer.Option(help="all, entity:ID (with --hops) or report:ID.")] = "all",
     hops: Annotated[int, typer.Option(help="Neighbourhood radius for entity:ID scopes.")] = 1,
     tlp: Annotated[
         str,
-        typer.Option(
-            help="Highest sharing level included: CLEAR, GREEN, AMBER, AMBER+STRICT, RED."
-        ),
+        typer.Option(help=f"Highest sharing level included: {', '.join(sharing.levels())}."),
     ] = "CLEAR",
     as_of: Annotated[
         str | None,
@@ -41,48 +65,24 @@ def export(
         Path | None, typer.Option("-o", "--output", help="File (.gz: gzip'd); stdout by default.")
     ] = None,
 ) -> None:
-    """Export the graph as RDF for partners: only what is shared at --tlp or below, streamed."""
-    settings = get_settings()
-    if fmt == "ftm":
-        _export_ftm(scope, tlp, as_of, output)
-        return
-    try:
-        options = ExportOptions(
-            format=fmt, tlp=tlp.upper(), scope=scope, hops=hops, as_of=as_of
-        ).checked()
-    except ExportError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    driver = _driver()
-    out = open_output(output)
-    try:
-        writer = write_export(driver, options, out, settings.neo4j_database)
-    except ExportError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    finally:
-        if out is not sys.stdout:
-            out.close()
-        driver.close()
-    err.print(f"exported {writer.triples} triples ({fmt}, tlp {options.tlp}, scope {scope})")
+    """Export the graph for partners: only what is shared at --tlp or below, streamed."""
+    _export(ExportOptions(format=fmt, tlp=tlp.upper(), scope=scope, hops=hops, as_of=as_of), output)
 
 
-def _export_ftm(scope: str, tlp: str, as_of: str | None, output: Path | None) -> None:
-    from ingest.ftm_export import export_ftm
-
-    if scope != "all" or as_of:
-        err.print("[red]error:[/red] --format ftm exports the whole graph: no --scope or --as-of")
-        raise typer.Exit(2)
-    settings = get_settings()
-    driver = _driver()
-    out = open_output(output)
-    try:
-        stats = export_ftm(driver, out, settings.neo4j_database, tlp.upper())
-    finally:
-        if out is not sys.stdout:
-            out.close()
-        driver.close()
-    err.print(f"exported {sum(stats.written.values())} FtM entities (tlp {tlp.upper()})")
+def export_ftm(
+    out: Annotated[Path, typer.Argument(help="File to write (JSON lines); - for standard output.")],
+    max_tlp: Annotated[
+        str, typer.Option("--max-tlp", help="Highest sharing level included.")
+    ] = FTM_ALIAS_LEVEL,
+) -> None:
+    """Deprecated: `rightsgraph export --format ftm --tlp GREEN -o OUT` does the same."""
+    level = max_tlp.upper()
+    target = "" if str(out) == "-" else f" -o {out}"
+    err.print(
+        "[yellow]export-ftm is deprecated:[/yellow] "
+        f"use rightsgraph export --format ftm --tlp {level}{target}"
+    )
+    _export(ExportOptions(format="ftm", tlp=level), None if str(out) == "-" else out)
 
 
 def backup(
@@ -123,5 +123,6 @@ def restore(
 
 def register(app: typer.Typer) -> None:
     app.command("export")(export)
+    app.command("export-ftm", deprecated=True)(export_ftm)
     app.command("backup")(backup)
     app.command("restore")(restore)

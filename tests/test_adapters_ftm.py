@@ -10,7 +10,8 @@ import pytest
 from adapter_helpers import DATA, ingest, of_type, read_all, shared_sample
 
 from core.dump import canonical_dump
-from ingest.ftm_export import export_ftm
+from export.options import ExportOptions
+from export.stream import write_export
 
 
 def test_entities_map_to_our_classes_with_links_and_counts():
@@ -135,7 +136,7 @@ def test_export_is_valid_followthemoney(neo4j_db, settings):
         [DATA / "ftm_entities.jsonl", DATA / "GPFG_EQ_2019_Industry.csv", DATA / "bods_03.json"],
     ).ok
     out = io.StringIO()
-    stats = export_ftm(neo4j_db, out, db, max_tlp="GREEN")
+    stats = write_export(neo4j_db, ExportOptions(format="ftm", tlp="GREEN"), out, db)
     entities = [json.loads(line) for line in out.getvalue().splitlines()]
     for data in entities:
         proxy = model.get_proxy(data, cleaned=False)  # unknown schema or property raises

@@ -19,12 +19,15 @@ from rdflib import RDF, RDFS, Graph, URIRef
 
 from core.dump import canonical_dump
 from core.settings import Settings
+from export.mapping import ExportMapping
+from export.options import ExportOptions, ScopeNotFound
+from export.rdf import PROV
+from export.reader import required_links
+from export.stream import write_export
 from ingest.pipeline import IngestResult, ingest_paths
-from ontology.export import PROV, ExportMapping
 from ontology.model import RG, id_to_iri, load_model
 from ontology.types import sharing
 from ontology.validate import validate_graph
-from rightsgraph.export import ExportOptions, ScopeNotFound, required_links, write_export
 
 FORMATS = {"ntriples": ".nt", "turtle": ".ttl", "jsonld": ".jsonld"}
 OXIGRAPH = {

@@ -10,13 +10,14 @@ from fastapi.responses import StreamingResponse
 
 from api.deps import GraphDep, TlpDep
 from api.errors import BadParameter, NotFound, responses
-from ontology.export import WRITERS
+from export.formats import RDF_FORMATS, WRITERS, unknown_format
+from export.options import ExportError, ExportOptions, ScopeNotFound
+from export.stream import Export
 from ontology.types import sharing
-from rightsgraph.export import ExportError, ExportOptions, GraphExport, ScopeNotFound
 
 router = APIRouter(tags=["export"])
 
-MEDIA_TYPES = {cls.media_type: name for name, cls in WRITERS.items()}
+MEDIA_TYPES = {WRITERS[name].media_type: name for name in RDF_FORMATS}
 MEDIA_TYPES["application/json"] = "jsonld"
 
 
@@ -49,7 +50,7 @@ def export(
     graph: GraphDep,
     levels: TlpDep,
     format: Annotated[
-        str | None, Query(description=f"{', '.join(WRITERS)}; overrides Accept")
+        str | None, Query(description=f"{', '.join(RDF_FORMATS)}; overrides Accept")
     ] = None,
     scope: Annotated[str, Query(max_length=310, description="all, entity:ID or report:ID")] = "all",
     hops: Annotated[int, Query(ge=0, le=5, description="radius of an entity:ID scope")] = 1,
@@ -67,16 +68,16 @@ def export(
     level = (tlp or allowed).upper()
     if sharing.is_level(level) and sharing.rank(level) > sharing.rank(allowed):
         raise BadParameter(f"tlp {level} is above the level you may read ({allowed})")
-    options = ExportOptions(
-        format=format or negotiate(accept), tlp=level, scope=scope, hops=hops, as_of=as_of
-    )
+    fmt = format or negotiate(accept)
+    if (problem := unknown_format(fmt, RDF_FORMATS)) is not None:
+        raise BadParameter(problem)
+    options = ExportOptions(format=fmt, tlp=level, scope=scope, hops=hops, as_of=as_of)
     try:
-        exporter = GraphExport(graph.driver, options, graph.database)
+        export = Export.open(graph.driver, options, graph.database)
     except ScopeNotFound as exc:
         raise NotFound(str(exc)) from None
     except ExportError as exc:
         raise BadParameter(str(exc)) from None
-    writer = exporter.writer()
     return StreamingResponse(
-        exporter.stream(writer=writer), media_type=f"{writer.media_type}; charset=utf-8"
+        export.chunks(), media_type=f"{export.writer.media_type}; charset=utf-8"
     )

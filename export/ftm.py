@@ -1,26 +1,23 @@
-"""The graph → FollowTheMoney entities (JSON lines), for partners who work in Aleph or yente.
+"""FollowTheMoney entities (JSON lines), for partners who work in Aleph or yente.
 
-Nodes are read back as records through the ontology's Neo4j mapping (labels, relationship types
-and property names all come from `ontology.model`), then each record is mapped to FtM schemata:
-organisations to Company / PublicBody / Organization, Holding and Ownership to Ownership,
-Contract to Contract plus one ContractAward per supplier, Measure to one Sanction per target.
-Only nodes at or below the requested TLP level are exported, and only links between them.
+Each record the reader yields is mapped to FtM schemata: organisations to Company / PublicBody /
+Organization, Holding and Ownership to Ownership, Contract to Contract plus one ContractAward per
+supplier, Measure to one Sanction per target. Every entity's `sourceUrl` holds the URLs of its
+evidence Sources; a sanction's `authority` is the name of the body that imposed it (both read
+from the linked nodes, as `neighbour_properties`). Classes with no FtM form are counted, not
+written. Entities come class by class, each class in id order.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import IO, Any
+from typing import Any
 
-from neo4j import Driver
-
-from ontology.model import OntologyModel, load_model
+from export.mapping import ExportedNode, ExportMapping
+from export.writer import Writer
 from ontology.records import Record
-from ontology.types import sharing
 
 # our class -> FtM schema for the actors; facts have their own mappers below
 ACTOR_SCHEMA = {
@@ -30,55 +27,48 @@ ACTOR_SCHEMA = {
     "Fund": "Organization",
     "Person": "Person",
 }
+SOURCE_URL = "sourceUrl"
 
 
-@dataclass
-class ExportStats:
-    written: Counter = field(default_factory=Counter)  # FtM schema -> entities
-    skipped: Counter = field(default_factory=Counter)  # our class -> nodes with no FtM form
+class FtmWriter(Writer):
+    media_type = "application/x-ndjson"
+    extension = ".ijson"
+    description = "FollowTheMoney entities, JSON lines"
+    neighbour_properties = ("name", "url")
+    by_class = True
 
+    def __init__(self, mapping: ExportMapping):
+        super().__init__(mapping)
+        self.written: Counter[str] = Counter()  # FtM schema -> entities
+        self.skipped: Counter[str] = Counter()  # our class -> nodes with no FtM form
 
-def graph_records(
-    driver: Driver,
-    database: str | None = None,
-    max_tlp: str = "GREEN",
-    model: OntologyModel | None = None,
-) -> Iterator[tuple[Record, dict[str, str]]]:
-    """(record, names of the nodes it links to) for every node at or below `max_tlp`."""
-    model = model or load_model()
-    levels = list(sharing.levels_up_to(max_tlp))
-    evidence = model.edge_class.neo4j_type
-    for cls in sorted(model.node_classes, key=lambda c: c.name):
-        specs = model.properties_of(cls.name)
-        query = (
-            f"MATCH (n:`{cls.neo4j_label}`) WHERE n.tlp IN $levels "
-            "RETURN properties(n) AS props, "
-            "[(n)-[r]->(m:Node) WHERE m.tlp IN $levels | [type(r), m.id, m.name, m.url]] AS outs, "
-            "[(m:Node)-[r]->(n) WHERE m.tlp IN $levels | [type(r), m.id, m.name]] AS ins "
-            "ORDER BY n.id"
+    def node(self, node: ExportedNode) -> str:
+        entities = to_ftm(self.ftm_record(node), _names(node))
+        if not entities:
+            self.skipped[node.record["type"]] += 1
+        for entity in entities:
+            self.written[entity["schema"]] += 1
+        return "".join(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n" for e in entities)
+
+    def ftm_record(self, node: ExportedNode) -> Record:
+        """The record with `sourceUrl`: the URLs of its evidence sources."""
+        mapping = self.mapping
+        evidence = node.record.get(mapping.edge_spec.name) or []
+        target = mapping.edge.edge_target or "source"
+        urls = {node.neighbours.get(item[target], {}).get("url") for item in evidence}
+        return {**node.record, SOURCE_URL: sorted(u for u in urls if u)}
+
+    def summary(self) -> str:
+        total = sum(self.written.values())
+        written = ", ".join(f"{n} {s}" for s, n in sorted(self.written.items())) or "nothing"
+        skipped = ", ".join(f"{n} {c}" for c, n in sorted(self.skipped.items()))
+        return f"{total} FtM entities ({written}" + (
+            f"; no FtM form for {skipped})" if skipped else ")"
         )
-        with driver.session(database=database) as session:
-            for row in session.run(query, levels=levels):
-                props = row["props"]
-                record: Record = {"id": props["id"], "type": cls.name}
-                names: dict[str, str] = {}
-                for spec in specs.values():
-                    if (
-                        spec.neo4j_property
-                        and spec.kind != "idlist"
-                        and props.get(spec.neo4j_property) is not None
-                    ):
-                        record[spec.name] = props[spec.neo4j_property]
-                    elif spec.kind == "link" and spec.neo4j_type:
-                        ends = row["outs"] if spec.direction == "out" else row["ins"]
-                        ids = [e[1] for e in ends if e[0] == spec.neo4j_type]
-                        names.update({e[1]: e[2] for e in ends if e[0] == spec.neo4j_type and e[2]})
-                        if ids:
-                            record[spec.name] = ids if spec.multiple else ids[0]
-                record["sourceUrl"] = sorted(
-                    {e[3] for e in row["outs"] if e[0] == evidence and e[3]}
-                )
-                yield record, names
+
+
+def _names(node: ExportedNode) -> dict[str, str]:
+    return {i: props["name"] for i, props in node.neighbours.items() if props.get("name")}
 
 
 def _text(value: Any) -> str:
@@ -105,10 +95,11 @@ def _entity(eid: str, schema: str, **props: Any) -> dict[str, Any]:
 
 
 def to_ftm(record: Record, names: dict[str, str]) -> list[dict[str, Any]]:
-    """The FtM entities for one record (empty when its class has no FtM form)."""
+    """The FtM entities for one record (empty when its class has no FtM form); `names` gives
+    the names of the nodes it links to."""
     kind = record["type"]
     rid = record["id"]
-    common = {"sourceUrl": record.get("sourceUrl"), "description": record.get("description")}
+    common = {"sourceUrl": record.get(SOURCE_URL), "description": record.get("description")}
     if kind in ACTOR_SCHEMA:
         return [
             _entity(
@@ -180,7 +171,7 @@ def to_ftm(record: Record, names: dict[str, str]) -> list[dict[str, Any]]:
                 date=record.get("date"),
                 startDate=record.get("startDate"),
                 endDate=record.get("endDate"),
-                sourceUrl=record.get("sourceUrl"),
+                sourceUrl=record.get(SOURCE_URL),
             )
             for supplier in record.get("supplier") or []
         ]
@@ -199,23 +190,8 @@ def to_ftm(record: Record, names: dict[str, str]) -> list[dict[str, Any]]:
                 startDate=record.get("startDate"),
                 endDate=record.get("endDate"),
                 date=record.get("date"),
-                sourceUrl=record.get("sourceUrl"),
+                sourceUrl=record.get(SOURCE_URL),
             )
             for target in targets
         ]
     return []
-
-
-def export_ftm(
-    driver: Driver, out: IO[str], database: str | None = None, max_tlp: str = "GREEN"
-) -> ExportStats:
-    """Write FtM JSON lines; returns counts of what was written and what has no FtM form."""
-    stats = ExportStats()
-    for record, names in graph_records(driver, database, max_tlp):
-        entities = to_ftm(record, names)
-        if not entities:
-            stats.skipped[record["type"]] += 1
-        for entity in entities:
-            out.write(json.dumps(entity, ensure_ascii=False, sort_keys=True) + "\n")
-            stats.written[entity["schema"]] += 1
-    return stats

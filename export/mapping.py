@@ -1,0 +1,100 @@
+"""What the export needs from the ontology, computed once per model, and the shape a node
+travels in from the reader to the writers (`ExportedNode`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from rdflib import RDFS, URIRef
+
+from ontology.model import RG, OntologyModel, PropertySpec
+from ontology.records import Record
+
+
+@dataclass(frozen=True)
+class StoredLink:
+    """A relationship seen from one of its ends: `out` when that end is the start node.
+
+    `other_props` holds the properties of the other end that a writer asked for
+    (`Writer.neighbour_properties`), by ontology property name."""
+
+    type: str
+    out: bool
+    other: str
+    props: dict[str, Any]
+    other_reports: list[str] = field(default_factory=list)
+    other_props: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ExportedNode:
+    """A record, and what the writers need beside it.
+
+    `link_reports`: the reports behind those of its links whose reports the importer cannot
+    infer (it infers the reports both ends share, else the subject's): property name ->
+    [(target id or evidence item, report ids)].
+    `neighbours`: id of each node it links to -> the properties a writer asked for."""
+
+    record: Record
+    link_reports: dict[str, list[tuple[Any, list[str]]]] = field(default_factory=dict)
+    neighbours: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class ExportMapping:
+    """The ontology facts every reader and writer of one export shares."""
+
+    def __init__(self, model: OntologyModel):
+        self.model = model
+        self.edge = model.edge_class
+        self.edge_spec = next(p for p in model.properties.values() if p.kind == "edge")
+        self.edge_props = model.properties_of(self.edge.name)
+
+    @cached_property
+    def subject_direction(self) -> dict[str, bool]:
+        """Relationship type -> True when its subject is the start node (as the writer reads it)."""
+        out: dict[str, bool] = {self.edge.neo4j_type or "EVIDENCED_BY": True}
+        for spec in self.model.relationship_properties():
+            direction = spec.direction == "out"
+            if out.setdefault(spec.neo4j_type or "", direction) != direction:
+                raise ValueError(f"{spec.neo4j_type} is used in both directions by the ontology")
+        return out
+
+    def subject_types(self, out: bool) -> list[str]:
+        return sorted(t for t, d in self.subject_direction.items() if d == out)
+
+    def external_types(self, class_name: str) -> list[URIRef]:
+        """Superclasses outside our namespace (schema.org, ORG, PROV), from rdfs:subClassOf."""
+        return self._external_types[class_name]
+
+    @cached_property
+    def _external_types(self) -> dict[str, list[URIRef]]:
+        graph = self.model.graph
+        types: dict[str, list[URIRef]] = {}
+        for cls in self.model.classes.values():
+            found: set[URIRef] = set()
+            for ancestor in cls.ancestors:
+                for sup in graph.objects(self.model.classes[ancestor].iri, RDFS.subClassOf):
+                    if isinstance(sup, URIRef) and not str(sup).startswith(str(RG)):
+                        found.add(sup)
+            types[cls.name] = sorted(found)
+        return types
+
+    @cached_property
+    def same_as(self) -> dict[URIRef, str]:
+        """Identifier property IRI -> IRI pattern of the same thing in another dataset."""
+        graph = self.model.graph
+        return {
+            spec.iri: str(pattern)
+            for spec in self.model.properties.values()
+            if (pattern := graph.value(spec.iri, RG.sameAsPattern)) is not None
+        }
+
+    @cached_property
+    def in_report(self) -> PropertySpec:
+        """The property naming the reports that state a node (stored as a list of ids)."""
+        report = self.model.cls("Report").name
+        return next(
+            p for p in self.model.properties.values() if p.kind == "idlist" and p.range == report
+        )

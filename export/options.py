@@ -1,0 +1,53 @@
+"""The options of one export, checked before anything is read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from export.formats import unknown_format
+from ontology.types import sharing
+
+SCOPE_KINDS = ("entity", "report")
+MAX_HOPS = 5
+
+
+class ExportError(ValueError):
+    """Options that do not make an export (unknown level, scope or format)."""
+
+
+class ScopeNotFound(ExportError):
+    """The entity or report a scope names is not in the graph (or not visible at the level)."""
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    format: str = "turtle"
+    tlp: str = "CLEAR"
+    scope: str = "all"  # all | entity:ID | report:ID
+    hops: int = 1
+    as_of: str | None = None
+    complete: bool = False  # a backup: every node and relationship, whatever its level or shape
+
+    def checked(self) -> ExportOptions:
+        if (problem := unknown_format(self.format)) is not None:
+            raise ExportError(problem)
+        if not sharing.is_level(self.tlp):
+            raise ExportError(
+                f"unknown sharing level {self.tlp!r} (known: {', '.join(sharing.levels())})"
+            )
+        kind = self.scope.split(":", 1)[0]
+        if self.scope != "all" and (kind not in SCOPE_KINDS or ":" not in self.scope):
+            raise ExportError(f"scope must be all, entity:ID or report:ID, not {self.scope!r}")
+        if self.hops < 0 or self.hops > MAX_HOPS:
+            raise ExportError(f"hops must be between 0 and {MAX_HOPS}")
+        if self.as_of is not None:
+            try:
+                dt.date.fromisoformat(self.as_of)
+            except ValueError:
+                raise ExportError(f"as-of must be a date YYYY-MM-DD, not {self.as_of!r}") from None
+        return self
+
+    @property
+    def levels(self) -> list[str]:
+        return list(sharing.levels_up_to(self.tlp))
