@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from neo4j import Driver
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 
 from core import names
 from export.mapping import ExportedNode, ExportMapping, StoredLink
@@ -69,9 +69,10 @@ def required_links(model: OntologyModel) -> dict[str, list[str]]:
         if cls is None or not cls.neo4j_label:
             continue
         for prop in shapes.objects(shape, URIRef(SH + "property")):
-            spec = by_iri.get(shapes.value(prop, URIRef(SH + "path")))  # type: ignore[arg-type]
+            path = shapes.value(prop, URIRef(SH + "path"))
+            spec = by_iri.get(path) if isinstance(path, URIRef) else None
             count = shapes.value(prop, URIRef(SH + "minCount"))
-            if spec is not None and count is not None and int(count) >= 1:
+            if spec is not None and isinstance(count, Literal) and int(count) >= 1:
                 out.setdefault(cls.name, []).append(spec.name)
     return {k: sorted(set(v)) for k, v in sorted(out.items())}
 

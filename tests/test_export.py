@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import re
 from pathlib import Path
 
 import pyoxigraph
@@ -66,9 +67,10 @@ def ingest(driver: Driver, settings: Settings, *paths: Path, **options) -> Inges
 
 
 def export(driver: Driver, settings: Settings, **options) -> tuple[str, int]:
+    """The document, and its triple count (0 for FtM)."""
     out = io.StringIO()
     writer = write_export(driver, ExportOptions(**options), out, settings.neo4j_database)
-    return out.getvalue(), writer.triples
+    return out.getvalue(), getattr(writer, "triples", 0)
 
 
 def dump(driver: Driver, settings: Settings) -> list[str]:
@@ -373,3 +375,94 @@ def test_get_export_negotiates_the_format_and_streams_it(bundled, settings) -> N
         assert client.get("/export", params={"scope": "bogus"}).status_code == 422
         if top != "RED":
             assert client.get("/export", params={"tlp": "RED"}).status_code == 422
+
+
+# ---------------------------------------------------------------------- one command, one reader
+
+
+def _format_option_help() -> str:
+    import typer
+
+    from rightsgraph.cli import app
+
+    command = typer.main.get_command(app).commands["export"]  # type: ignore[attr-defined]
+    return next(p for p in command.params if p.name == "fmt").help
+
+
+def test_export_accepts_every_format_its_help_lists_and_names_them_for_an_unknown_one(
+    bundled, tmp_path
+) -> None:
+    from typer.testing import CliRunner
+
+    from export.formats import FORMATS
+    from rightsgraph.cli import app
+
+    listed = re.findall(r"(\w+) \(", _format_option_help())
+    assert tuple(listed) == FORMATS
+    runner = CliRunner()
+    shown = " ".join(runner.invoke(app, ["export", "--help"]).output.split())
+    for fmt in listed:
+        assert f"{fmt} (" in shown
+        path = tmp_path / f"out.{fmt}"
+        result = runner.invoke(app, ["export", "--format", fmt, "--tlp", "GREEN", "-o", str(path)])
+        assert result.exit_code == 0, result.output
+        assert path.stat().st_size > 1000
+    refused = runner.invoke(app, ["export", "--format", "rdfxml"])
+    assert refused.exit_code == 2
+    assert f"unknown format 'rdfxml' (known: {', '.join(listed)})" in " ".join(
+        refused.output.split()
+    )
+
+
+def test_export_ftm_is_a_deprecated_alias_with_its_own_default_level(bundled, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from rightsgraph.cli import app
+
+    runner = CliRunner()
+    alias, command = tmp_path / "alias.ijson", tmp_path / "command.ijson"
+    old = runner.invoke(app, ["export-ftm", str(alias)])
+    assert old.exit_code == 0 and "deprecated" in old.output
+    new = runner.invoke(app, ["export", "--format", "ftm", "--tlp", "GREEN", "-o", str(command)])
+    assert new.exit_code == 0
+    assert alias.read_bytes() == command.read_bytes() and alias.stat().st_size > 1000
+
+
+FTM_NODE_CLASSES = {"Company", "GovernmentBody", "CivilSocietyOrganization", "Fund", "Person"}
+FTM_NODE_CLASSES |= {"Ownership", "Holding", "Contract"}
+
+
+def test_ftm_and_rdf_exports_hold_the_same_nodes_at_every_level(neo4j_db, settings, tmp_path):
+    """One reader for every format: a holding whose company is above the level is left out of
+    the FtM export as of the RDF one (never an ownership without its asset)."""
+    ingest(
+        neo4j_db, settings, SEED, write_generated(tmp_path, "f", units=30, seed=4, levels=LEVELS)
+    )
+    for level in LEVELS:
+        jsonld = json.loads(export(neo4j_db, settings, format="jsonld", tlp=level)[0])
+        expected = {
+            r["id"]
+            for r in jsonld["@graph"]
+            if r.get("type") in FTM_NODE_CLASSES and r.get("held") is not False
+        }
+        lines, _ = export(neo4j_db, settings, format="ftm", tlp=level)
+        entities = [json.loads(line) for line in lines.splitlines()]
+        found = {e["id"] for e in entities if e["schema"] not in ("ContractAward", "Sanction")}
+        assert found == expected, level
+        assert all(e["properties"].get("asset") for e in entities if e["schema"] == "Ownership")
+
+
+def test_ftm_export_takes_the_scope_and_date_of_every_format(bundled, settings) -> None:
+    scoped, _ = export(
+        bundled, settings, format="ftm", tlp="GREEN", scope="entity:hikvision", hops=0
+    )
+    whole, _ = export(bundled, settings, format="ftm", tlp="GREEN")
+    ids = {json.loads(line)["id"] for line in scoped.splitlines()}
+    assert "hikvision" in ids and ids < {json.loads(line)["id"] for line in whole.splitlines()}
+    dated, _ = export(bundled, settings, format="ftm", tlp="GREEN", as_of="1900-01-01")
+    assert {json.loads(line)["schema"] for line in dated.splitlines()} <= {
+        "Company",
+        "Organization",
+        "PublicBody",
+        "Person",
+    }
