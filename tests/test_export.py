@@ -473,3 +473,20 @@ def test_ftm_export_takes_the_scope_and_date_of_every_format(bundled, settings) 
     for entity in dated:
         for name in ("date", "startDate", "contractDate"):
             assert all(v <= day for v in entity["properties"].get(name, [])), entity
+
+
+def test_the_export_package_imports_nothing_above_it() -> None:
+    """export/ sits above core, ontology and ingest and below api and the CLI."""
+    import ast
+
+    above = {"api", "rightsgraph"}
+    for path in sorted((PROJECT_ROOT / "export").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                tops = {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                tops = {node.module.split(".")[0]}
+            else:
+                continue
+            assert not tops & above, (path.name, tops)
