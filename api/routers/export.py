@@ -73,11 +73,11 @@ def export(
         raise BadParameter(problem)
     options = ExportOptions(format=fmt, tlp=level, scope=scope, hops=hops, as_of=as_of)
     try:
-        export = Export.open(graph.driver, options, graph.database)
+        document = Export.open(graph.driver, options, graph.database)
     except ScopeNotFound as exc:
         raise NotFound(str(exc)) from None
     except ExportError as exc:
         raise BadParameter(str(exc)) from None
     return StreamingResponse(
-        export.chunks(), media_type=f"{export.writer.media_type}; charset=utf-8"
+        document.chunks(), media_type=f"{document.writer.media_type}; charset=utf-8"
     )
