@@ -15,7 +15,8 @@
 // Returns one row:
 //   from, to   {id, labels, name}, null when unknown or hidden
 //   paths      [{length, nodes: [{id, labels, name}], relationships: [{start, type, end}]}],
-//              all of the shortest length (ties included up to $limit)
+//              all of the shortest length (ties included up to $limit), ordered by the ids
+//              of their nodes so the same graph always gives the same paths
 //
 // cypher-shell:
 //   :param from => 'rafto-foundation'
@@ -33,7 +34,7 @@ CALL (a, b) {
         AND CASE WHEN $types IS NULL THEN NOT type(r) IN ['EVIDENCED_BY', 'CITED_BY']
                  ELSE type(r) IN $types END){1,6} (b)
   WHERE a <> b AND length(p) <= coalesce($max_hops, 4)
-  WITH p
+  WITH p ORDER BY [x IN nodes(p) | x.id], [r IN relationships(p) | type(r)]
   LIMIT coalesce($limit, 10)
   RETURN collect({
     length: length(p),
