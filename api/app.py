@@ -71,6 +71,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         version=package_version("rightsgraph"),
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # api/routers/web.py serves /docs with local Swagger UI files
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.keys = KeyStore(settings.auth_path)
