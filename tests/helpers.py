@@ -1,9 +1,14 @@
-"""Helpers shared by the ontology, shapes and ingest tests: bundled reports, graph counts."""
+"""Helpers shared by the tests: bundled reports, graph counts, free ports, HTTP waits."""
 
 from __future__ import annotations
 
 import copy
+import socket
+import time
+import urllib.error
+import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -53,3 +58,25 @@ def type_counts(driver: Driver, database: str | None = None) -> Counter:
         "MATCH ()-[r]->() RETURN type(r) AS t, count(*) AS n", database_=database
     )
     return Counter({r["t"]: r["n"] for r in rows})
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, timeout: float, alive: Callable[[], bool] | None = None) -> None:
+    """Return once `url` answers HTTP at all (any status); fail when `alive()` turns false."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert alive is None or alive(), f"the server exited before {url} answered"
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            assert time.monotonic() < deadline, f"no answer from {url} within {timeout:.0f} s"
+            time.sleep(0.3)
