@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml scripts/ensure-tools.sh web/package-lock.json
 setup: $(STAMP)  ## create the virtual environment and install the project (and Java/Maven if missing)
 
 run: setup  ## start the local Neo4j, load the bundled reports, serve the API on $(HOST):$(PORT)
-	bash scripts/run.sh $(HOST) $(PORT)
+	exec bash scripts/run.sh $(HOST) $(PORT) $(BIN)
 
 test: setup  ## run the whole test suite against a real local Neo4j (its own port and data folder)
 	$(BIN)/pytest $(PYTEST_ARGS)
