@@ -137,7 +137,7 @@ class KeyStore:
 
     def create(self, name: str, role: str, tlp: str) -> tuple[KeyInfo, str]:
         """A new key and its token; the token is shown once and never stored."""
-        tlp = tlp.upper()
+        tlp, role = tlp.strip().upper(), role.strip().lower()  # both case-insensitive
         if role not in ROLES:
             raise KeyAdminError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
         if not sharing.is_level(tlp):

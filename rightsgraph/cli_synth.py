@@ -13,7 +13,7 @@ from rightsgraph.synth import SynthConfig, write_synth
 
 
 def synth(
-    out: Annotated[Path, typer.Option("-o", "--out", help="Folder to write the files into.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write the files into.")],
     funds: Annotated[int, typer.Option(help="Funds holding shares.")] = 10,
     companies: Annotated[
         int, typer.Option(help="Companies: 60 % listed, the rest subsidiaries.")
@@ -38,10 +38,10 @@ def synth(
         funds, companies, holdings, contracts, regions, allegations_pct, seed, chunk
     )
     try:
-        summary = write_synth(config, out)
+        summary = write_synth(config, output)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    table = Table(title=f"synthetic graph (seed {seed}) in {out}")
+    table = Table(title=f"synthetic graph (seed {seed}) in {output}")
     table.add_column("written")
     table.add_column("count", justify="right")
     for kind, count in sorted(summary.records.items()):

@@ -403,7 +403,7 @@ def test_keys_cli_creates_lists_revokes_and_prints_the_audit(
     monkeypatch.setenv("RIGHTSGRAPH_AUTH_DB", str(auth_db))
     runner = CliRunner()
     created = runner.invoke(
-        cli, ["keys", "create", "--name", "Desk", "--role", "investigator", "--tlp", "red"]
+        cli, ["keys", "create", "--name", "Desk", "--role", "Investigator", "--tlp", "red"]
     )
     assert created.exit_code == 0, created.output
     token = created.stdout.strip().splitlines()[-1]
