@@ -14,7 +14,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,20 +34,30 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
+@pytest.fixture()
+def home() -> Iterator[Path]:
+    """Our own folder, not pytest's numbered one (another pytest session may prune those)."""
+    path = Path(tempfile.mkdtemp(prefix="rightsgraph-run-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.mark.parametrize(
     "how", ["sigterm-to-make", "ctrl-c-to-the-group"], ids=["sigterm", "ctrl-c"]
 )
-def test_make_run_stops_api_and_neo4j(how: str, tmp_path: Path) -> None:
+def test_make_run_stops_api_and_neo4j(how: str, home: Path) -> None:
     if shutil.which("make") is None:
         pytest.skip("no `make` on this machine")
     api_port = free_port()
     neo4j_port = int(os.environ.get("RIGHTSGRAPH_TEST_RUN_NEO4J_PORT") or free_port())
-    settings = Settings(home=tmp_path, neo4j_port=neo4j_port, neo4j_uri_env=None)
+    settings = Settings(home=home, neo4j_port=neo4j_port, neo4j_uri_env=None)
     env = {k: v for k, v in os.environ.items() if k not in ("NEO4J_URI", "NEO4J_PASSWORD")}
-    env.update(RIGHTSGRAPH_HOME=str(tmp_path), RIGHTSGRAPH_NEO4J_PORT=str(neo4j_port))
+    env.update(RIGHTSGRAPH_HOME=str(home), RIGHTSGRAPH_NEO4J_PORT=str(neo4j_port))
     command = ["make", "--no-print-directory", "-o", "setup", "run", f"PORT={api_port}"]
     command.append(f"BIN={Path(sys.executable).parent}")
-    log = (tmp_path / "make-run.log").open("wb")
+    log = (home / "make-run.log").open("wb")
     make = subprocess.Popen(
         command,
         cwd=PROJECT_ROOT,
@@ -66,7 +78,7 @@ def test_make_run_stops_api_and_neo4j(how: str, tmp_path: Path) -> None:
         deadline = time.monotonic() + 10
         while _group_alive(make.pid) and time.monotonic() < deadline:
             time.sleep(0.2)
-        output = (tmp_path / "make-run.log").read_text(errors="replace")
+        output = (home / "make-run.log").read_text(errors="replace")
         assert not _group_alive(make.pid), f"processes of make run are left:\n{output[-2000:]}"
         assert neo4j_local.running_pid(settings) is None, output[-2000:]
         assert not neo4j_local.port_in_use(neo4j_port), output[-2000:]

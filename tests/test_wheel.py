@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -80,10 +81,15 @@ def _build_wheel(out: Path) -> Path:
         capture_output=True,
         text=True,
         timeout=600,
+        env=_without_python_path(),
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     (wheel,) = dist.glob("rightsgraph-*.whl")
     return wheel
+
+
+def _without_python_path() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
 
 
 def _clean_env(home: Path, neo4j_port: int) -> dict[str, str]:
@@ -98,40 +104,50 @@ def _clean_env(home: Path, neo4j_port: int) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installation]:
-    """The wheel installed in a fresh venv outside the checkout; its Neo4j stopped at the end."""
+def installed() -> Iterator[Installation]:
+    """The wheel installed in a fresh venv outside the checkout; its Neo4j stopped at the end.
+    The folder is our own, not pytest's numbered one (another pytest session on the machine may
+    prune those while the server still runs)."""
     if shutil.which("mvn") is None or shutil.which("java") is None:
         pytest.skip("Maven and a JDK are needed to build the local Neo4j (`make setup`)")
-    root = tmp_path_factory.mktemp("wheel")
+    root = Path(tempfile.mkdtemp(prefix="rightsgraph-wheel-"))
+    try:
+        inst = _install(root)
+        try:
+            yield inst
+        finally:
+            inst.run("neo4j", "stop", timeout=60)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _install(root: Path) -> Installation:
+    """Build the wheel and install it with --no-deps into a new venv under root."""
     wheel = _build_wheel(root)
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    purelib = Path(
-        subprocess.check_output(
-            [
-                str(venv / "bin" / "python"),
-                "-c",
-                "import sysconfig; print(sysconfig.get_path('purelib'))",
-            ],
-            text=True,
-        ).strip()
-    )
-    deps = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}
-    (purelib / "_test_dependencies.pth").write_text("\n".join(sorted(deps)) + "\n")
+    python = str(venv / "bin" / "python")
+    # pip runs without PYTHONPATH, and before the dependencies are visible, so that no other
+    # copy of rightsgraph (a checkout, the editable install) counts as already installed
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
-         "--no-deps", "--quiet", str(wheel)],
+        [sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--quiet",
+         str(wheel)],
         check=True,
         timeout=300,
+        env=_without_python_path(),
     )  # fmt: skip
+    assert (venv / "bin" / "rightsgraph").is_file(), "pip did not install the wheel"
+    purelib = subprocess.check_output(
+        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        text=True,
+        env=_without_python_path(),
+    ).strip()
+    deps = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}
+    (Path(purelib) / "_test_dependencies.pth").write_text("\n".join(sorted(deps)) + "\n")
     port = int(os.environ.get("RIGHTSGRAPH_TEST_WHEEL_NEO4J_PORT") or free_port())
     cwd = root / "work"
     cwd.mkdir()
-    inst = Installation(venv, root / "home", _clean_env(root / "home", port), cwd)
-    try:
-        yield inst
-    finally:
-        inst.run("neo4j", "stop", timeout=60)
+    return Installation(venv, root / "home", _clean_env(root / "home", port), cwd)
 
 
 def test_the_packages_come_from_the_wheel(installed: Installation) -> None:
