@@ -128,7 +128,9 @@ PUBLIC_URLS = [
     "/static/nothing.js",
 ]
 ASSETS = ["/static/app.js", "/static/api.js", "/static/graph.js", "/static/export.js",
-          "/static/style.css", "/static/vendor/cytoscape.min.js"]  # fmt: skip
+          "/static/style.css", "/static/vendor/cytoscape.min.js",
+          "/static/vendor/swagger-ui-bundle.js", "/static/vendor/swagger-ui.css",
+          "/static/vendor/swagger-favicon.png"]  # fmt: skip
 CYPHER = [
     {"query": "MATCH (c:Company)-[r]->(n) RETURN c, r, n.id AS to ORDER BY c.id, type(r), to LIMIT 5"},
     {"query": "MATCH p = (:Fund {id: $id})-[*1..2]->() RETURN p ORDER BY length(p), [n IN nodes(p) | n.id] LIMIT 2", "parameters": {"id": "gpfg"}},
