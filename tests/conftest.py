@@ -85,3 +85,17 @@ def neo4j_db(driver: Driver, settings: Settings) -> Driver:
             "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
         ).consume()
     return driver
+
+
+@pytest.fixture(scope="module")
+def auth_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A key and audit store (SQLite) of its own for one test module."""
+    return tmp_path_factory.mktemp("auth") / "auth.sqlite"
+
+
+@pytest.fixture(scope="module")
+def tokens(auth_db: Path) -> dict[str, str]:
+    """A token per role and level of security_helpers.KEYS, and a revoked one, in auth_db."""
+    from security_helpers import make_keys
+
+    return make_keys(auth_db)

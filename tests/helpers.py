@@ -1,4 +1,5 @@
-"""Helpers shared by the tests: bundled reports, graph counts, free ports, HTTP waits."""
+"""Helpers shared by the tests: bundled reports, ingesting, emptying and dumping the graph,
+graph counts, free ports, HTTP waits."""
 
 from __future__ import annotations
 
@@ -9,12 +10,17 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import yaml
 from neo4j import Driver
 
+from core.dump import canonical_dump
+from core.settings import Settings
+from ingest.pipeline import IngestResult, ingest_paths
 from ingest.reports import read_report
+from ontology.identifiers import isin_check_digit, lei_check_digits
 from ontology.records import Record
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +29,16 @@ SEED = REPORTS / "seed-open-letter.yaml"
 DOCUMENTED = REPORTS / "documented-case.yaml"
 TEST_REPORTS = Path(__file__).resolve().parent / "data" / "reports"
 BAD_INPUTS = Path(__file__).resolve().parent / "data" / "bad"
+
+# records of the bundled reports that the validation tests break one rule at a time
+VALID_LEI = "5493001KJTIIGC8Y1R" + lei_check_digits("5493001KJTIIGC8Y1R")
+VALID_ISIN = "CNE100000PM" + isin_check_digit("CNE100000PM")
+HOLDING = "holding-gpfg-hikvision-2019-12-31"
+OWNERSHIP = "ownership-cethik-hikvision"
+CONTRACT = "contracts-xinjiang-hikvision-dahua-since-2016"
+ALLEGATION = "allegation-open-letter-hikvision-dahua-xinjiang"
+DEMAND = "demand-open-letter-gpfg-divest-hikvision-dahua"
+SOURCE = "src-scandasia-2020-ngos-divest"
 
 
 def report_records(path: Path) -> list[Record]:
@@ -33,6 +49,46 @@ def report_records(path: Path) -> list[Record]:
 
 def by_id(records: list[Record]) -> dict[str, Record]:
     return {r["id"]: r for r in records}
+
+
+@cache
+def _bundled() -> dict[str, Record]:
+    return {**by_id(report_records(SEED)), **by_id(report_records(DOCUMENTED))}
+
+
+def bundled_records() -> dict[str, Record]:
+    """The checked records of both bundled reports by id (a fresh copy: edit freely)."""
+    return copy.deepcopy(_bundled())
+
+
+def bundled_types() -> dict[str, str]:
+    """Record id -> class of every bundled record."""
+    return {rid: r["type"] for rid, r in _bundled().items()}
+
+
+def _strings(value: object) -> set[str]:
+    if isinstance(value, dict):
+        return set().union(*map(_strings, value.values()))
+    if isinstance(value, list):
+        return set().union(*map(_strings, value)) if value else set()
+    return {value} if isinstance(value, str) else set()
+
+
+def known_for(record: Record) -> dict[str, str]:
+    """The bundled records this one refers to, standing in the graph as typed nodes."""
+    types = bundled_types()
+    refs = _strings({k: v for k, v in record.items() if k not in ("id", "type")})
+    return {rid: types[rid] for rid in refs - {record["id"]} if rid in types}
+
+
+def set_to(key: str, value: object) -> Callable[[Record], None]:
+    """A mutation of a record: `key` set to `value`."""
+    return lambda r: r.__setitem__(key, value)
+
+
+def drop(key: str) -> Callable[[Record], None]:
+    """A mutation of a record: `key` removed."""
+    return lambda r: r.pop(key)
 
 
 def report_document(path: Path) -> dict:
@@ -80,3 +136,19 @@ def wait_for_http(url: str, timeout: float, alive: Callable[[], bool] | None = N
         except OSError:
             assert time.monotonic() < deadline, f"no answer from {url} within {timeout:.0f} s"
             time.sleep(0.3)
+
+
+def ingest(driver: Driver, settings: Settings, *paths: Path, **options) -> IngestResult:
+    """Ingest `paths` into the test database; every problem fails the test."""
+    result = ingest_paths(list(paths), driver, database=settings.neo4j_database, options=options)
+    assert result.ok, result.problems[:5]
+    return result
+
+
+def wipe(driver: Driver, settings: Settings) -> None:
+    driver.execute_query("MATCH (n) DETACH DELETE n", database_=settings.neo4j_database)
+
+
+def dump(driver: Driver, settings: Settings) -> list[str]:
+    """The canonical dump of the test database (what a round trip must keep)."""
+    return canonical_dump(driver, settings.neo4j_database)

@@ -31,7 +31,6 @@ from reliability_helpers import (
     empty,
     env_for,
     ingest_cli,
-    write_holdings,
 )
 
 from api.auth import KeyStore
@@ -41,6 +40,7 @@ from core.dump import canonical_dump
 from core.settings import Settings
 from ingest.adapter_kit import DEFAULT_BATCH_SIZE
 from ingest.pipeline import ingest_paths
+from rightsgraph.synth import write_fund_holdings
 
 SHORT = (600, 10)  # 6,000 rows: three batches
 LONG = (5_000, 10)  # 50,000 rows: 25 batches (--run-slow)
@@ -85,7 +85,7 @@ def test_neo4j_killed_mid_ingest_fails_clearly_and_a_rerun_equals_a_clean_run(
     database = settings.neo4j_database
     empty(driver, database)
     companies, dates = size
-    table = write_holdings(tmp_path / "test-fund-holdings.csv", companies, dates)
+    table = write_fund_holdings(tmp_path / "test-fund-holdings.csv", companies, dates)
     rows = companies * dates
 
     process = ingest_cli(table, settings)

@@ -80,16 +80,6 @@ def graph(driver: Driver, settings: Settings) -> Driver:
 
 
 @pytest.fixture(scope="module")
-def auth_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("auth") / "auth.sqlite"
-
-
-@pytest.fixture(scope="module")
-def tokens(auth_db: Path) -> dict[str, str]:
-    return make_keys(auth_db)
-
-
-@pytest.fixture(scope="module")
 def client(graph: Driver, settings: Settings, auth_db: Path) -> Iterator[TestClient]:
     with TestClient(make_app(settings, auth_db, rate_limit=0, rate_limit_anonymous=0)) as c:
         yield c

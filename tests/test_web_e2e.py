@@ -10,7 +10,6 @@ import csv
 import io
 import os
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -30,6 +29,7 @@ from api.app import create_app
 from api.routers import web
 from api.settings import ApiSettings
 from core.settings import Settings
+from rightsgraph.served import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -81,12 +81,6 @@ def ensure_graph_library() -> None:
         check=True,
         timeout=600,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
