@@ -69,18 +69,6 @@ COUNTRIES = (
     ("NO", "NOK", 2),
 )
 FUND_CURRENCIES = ("USD", "NOK", "EUR", "GBP", "JPY")
-INDUSTRIES = (
-    "Technology",
-    "Industrials",
-    "Financials",
-    "Health Care",
-    "Consumer Goods",
-    "Energy",
-    "Utilities",
-    "Telecommunications",
-    "Basic Materials",
-    "Real Estate",
-)
 COMPANY_WORDS = {
     "Technology": ("Technology", "Digital", "Vision", "Software", "Electronics"),
     "Industrials": ("Engineering", "Machinery", "Construction", "Logistics"),
@@ -93,6 +81,7 @@ COMPANY_WORDS = {
     "Basic Materials": ("Mining", "Chemicals", "Steel", "Cotton"),
     "Real Estate": ("Properties", "Land"),
 }
+INDUSTRIES = tuple(COMPANY_WORDS)  # each with the words its company names draw from
 LEGAL_SUFFIXES = ("Co., Ltd.", "Group", "Holdings", "Inc.", "AG", "S.A.", "Corporation")
 FUND_KINDS = ("Pension Fund", "Equity Fund", "Sovereign Fund", "Index Fund", "Growth Fund")
 DEPARTMENTS = (
