@@ -336,30 +336,23 @@ def _fund_and_date(
     return fund_name, as_of
 
 
+# field, its check, and how a failure is named
+CHECKED_IDS = (
+    ("isin", checked_isin, "ISIN {!r} is malformed or fails its check digit"),
+    ("lei", checked_lei, "LEI {!r} is malformed or fails its check digits"),
+)
+
+
 def _identifiers(
     builder: BatchBuilder, row: dict[str, Any], where: str, line: int
 ) -> tuple[str | None, str | None]:
     """(ISIN, LEI) of the row; a malformed one is a problem and is left out."""
-    isin = lei = None
-    if row.get("isin"):
-        isin = checked_isin(row["isin"])
-        if isin is None:
-            builder.problem(
-                where,
-                "isin",
-                f"ISIN {_cell(row['isin'])!r} is malformed or fails its check digit",
-                line,
-            )
-    if row.get("lei"):
-        lei = checked_lei(row["lei"])
-        if lei is None:
-            builder.problem(
-                where,
-                "lei",
-                f"LEI {_cell(row['lei'])!r} is malformed or fails its check digits",
-                line,
-            )
-    return isin, lei
+    found: dict[str, str | None] = {}
+    for key, check, message in CHECKED_IDS:
+        found[key] = check(row[key]) if row.get(key) else None
+        if row.get(key) and found[key] is None:
+            builder.problem(where, key, message.format(_cell(row[key])), line)
+    return found["isin"], found["lei"]
 
 
 def _numbers(
