@@ -776,104 +776,108 @@ class _RecordStream:
         return out
 
     def unit(self, i: int, country: str) -> list[Record]:
-        prefix, rng = self.prefix, self.rng
-        p = f"{prefix}-{i}"
-        out: list[Record] = []
-        if i % 5 == 0:
-            out.append(
-                {
-                    "id": f"{p}-region",
-                    "type": "Region",
-                    "name": f"Province {p}",
-                    "partOf": country,
-                    "alias": [f"Prov {p}", f"Alias {p}"],
-                }
-            )
-            out.append(
-                {
-                    "id": f"{p}-bureau",
-                    "type": "GovernmentBody",
-                    "name": f"Public Security Bureau {p}",
-                    "jurisdiction": f"{p}-region",
-                }
-            )
+        """Unit i: a province and its bureau every 5 units, a fund every 10, then the unit's
+        source, company, holding, contract and allegation."""
+        p = f"{self.prefix}-{i}"
+        out = self.province(p, country) if i % 5 == 0 else []
         if i % 10 == 0:
-            fund_lei = synthetic_lei(self.key, 2 * i + 1)
-            out.append(
-                {"id": f"{p}-fund", "type": "Fund", "name": f"Pension Fund {p}", "lei": fund_lei}
-            )
-        region = f"{prefix}-{i - i % 5}-region"
-        source = f"{p}-src"
-        self.sources.append(source)
-        out.append(
-            {
-                "id": source,
-                "type": "Source",
-                "name": f"Report on company {p}",
-                "sourceType": "report",
-                "url": f"https://example.org/{p}",
-                "published": f"{2015 + i % 9}",
-                "language": "en",
-                **self.tlp(),
-            }
-        )
-        out.append(
-            {
-                "id": f"{p}-co",
-                "type": "Company",
-                "name": f"Surveillance Company {p}",
-                "lei": synthetic_lei(self.key, 2 * i),
-                "isin": [synthetic_isin("CN", self.key, i)],
-                "wikidataId": f"Q{self.key}{i:06d}",
-                "headquarters": region,
-                "alias": [f"SC {p}"],
-            }
-        )
-        out.append(
-            {
-                "id": f"{p}-holding",
-                "type": "Holding",
-                "fund": f"{prefix}-{i - i % 10}-fund",
-                "company": f"{p}-co",
-                "asOf": f"{2016 + i % 8}-12-31",
-                "marketValue": round(rng.uniform(1e5, 1e9), 2),
-                "currency": "NOK",
-                "ownershipShare": round(rng.random() / 100, 6),
-                "held": i % 7 != 0,
-                "evidence": self.evidence("holding", p, source),
-                **self.tlp(),
-            }
-        )
-        out.append(
-            {
-                "id": f"{p}-contract",
-                "type": "Contract",
-                "name": f"Surveillance contract {p}",
-                "supplier": [f"{p}-co"],
-                "buyer": f"{prefix}-{i - i % 5}-bureau",
-                "performedIn": [region],
-                "amount": rng.randrange(10_000, 10_000_000),
-                "currency": "CNY",
-                "date": f"{2016 + i % 8}-{1 + i % 12:02d}",
-                "item": [f"cameras {p}", f"platform {p}"],
-                "evidence": self.evidence("contract", p, source),
-                **self.tlp(),
-            }
-        )
-        out.append(
-            {
-                "id": f"{p}-allegation",
-                "type": "Allegation",
-                "name": f"Allegation {p}",
-                "description": f"Company {p} supplies surveillance in Province {p}.",
-                "against": [f"{p}-co"],
-                "concerns": [region],
-                "concernsContract": [f"{p}-contract"],
-                "harmCategory": sorted(rng.sample(self.harms, 2)),
-                "status": rng.choices(self.statuses, status_weights(self.statuses))[0],
-                "startDate": f"{2017 + i % 7}",
-                "evidence": self.evidence("allegation", p, source),
-                **self.tlp(),
-            }
-        )
-        return out
+            lei = synthetic_lei(self.key, 2 * i + 1)
+            out.append({"id": f"{p}-fund", "type": "Fund", "name": f"Pension Fund {p}", "lei": lei})
+        region = f"{self.prefix}-{i - i % 5}-region"
+        source = self.source(i, p)
+        return [
+            *out,
+            source,
+            self.company(i, p, region),
+            self.holding(i, p, source["id"]),
+            self.contract(i, p, source["id"], region),
+            self.allegation(i, p, source["id"], region),
+        ]
+
+    def province(self, p: str, country: str) -> list[Record]:
+        region = {
+            "id": f"{p}-region",
+            "type": "Region",
+            "name": f"Province {p}",
+            "partOf": country,
+            "alias": [f"Prov {p}", f"Alias {p}"],
+        }
+        bureau = {
+            "id": f"{p}-bureau",
+            "type": "GovernmentBody",
+            "name": f"Public Security Bureau {p}",
+            "jurisdiction": region["id"],
+        }
+        return [region, bureau]
+
+    def source(self, i: int, p: str) -> Record:
+        self.sources.append(f"{p}-src")
+        return {
+            "id": f"{p}-src",
+            "type": "Source",
+            "name": f"Report on company {p}",
+            "sourceType": "report",
+            "url": f"https://example.org/{p}",
+            "published": f"{2015 + i % 9}",
+            "language": "en",
+            **self.tlp(),
+        }
+
+    def company(self, i: int, p: str, region: str) -> Record:
+        return {
+            "id": f"{p}-co",
+            "type": "Company",
+            "name": f"Surveillance Company {p}",
+            "lei": synthetic_lei(self.key, 2 * i),
+            "isin": [synthetic_isin("CN", self.key, i)],
+            "wikidataId": f"Q{self.key}{i:06d}",
+            "headquarters": region,
+            "alias": [f"SC {p}"],
+        }
+
+    def holding(self, i: int, p: str, source: str) -> Record:
+        return {
+            "id": f"{p}-holding",
+            "type": "Holding",
+            "fund": f"{self.prefix}-{i - i % 10}-fund",
+            "company": f"{p}-co",
+            "asOf": f"{2016 + i % 8}-12-31",
+            "marketValue": round(self.rng.uniform(1e5, 1e9), 2),
+            "currency": "NOK",
+            "ownershipShare": round(self.rng.random() / 100, 6),
+            "held": i % 7 != 0,
+            "evidence": self.evidence("holding", p, source),
+            **self.tlp(),
+        }
+
+    def contract(self, i: int, p: str, source: str, region: str) -> Record:
+        return {
+            "id": f"{p}-contract",
+            "type": "Contract",
+            "name": f"Surveillance contract {p}",
+            "supplier": [f"{p}-co"],
+            "buyer": f"{self.prefix}-{i - i % 5}-bureau",
+            "performedIn": [region],
+            "amount": self.rng.randrange(10_000, 10_000_000),
+            "currency": "CNY",
+            "date": f"{2016 + i % 8}-{1 + i % 12:02d}",
+            "item": [f"cameras {p}", f"platform {p}"],
+            "evidence": self.evidence("contract", p, source),
+            **self.tlp(),
+        }
+
+    def allegation(self, i: int, p: str, source: str, region: str) -> Record:
+        return {
+            "id": f"{p}-allegation",
+            "type": "Allegation",
+            "name": f"Allegation {p}",
+            "description": f"Company {p} supplies surveillance in Province {p}.",
+            "against": [f"{p}-co"],
+            "concerns": [region],
+            "concernsContract": [f"{p}-contract"],
+            "harmCategory": sorted(self.rng.sample(self.harms, 2)),
+            "status": self.rng.choices(self.statuses, status_weights(self.statuses))[0],
+            "startDate": f"{2017 + i % 7}",
+            "evidence": self.evidence("allegation", p, source),
+            **self.tlp(),
+        }
