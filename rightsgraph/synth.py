@@ -835,10 +835,19 @@ class _RecordStream:
             "alias": [f"SC {p}"],
         }
 
-    def holding(self, i: int, p: str, source: str) -> Record:
+    def fact(self, kind: str, p: str, source: str, fields: Record) -> Record:
+        """A fact of unit p (`p-holding` …) resting on the unit's source (and maybe an earlier
+        one), at a drawn sharing level."""
         return {
-            "id": f"{p}-holding",
-            "type": "Holding",
+            "id": f"{p}-{kind}",
+            "type": kind.capitalize(),
+            **fields,
+            "evidence": self.evidence(kind, p, source),
+            **self.tlp(),
+        }
+
+    def holding(self, i: int, p: str, source: str) -> Record:
+        fields = {
             "fund": f"{self.prefix}-{i - i % 10}-fund",
             "company": f"{p}-co",
             "asOf": f"{2016 + i % 8}-12-31",
@@ -846,14 +855,11 @@ class _RecordStream:
             "currency": "NOK",
             "ownershipShare": round(self.rng.random() / 100, 6),
             "held": i % 7 != 0,
-            "evidence": self.evidence("holding", p, source),
-            **self.tlp(),
         }
+        return self.fact("holding", p, source, fields)
 
     def contract(self, i: int, p: str, source: str, region: str) -> Record:
-        return {
-            "id": f"{p}-contract",
-            "type": "Contract",
+        fields = {
             "name": f"Surveillance contract {p}",
             "supplier": [f"{p}-co"],
             "buyer": f"{self.prefix}-{i - i % 5}-bureau",
@@ -862,14 +868,11 @@ class _RecordStream:
             "currency": "CNY",
             "date": f"{2016 + i % 8}-{1 + i % 12:02d}",
             "item": [f"cameras {p}", f"platform {p}"],
-            "evidence": self.evidence("contract", p, source),
-            **self.tlp(),
         }
+        return self.fact("contract", p, source, fields)
 
     def allegation(self, i: int, p: str, source: str, region: str) -> Record:
-        return {
-            "id": f"{p}-allegation",
-            "type": "Allegation",
+        fields = {
             "name": f"Allegation {p}",
             "description": f"Company {p} supplies surveillance in Province {p}.",
             "against": [f"{p}-co"],
@@ -878,6 +881,5 @@ class _RecordStream:
             "harmCategory": sorted(self.rng.sample(self.harms, 2)),
             "status": self.rng.choices(self.statuses, status_weights(self.statuses))[0],
             "startDate": f"{2017 + i % 7}",
-            "evidence": self.evidence("allegation", p, source),
-            **self.tlp(),
         }
+        return self.fact("allegation", p, source, fields)

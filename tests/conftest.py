@@ -80,10 +80,9 @@ def driver(neo4j_server: Settings) -> Iterator[Driver]:
 def neo4j_db(driver: Driver, settings: Settings) -> Driver:
     """The session driver, the test database emptied first (nodes and relationships; indexes and
     constraints stay)."""
-    with driver.session(database=settings.neo4j_database) as session:
-        session.run(
-            "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-        ).consume()
+    from helpers import empty
+
+    empty(driver, settings.neo4j_database)
     return driver
 
 

@@ -145,8 +145,20 @@ def ingest(driver: Driver, settings: Settings, *paths: Path, **options) -> Inges
     return result
 
 
+def empty(driver: Driver, database: str) -> None:
+    """Delete everything in small transactions: relationships first, so a source cited by tens of
+    thousands of rows does not take its whole fan-out into one transaction's memory (indexes
+    and constraints stay)."""
+    with driver.session(database=database) as session:  # batched deletes need auto-commit
+        for query in (
+            "MATCH ()-[r]->() CALL { WITH r DELETE r } IN TRANSACTIONS OF 10000 ROWS",
+            "MATCH (n) CALL { WITH n DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+        ):
+            session.run(query).consume()
+
+
 def wipe(driver: Driver, settings: Settings) -> None:
-    driver.execute_query("MATCH (n) DETACH DELETE n", database_=settings.neo4j_database)
+    empty(driver, settings.neo4j_database)
 
 
 def dump(driver: Driver, settings: Settings) -> list[str]:

@@ -69,17 +69,6 @@ def ingest_cli(path: Path, settings: Settings, *args: str) -> subprocess.Popen:
     )
 
 
-def empty(driver: Driver, database: str) -> None:
-    """Delete everything in small transactions: relationships first, so a source cited by tens of
-    thousands of rows does not take its whole fan-out into one transaction's memory."""
-    with driver.session(database=database) as session:  # batched deletes need auto-commit
-        for query in (
-            "MATCH ()-[r]->() CALL { WITH r DELETE r } IN TRANSACTIONS OF 10000 ROWS",
-            "MATCH (n) CALL { WITH n DELETE n } IN TRANSACTIONS OF 10000 ROWS",
-        ):
-            session.run(query).consume()
-
-
 def count(driver: Driver, database: str, label: str) -> int:
     rows, _, _ = driver.execute_query(
         f"MATCH (n:`{label}`) RETURN count(n) AS n", database_=database

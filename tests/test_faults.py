@@ -22,13 +22,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers import SEED, report_document
+from helpers import SEED, empty, report_document
 from neo4j import Driver
 from reliability_helpers import (
     api_server,
     count,
     dedicated_neo4j,
-    empty,
     env_for,
     ingest_cli,
 )

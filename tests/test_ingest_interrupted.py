@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import empty
 from neo4j import Driver
 
 from core.dump import canonical_dump
@@ -49,13 +50,6 @@ def run_to_end(path: Path) -> dict:
     out, err = process.communicate(timeout=240)
     assert process.returncode == 0, err
     return json.loads(out)
-
-
-def empty(driver: Driver, database: str) -> None:
-    with driver.session(database=database) as session:  # batched deletes need auto-commit
-        session.run(
-            "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-        ).consume()
 
 
 @pytest.mark.timeout(600)
