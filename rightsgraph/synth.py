@@ -637,7 +637,9 @@ class Synth:
             "sourceType": "dataset",
         }
 
-    def _write_holdings(self, path: Path, summary: SynthSummary) -> None:
+    def write_holdings(self, path: Path) -> int:
+        """The holdings table alone (the generic CSV layout of the holdings adapter), streamed;
+        the number of rows."""
         with path.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh, lineterminator="\n")
             writer.writerow(HOLDINGS_COLUMNS)
@@ -645,8 +647,11 @@ class Synth:
             for row in self.holding_rows():
                 writer.writerow(row)
                 rows += 1
+        return rows
+
+    def _write_holdings(self, path: Path, summary: SynthSummary) -> None:
+        summary.records["holding rows"] = self.write_holdings(path)
         summary.files.append(path)
-        summary.records["holding rows"] = rows
 
     def _write_ocds(self, path: Path, summary: SynthSummary) -> None:
         with path.open("w", encoding="utf-8") as fh:
