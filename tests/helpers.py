@@ -4,7 +4,6 @@ graph counts, free ports, HTTP waits."""
 from __future__ import annotations
 
 import copy
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +21,7 @@ from ingest.pipeline import IngestResult, ingest_paths
 from ingest.reports import read_report
 from ontology.identifiers import isin_check_digit, lei_check_digits
 from ontology.records import Record
+from rightsgraph.served import free_port  # noqa: F401  (the one free-port helper, for the tests)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REPORTS = PROJECT_ROOT / "reports"
@@ -114,13 +114,6 @@ def type_counts(driver: Driver, database: str | None = None) -> Counter:
         "MATCH ()-[r]->() RETURN type(r) AS t, count(*) AS n", database_=database
     )
     return Counter({r["t"]: r["n"] for r in rows})
-
-
-def free_port() -> int:
-    """A loopback TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_http(url: str, timeout: float, alive: Callable[[], bool] | None = None) -> None:
