@@ -29,7 +29,7 @@ from api.routers import (
     search,
     web,
 )
-from api.security import SecurityMiddleware
+from api.security import SecurityHeaders, SecurityMiddleware
 from api.settings import ApiSettings, get_api_settings
 from core.db import make_driver
 
@@ -90,4 +90,5 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "Accept"],
         )
+    app.add_middleware(SecurityHeaders)  # outermost: on every response, refusals included
     return app

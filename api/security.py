@@ -10,6 +10,9 @@ For each HTTP request it
 - refuses bodies above the size limit (413), by Content-Length and while streaming;
 - puts the Caller in `request.state.caller` for the routers (api.deps.get_caller).
 
+`SecurityHeaders`, outermost, adds the browser hardening headers (CSP, X-Frame-Options,
+X-Content-Type-Options, Referrer-Policy) to every response, refusals and errors included.
+
 Refusals of the audited endpoints (POST /cypher, POST /ingest) are written to the audit log.
 Role checks are the routers' business (`require`), since only they know what they do.
 """
@@ -41,6 +44,53 @@ PUBLIC_PREFIXES = ("/static/",)
 UPLOAD_PATHS = frozenset({"/ingest"})
 AUDITED = frozenset({("POST", "/cypher"), ("POST", "/ingest")})
 MAX_BUCKETS = 10_000
+
+
+# Scripts, styles and images only from the API itself (the page and /docs load everything from
+# /static; Swagger UI draws some icons as data: images); no framing, no plugins, no <base>.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = tuple(
+    (name.encode(), value.encode())
+    for name, value in (
+        ("content-security-policy", CONTENT_SECURITY_POLICY),
+        ("x-frame-options", "DENY"),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+    )
+)
+
+
+class SecurityHeaders:
+    """Adds SECURITY_HEADERS to every HTTP response (replacing any a route set itself)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        names = {name for name, _ in SECURITY_HEADERS}
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                message = {**message, "headers": kept + list(SECURITY_HEADERS)}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def is_public(path: str) -> bool:
