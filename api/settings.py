@@ -98,7 +98,8 @@ class ApiSettings:
 
     @property
     def auth_path(self) -> Path:
-        """The SQLite file holding API keys and the audit log."""
+        """Where a SQLite key database of earlier versions would be: migrated into Neo4j once
+        (api/system_store.py), never used otherwise."""
         return self.auth_db or self.neo4j.home / "auth.sqlite"
 
 

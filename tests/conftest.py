@@ -82,6 +82,7 @@ def neo4j_db(driver: Driver, settings: Settings) -> Driver:
     constraints stay)."""
     with driver.session(database=settings.neo4j_database) as session:
         session.run(
-            "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+            "MATCH (n) WHERE NOT n:RgSystem "  # the API's keys and audit log stay
+            "CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
         ).consume()
     return driver

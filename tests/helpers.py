@@ -48,7 +48,8 @@ def write_report(path: Path, document: dict) -> Path:
 def label_counts(driver: Driver, database: str | None = None) -> Counter:
     """Nodes per concrete (most specific) label; every node also carries :Node."""
     rows, _, _ = driver.execute_query(
-        "MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS n", database_=database
+        "MATCH (n) WHERE NOT n:RgSystem UNWIND labels(n) AS label RETURN label, count(*) AS n",
+        database_=database,
     )
     return Counter({r["label"]: r["n"] for r in rows})
 

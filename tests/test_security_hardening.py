@@ -31,8 +31,8 @@ def auth_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def tokens(auth_db: Path) -> dict[str, str]:
-    return make_keys(auth_db)
+def tokens(settings: Settings) -> dict[str, str]:
+    return make_keys(settings)
 
 
 @pytest.fixture(scope="module")
