@@ -29,7 +29,7 @@ from api.routers import (
     search,
     web,
 )
-from api.security import SecurityHeaders, SecurityMiddleware
+from api.security import RateLimiter, SecurityHeaders, SecurityMiddleware
 from api.settings import ApiSettings, get_api_settings
 from api.system_store import SystemStore
 from core.db import make_driver
@@ -88,8 +88,13 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     errors.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    app.state.limiter = RateLimiter()  # the middleware's buckets, and screening's rows
     app.add_middleware(
-        SecurityMiddleware, settings=settings, keys=app.state.keys, audit=app.state.audit
+        SecurityMiddleware,
+        settings=settings,
+        keys=app.state.keys,
+        audit=app.state.audit,
+        limiter=app.state.limiter,
     )
     if settings.cors_origins:  # closed unless configured; outermost, so preflights need no key
         app.add_middleware(

@@ -84,3 +84,181 @@ def test_every_response_carries_the_security_headers(
     assert answers["/docs"].status_code == 200 and "swagger-ui-bundle.js" in answers["/docs"].text
     assert "<script>" not in answers["/docs"].text  # no inline script: the CSP would refuse it
     assert client.get("/redoc").status_code == 404  # ReDoc would load from a CDN: not served
+
+
+# ---------------------------------------------------------------------- existence oracles
+
+LOOKALIKES = 1100
+
+
+def add_lookalikes(graph: Driver, settings: Settings, level: str = "AMBER") -> None:
+    """LOOKALIKES companies above GREEN, named like Hikvision (as an ingest would write them)."""
+    graph.execute_query(
+        "UNWIND range(1, $n) AS i "
+        "CREATE (:Node:Actor:Organization:Company {id: 'lookalike-' + i, tlp: $level, "
+        "name: 'Hikvision Lookalike ' + i, searchText: 'Hikvision Lookalike ' + i, "
+        "resolveKeys: ['name:hikvision lookalike ' + i]})",
+        n=LOOKALIKES,
+        level=level,
+        database_=settings.neo4j_database,
+    )
+
+
+def drop_lookalikes(graph: Driver, settings: Settings) -> None:
+    graph.execute_query(
+        "MATCH (n:Company) WHERE n.id STARTS WITH 'lookalike-' DETACH DELETE n",
+        database_=settings.neo4j_database,
+    )
+
+
+@pytest.fixture()
+def lookalikes(graph: Driver, settings: Settings) -> Iterator[None]:
+    before = canonical_dump(graph, settings.neo4j_database)
+    add_lookalikes(graph, settings)
+    try:
+        yield
+    finally:
+        drop_lookalikes(graph, settings)
+        assert canonical_dump(graph, settings.neo4j_database) == before
+
+
+HIKVISION = {"holdings": [{"name": "Hikvision"}, {"name": "Hangzhou Hikvision Digital Technology"}]}
+
+
+def search_and_screen(client: TestClient, token: str | None) -> tuple[dict, dict]:
+    headers = key(token) if token else {}
+    found = client.get("/search?q=hikvision&limit=200", headers=headers)
+    screened = client.post("/screening", json=HIKVISION, headers=headers)
+    assert found.status_code == 200 and screened.status_code == 200, (found.text, screened.text)
+    return found.json(), screened.json()
+
+
+def matched_ids(screening: dict) -> set[str]:
+    return {m["company"]["id"] for m in screening["matched"]}
+
+
+def test_hidden_lookalikes_change_no_total_score_or_match(
+    client: TestClient, tokens: dict[str, str], graph: Driver, settings: Settings
+) -> None:
+    """Issue 19 item 5: 1,100 AMBER look-alikes made a GREEN `q=hikvision` total fall from 17 to
+    2 and screening of "Hikvision" unmatched even for RED. Now a GREEN caller's answers are the
+    same with or without them, scores included, and RED still matches Hikvision."""
+    green_before = search_and_screen(client, tokens["green_reader"])
+    anonymous_before = search_and_screen(client, None)
+    assert green_before[0]["total"] >= 2 and "hikvision" in matched_ids(green_before[1])
+    before = canonical_dump(graph, settings.neo4j_database)
+    add_lookalikes(graph, settings)
+    try:
+        assert search_and_screen(client, tokens["green_reader"]) == green_before
+        assert search_and_screen(client, None) == anonymous_before
+        red_search, red_screen = search_and_screen(client, tokens["red_reader"])
+        assert red_search["total"] == 1000  # the look-alikes are visible to RED: capped
+        assert "hikvision" in [r["id"] for r in red_search["results"][:3]]
+        assert "hikvision" in matched_ids(red_screen)
+    finally:
+        drop_lookalikes(graph, settings)
+    assert canonical_dump(graph, settings.neo4j_database) == before
+
+
+def test_each_search_lock_alone_keeps_hidden_nodes_out_of_the_limit(
+    graph: Driver, settings: Settings, lookalikes: None
+) -> None:
+    """Lock 1 alone, the sharing filter inside the Lucene query (a limited index call, no
+    Cypher filter), and lock 2 alone, the named query filtering before its limit (a Lucene query
+    without the filter), each find every visible hit."""
+    from api.fulltext import lucene_query
+
+    green = ["CLEAR", "GREEN"]
+    db = settings.neo4j_database
+    visible, _, _ = graph.execute_query(
+        "MATCH (n:Node) WHERE n.tlp IN $tlp AND toLower(n.searchText) CONTAINS 'hikvision' "
+        "RETURN count(n) AS n",
+        tlp=green,
+        database_=db,
+    )
+    lock1, _, _ = graph.execute_query(
+        "CALL db.index.fulltext.queryNodes('rg_search', $q, {limit: 1000}) YIELD node "
+        "RETURN collect(node.tlp) AS levels",
+        q=lucene_query("hikvision", tlp=green),
+        database_=db,
+    )
+    assert set(lock1[0]["levels"]) <= set(green)
+    assert len(lock1[0]["levels"]) >= visible[0]["n"] >= 2
+    from queries import load
+
+    lock2, _, _ = graph.execute_query(
+        load("search"),
+        query=lucene_query("hikvision"),  # no sharing filter in Lucene
+        types=None,
+        tlp=green,
+        offset=0,
+        limit=1000,
+        database_=db,
+    )
+    assert lock2[0]["total"] == len(lock1[0]["levels"])
+
+
+@pytest.mark.parametrize(
+    ("levels", "hidden"),
+    [
+        (["CLEAR"], "GREEN"),
+        (["CLEAR", "GREEN", "AMBER"], "AMBER+STRICT"),
+        (["CLEAR", "GREEN", "AMBER", "AMBER+STRICT"], "RED"),
+    ],
+)
+def test_the_lucene_sharing_filter_tells_every_level_apart(
+    graph: Driver, settings: Settings, levels: list[str], hidden: str
+) -> None:
+    from api.fulltext import lucene_query
+
+    before = canonical_dump(graph, settings.neo4j_database)
+    add_lookalikes(graph, settings, level=hidden)
+    try:
+        rows, _, _ = graph.execute_query(
+            "CALL db.index.fulltext.queryNodes('rg_search', $q) YIELD node "
+            "RETURN count(CASE WHEN node.tlp IN $levels THEN 1 END) AS shown, "
+            "count(CASE WHEN NOT node.tlp IN $levels THEN 1 END) AS leaked",
+            q=lucene_query("lookalike", tlp=levels),
+            levels=levels,
+            database_=settings.neo4j_database,
+        )
+        assert rows[0]["leaked"] == 0
+        everyone, _, _ = graph.execute_query(
+            "CALL db.index.fulltext.queryNodes('rg_search', $q) YIELD node RETURN count(*) AS n",
+            q=lucene_query("lookalike", tlp=[*levels, hidden]),
+            database_=settings.neo4j_database,
+        )
+        assert everyone[0]["n"] == LOOKALIKES
+    finally:
+        drop_lookalikes(graph, settings)
+    assert canonical_dump(graph, settings.neo4j_database) == before
+
+
+def test_a_hidden_report_scope_answers_as_a_missing_one(
+    client: TestClient, tokens: dict[str, str], graph: Driver, settings: Settings, unchanged: None
+) -> None:
+    """Issue 19 item 5: anonymous `/export?scope=report:<hidden id>` was 200 with an empty body
+    and `report:<no such id>` 404. Both locks alone: the exporter's lookup at the export's level
+    and the router's lookup at the caller's."""
+    from rightsgraph.export import ExportOptions, GraphExport, ScopeNotFound
+
+    hidden, missing = "sec-report-confidential", "no-such-report"
+    for who in (None, "green_reader"):
+        headers = key(tokens[who]) if who else {}
+        a = client.get(f"/export?scope=report:{hidden}", headers=headers)
+        b = client.get(f"/export?scope=report:{missing}", headers=headers)
+        assert a.status_code == b.status_code == 404, (who, a.text)
+        assert a.text.replace(hidden, "ID") == b.text.replace(missing, "ID")
+        assert {k: v for k, v in a.headers.items() if k != "content-length"} == {
+            k: v for k, v in b.headers.items() if k != "content-length"
+        }
+    red = client.get(f"/export?scope=report:{hidden}", headers=key(tokens["red_reader"]))
+    assert red.status_code == 200 and hidden in red.text
+    with pytest.raises(ScopeNotFound):  # the exporter alone
+        GraphExport(graph, ExportOptions(tlp="GREEN", scope=f"report:{hidden}"))
+    from queries import load
+
+    alone, _, _ = graph.execute_query(  # the router's lookup alone
+        load("entity"), id=hidden, tlp=["CLEAR", "GREEN"], database_=settings.neo4j_database
+    )
+    assert alone == []
