@@ -4,15 +4,28 @@ audit hygiene and security headers. Each reproduction leaves the graph as it was
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from graph_fixture import ADDITIONS, load_reports
 from helpers import SEED
 from neo4j import Driver
-from security_helpers import CONFIDENTIAL, key, make_app, make_keys
+from security_helpers import (
+    CONFIDENTIAL,
+    audit_entries,
+    key,
+    make_app,
+    make_keys,
+    system_store,
+)
 
 from api.security import SECURITY_HEADERS
 from core.dump import canonical_dump
@@ -262,3 +275,302 @@ def test_a_hidden_report_scope_answers_as_a_missing_one(
         load("entity"), id=hidden, tlp=["CLEAR", "GREEN"], database_=settings.neo4j_database
     )
     assert alone == []
+
+
+# ---------------------------------------------------------------------- cheap denial of service
+
+
+def test_screening_is_bounded_per_request_and_per_caller(
+    graph: Driver, settings: Settings, unchanged: None
+) -> None:
+    """Issue 19 item 6: one anonymous 3,000-row screening cost ~11 s of Neo4j CPU, 120 a minute
+    per address. Now: a row cap per request (500 without a key), rows a minute per caller, and a
+    time budget per request, each refusing on its own."""
+    rows = [{"name": f"Company {i} Holdings"} for i in range(3000)]
+    app = make_app(settings, rate_limit=0, rate_limit_anonymous=0, screening_rows_anonymous=600)
+    with TestClient(app) as c:
+        began = time.monotonic()
+        big = c.post("/screening", json={"holdings": rows})
+        assert big.status_code == 422 and "at most 500" in big.json()["detail"], big.text
+        assert time.monotonic() - began < 2  # refused before any query
+        assert c.post("/screening", json={"holdings": rows[:400]}).status_code == 200
+        again = c.post("/screening", json={"holdings": rows[:400]})  # 800 > 600 rows a minute
+        assert again.status_code == 429 and int(again.headers["retry-after"]) >= 1, again.text
+        assert "screening rows" in again.json()["detail"]
+    with TestClient(make_app(settings, screening_budget=0.0)) as c:
+        slow = c.post("/screening", json={"holdings": rows[:300]})  # two chunks of 250
+        assert slow.status_code == 422 and "longer than 0 s" in slow.json()["detail"], slow.text
+
+
+def test_serve_trusts_proxy_headers_only_from_named_proxies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Lock 1 on forged X-Forwarded-For: `rightsgraph serve` turns uvicorn's proxy headers off
+    (uvicorn's own default trusts them from 127.0.0.1) unless --forwarded-allow-ips names one."""
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from rightsgraph.cli import app as cli
+
+    seen: list[dict] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.append(kw))
+    monkeypatch.setenv("RIGHTSGRAPH_FORWARDED_ALLOW_IPS", "")  # restored after the test
+    assert CliRunner().invoke(cli, ["serve"]).exit_code == 0
+    assert seen[-1]["proxy_headers"] is False
+    done = CliRunner().invoke(cli, ["serve", "--forwarded-allow-ips", "10.0.0.5, 10.0.0.6"])
+    assert done.exit_code == 0
+    assert seen[-1]["proxy_headers"] is True
+    assert seen[-1]["forwarded_allow_ips"] == "10.0.0.5,10.0.0.6"
+
+
+def test_keyed_callers_are_limited_per_address_too(graph: Driver, settings: Settings) -> None:
+    tokens = make_keys(settings)
+    app = make_app(settings, rate_limit=100, rate_limit_address=4)
+    with TestClient(app) as c:
+        keys = ["green_reader", "amber_reader", "red_reader", "editor", "admin"]
+        statuses = [c.get("/health/x", headers=key(tokens[k])).status_code for k in keys]
+        assert statuses[:4] == [404] * 4 and statuses[4] == 429  # five keys, one address
+
+
+# ---------------------------------------------------------------------- two API processes
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def two_apis(graph: Driver, settings: Settings, tmp_path_factory) -> Iterator[list[str]]:
+    """Two uvicorn processes on two loopback ports, one Neo4j (uvicorn run directly, with its
+    own default of trusting X-Forwarded-For from 127.0.0.1: the app's lock alone)."""
+    home = tmp_path_factory.mktemp("apis")
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+        "RIGHTSGRAPH_HOME": str(home),
+        "NEO4J_URI": settings.neo4j_uri,
+        "NEO4J_PASSWORD": settings.bolt_password or "",
+        "RIGHTSGRAPH_RATE_LIMIT_ANONYMOUS": "5",
+    }
+    env.pop("RIGHTSGRAPH_FORWARDED_ALLOW_IPS", None)
+    ports = [free_port(), free_port()]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for port in ports
+    ]  # fmt: skip
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        deadline = time.monotonic() + 60
+        for url, proc in zip(urls, procs, strict=True):
+            while True:
+                try:
+                    if httpx.get(url + "/health", timeout=5).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"API at {url} did not start: {proc.stderr.read()[-2000:]!r}")
+                time.sleep(0.2)
+        yield urls
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=20)
+
+
+def test_two_api_processes_share_keys_revocations_and_one_audit_log(
+    two_apis: list[str], settings: Settings, unchanged: None
+) -> None:
+    """One API, many instances: a key created (here through the store the CLI uses) works on
+    both; revoked, both refuse it at once; one audit log holds both processes' entries."""
+    from api.auth import KeyStore
+
+    a, b = two_apis
+    store = system_store(settings)
+    info, token = KeyStore(store).create("two instances", "investigator", "RED")
+    marker = f"probe_{info.id}"
+    for url in (a, b):
+        answer = httpx.post(
+            url + "/cypher", json={"query": f"RETURN 1 AS {marker}"}, headers=key(token), timeout=30
+        )
+        assert answer.status_code == 200, answer.text
+    KeyStore(store).revoke(info.id)
+    for url in (a, b):
+        refused = httpx.get(url + "/search?q=hikvision", headers=key(token), timeout=30)
+        assert refused.status_code == 401, refused.text
+    entries = [e for e in audit_entries(settings, 200) if e.key_id == info.id]
+    assert [e.outcome for e in entries] == ["ok", "ok"]
+    assert all(marker in e.what for e in entries)
+    assert len({e.instance for e in entries}) == 2  # two processes, one log
+    seqs = [e.seq for e in entries]
+    assert seqs == sorted(seqs) and len(set(seqs)) == 2
+
+
+def test_forged_forwarded_for_does_not_reset_the_limit(two_apis: list[str]) -> None:
+    """Issue 19 item 6: X-Forwarded-For from loopback reset the per-address limit (30 bad keys
+    after a 429 all got 401). Here uvicorn trusts the header (its default for 127.0.0.1), so
+    the app's own lock stands alone: requests with a proxy header no trusted proxy set share
+    one bucket."""
+    url = two_apis[1]
+    bad = key("rg_000000000000_" + "x" * 43)
+    first = [httpx.get(url + "/search?q=x", headers=bad, timeout=30).status_code for _ in range(6)]
+    assert first[-1] == 429, first
+    forged = [
+        httpx.get(
+            url + "/search?q=x", headers={**bad, "X-Forwarded-For": f"203.0.113.{i}"}, timeout=30
+        ).status_code
+        for i in range(30)
+    ]
+    assert forged.count(401) <= 5 and forged[-1] == 429, forged
+
+
+# ---------------------------------------------------------------------- audit
+
+
+def test_audit_display_escapes_control_characters(
+    client: TestClient, tokens: dict[str, str], unchanged: None
+) -> None:
+    """Issue 19 item 7: query texts with `\\r\\x1b[2K\\x1b[1A…` were printed raw by
+    `rightsgraph keys audit` and rewrote its lines. Stored as sent, shown escaped."""
+    from typer.testing import CliRunner
+
+    from rightsgraph.cli import app as cli
+
+    hostile = "RETURN 1 AS x // \r\x1b[2K\x1b[1A2026-01-01 admin POST /ingest ok\u202e\u2028"
+    response = client.post("/cypher", json={"query": hostile}, headers=key(tokens["investigator"]))
+    assert response.status_code == 422
+    shown = CliRunner().invoke(cli, ["keys", "audit", "--limit", "3"])
+    assert shown.exit_code == 0, shown.output
+    assert not any(c in shown.stdout for c in "\r\x1b\u202e\u2028")
+    assert "\\x0d\\x1b[2K\\x1b[1A2026-01-01" in shown.stdout and "\\u202e" in shown.stdout
+    for line in shown.stdout.splitlines():  # every entry's text is indented under its head
+        assert line.startswith(("#", "    ")), line
+
+
+def test_anonymous_refusals_are_aggregated_and_texts_capped(
+    client: TestClient, tokens: dict[str, str], settings: Settings, unchanged: None
+) -> None:
+    """Each anonymous refusal stored ~8.7 KB (the query and its parameters). Now a flood of
+    them is one entry per endpoint, refusal and minute, holding none of their text."""
+    before = audit_entries(settings, 50)
+    big = {"query": "RETURN 1 // " + "x" * 4000, "parameters": {"p": "y" * 4000}}
+    for _ in range(40):
+        assert client.post("/cypher", json=big).status_code == 401
+    after = audit_entries(settings, 50)
+    seen = {e.seq: e for e in before}
+    new = [e for e in after if e.seq not in seen or e.count != seen[e.seq].count]
+    assert 1 <= len(new) <= 2  # 2 when a minute turned
+    counted = sum(e.count - (seen[e.seq].count if e.seq in seen else 0) for e in new)
+    assert counted == 40
+    for e in new:
+        assert e.caller == "anonymous" and e.what == "POST /cypher" and e.parameters is None
+        assert len(e.what) + len(e.reason or "") < 300
+    long_query = "RETURN 1 AS x " + "/* " + "z" * 99_000 + " */"
+    client.post("/cypher", json={"query": long_query}, headers=key(tokens["investigator"]))
+    stored = audit_entries(settings, 1)[-1]
+    assert len(stored.what) < 4100 and "characters in all" in stored.what
+
+
+# ---------------------------------------------------------------------- no URL fetched
+
+
+@pytest.fixture()
+def listener() -> Iterator[tuple[str, list[str]]]:
+    """A local HTTP server that records every request it gets (it should get none)."""
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+            hits.append(self.path)
+            body = b'{"@context": {"name": "http://schema.org/name"}}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/ld+json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    finally:
+        server.shutdown()
+
+
+def jsonld_uploads(url: str) -> dict[str, bytes]:
+    import json
+
+    node = {"@id": "https://w3id.org/rightsgraph/id/x", "@type": "rg:Source", "rg:name": "x"}
+    prefix = {"rg": "https://w3id.org/rightsgraph/ontology#"}
+    docs = {
+        "import.jsonld": {"@context": {**prefix, "@import": f"{url}/import"}, "@graph": [node]},
+        "nested.jsonld": {"@context": prefix, "@graph": [{**node, "@context": f"{url}/nested"}]},
+        "listed.jsonld": {"@context": prefix, "@graph": [{**node, "@context": [f"{url}/l"]}]},
+        "scoped.jsonld": {
+            "@context": {**prefix, "rg:about": {"@id": "rg:about", "@context": f"{url}/scoped"}},
+            "@graph": [node],
+        },
+    }
+    out = {name: json.dumps(doc).encode() for name, doc in docs.items()}
+    out["report.yaml"] = (
+        f"'@context': {url}/yaml\nid: r-url\ntype: Report\nname: r\n"
+        f"'@graph':\n  - {{id: s-url, type: Source, name: s, url: '{url}/source'}}\n"
+    ).encode()
+    out["prefix.ttl"] = f"@prefix x: <{url}/ttl#> .\nx:a x:b x:c .\n".encode()
+    return out
+
+
+def test_no_url_named_in_an_upload_is_fetched(
+    client: TestClient, tokens: dict[str, str], listener: tuple[str, list[str]], unchanged: None
+) -> None:
+    """The server fetches no URL named in uploaded data: JSON-LD contexts (@import, nested,
+    listed, scoped), a report's @context and a Source url, a Turtle prefix; through
+    POST /ingest (dry run and real) and through the parser with the first lock out of the way."""
+    from core.offline import NetworkRefused, offline
+    from ingest.reports import _read_rdf
+
+    url, hits = listener
+    for name, content in jsonld_uploads(url).items():
+        for dry in ("true", "false"):
+            response = client.post(
+                f"/ingest?dry_run={dry}",
+                files=[("files", (name, content, "application/octet-stream"))],
+                headers=key(tokens["editor"]),
+            )
+            assert response.status_code in (200, 422), (name, response.text)
+            if name.endswith(".jsonld"):
+                rules = [p["rule"] for p in response.json()["problems"]]
+                assert rules == ["remote-context"], (name, response.text)
+    assert hits == []
+    # the second lock alone: rdflib asked to parse a document with a remote context
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"rg-offline-{os.getpid()}.jsonld"
+    path.write_bytes(jsonld_uploads(url)["nested.jsonld"])
+    try:
+        from ingest.errors import IngestError
+
+        with pytest.raises(IngestError) as refused:
+            _read_rdf(path, "json-ld")
+        assert refused.value.problems[0].rule == "remote-context"
+    finally:
+        path.unlink()
+    import urllib.request
+
+    with pytest.raises(NetworkRefused), offline("a test"):
+        urllib.request.urlopen(url + "/direct", timeout=5)  # what rdflib uses
+    assert hits == []
+    assert httpx.get(url + "/after").status_code == 200 and hits == ["/after"]  # online again
