@@ -575,3 +575,40 @@ def test_no_url_named_in_an_upload_is_fetched(
         urllib.request.urlopen(url + "/direct", timeout=5)  # what rdflib uses
     assert hits == []
     assert httpx.get(url + "/after").status_code == 200 and hits == ["/after"]  # online again
+
+
+def test_cypher_never_returns_the_apis_own_data(
+    client: TestClient, tokens: dict[str, str], unchanged: None
+) -> None:
+    """Keys and the audit log share the database with the graph: the guard refuses their names
+    (lock 1) and the runner withholds every row carrying them (lock 2, shown alone with the
+    label spelled so the guard cannot see it)."""
+
+    def run(query: str, **parameters: object):
+        return client.post(
+            "/cypher",
+            json={"query": query, "parameters": parameters},
+            headers=key(tokens["investigator"]),
+        )
+
+    for query, params in (
+        ("MATCH (n:RgSystemApiKey) RETURN n", {}),
+        ("MATCH (n:`RgSystemAudit`) RETURN n.rgsystemWhat AS what", {}),
+        ("MATCH (n) RETURN n.rgsystemHash AS h", {}),
+        ("MATCH (n) WHERE $l IN labels(n) RETURN n", {"l": "RgSystemApiKey"}),
+        ("MATCH (n) RETURN n['rgsys' + 'temHash'], 'RGSYSTEM' AS x", {}),
+    ):
+        refused = run(query, **params)
+        assert refused.status_code == 422 and "rgsystem" in refused.json()["detail"], query
+    exists = run("MATCH (n) WHERE NOT n:Node RETURN count(n) AS n")
+    assert exists.status_code == 200 and exists.json()["rows"][0]["n"] > 0  # they are there
+    hidden = "any(l IN labels(n) WHERE l STARTS WITH 'Rg' + 'System')"
+    for query in (
+        f"MATCH (n) WHERE {hidden} RETURN n",
+        f"MATCH (n) WHERE {hidden} RETURN properties(n) AS p",
+        f"MATCH (n) WHERE {hidden} RETURN [n] AS ns, {{x: n}} AS m",
+        "MATCH (n) WHERE NOT n:Node RETURN n",
+    ):
+        answer = run(query)
+        assert answer.status_code == 200, (query, answer.text)
+        assert answer.json()["rows"] == [] and "rgsystem" not in answer.text.lower(), query
