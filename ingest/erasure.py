@@ -100,7 +100,8 @@ def _erase(tx: ManagedTransaction, node_id: str, by: str, reason: str, at: str) 
         system.SEARCH_TEXT: search_text(record, model),
     }
     if STATEMENTS in props:
-        updates[STATEMENTS] = _strip_statements(props[STATEMENTS], set(personal.values()))
+        erased = set(personal) | set(personal.values())  # by ontology or stored name
+        updates[STATEMENTS] = _strip_statements(props[STATEMENTS], erased)
     tx.run(
         f"MATCH (n:`{label}` {{id: $id}}) SET n = $props",
         id=node_id,

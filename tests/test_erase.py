@@ -104,3 +104,20 @@ def test_erase_removes_personal_values_for_good_and_is_audited(
             database_=settings.neo4j_database,
         )
     assert canonical_dump(graph, settings.neo4j_database) == before
+
+
+def test_erase_strips_every_statement_of_the_erased_properties() -> None:
+    """The statement history (one JSON text per node: one item per report, values under "v")
+    keeps no statement of an erased property, live or retracted; the rest stays."""
+    import json
+
+    from ingest.erasure import _strip_statements
+
+    history = [
+        {"r": "r1", "l": "RED", "v": {"name": "W", "identifiers": ["passport:X1"], "note": "n"}},
+        {"r": "r2", "l": "RED", "x": "2026-01-01", "v": {"identifiers": ["passport:X0"]}},
+        {"r": "r3", "l": "RED", "v": {}},
+    ]
+    kept = json.loads(_strip_statements(json.dumps(history), {"identifiers", "note"}) or "[]")
+    assert [item["v"] for item in kept] == [{"name": "W"}, {}, {}]
+    assert [item["r"] for item in kept] == ["r1", "r2", "r3"]
