@@ -612,3 +612,50 @@ def test_cypher_never_returns_the_apis_own_data(
         answer = run(query)
         assert answer.status_code == 200, (query, answer.text)
         assert answer.json()["rows"] == [] and "rgsystem" not in answer.text.lower(), query
+
+
+def test_a_sqlite_key_database_is_migrated_once(
+    graph: Driver, settings: Settings, tmp_path: Path, unchanged: None
+) -> None:
+    """Keys (with their revocations) and audit rows of the SQLite days move into the shared
+    store on first use; the file is renamed `.migrated` (0600) and never read again."""
+    import hashlib
+    import secrets
+    import sqlite3
+
+    legacy = tmp_path / "auth.sqlite"
+    live_id, gone_id = secrets.token_hex(6), secrets.token_hex(6)
+    live = f"rg_{live_id}_{secrets.token_urlsafe(32)}"
+    gone = f"rg_{gone_id}_{secrets.token_urlsafe(32)}"
+    with sqlite3.connect(legacy) as conn:  # the schema of the SQLite key store
+        conn.executescript(
+            "CREATE TABLE api_keys (id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,"
+            " tlp TEXT NOT NULL, hash TEXT NOT NULL, created TEXT NOT NULL, revoked TEXT);"
+            "CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,"
+            " key_id TEXT, caller TEXT NOT NULL, endpoint TEXT NOT NULL, what TEXT NOT NULL,"
+            " parameters TEXT, outcome TEXT NOT NULL, reason TEXT);"
+        )
+        for key_id, token, revoked in ((live_id, live, None), (gone_id, gone, "2026-01-01")):
+            conn.execute(
+                "INSERT INTO api_keys VALUES (?,?,?,?,?,?,?)",
+                (key_id, "old desk", "investigator", "RED",
+                 hashlib.sha256(token.encode()).hexdigest(), "2025-01-01T00:00:00+00:00", revoked),
+            )  # fmt: skip
+        conn.execute(
+            "INSERT INTO audit (at, key_id, caller, endpoint, what, outcome) VALUES (?,?,?,?,?,?)",
+            ("2025-01-02T00:00:00+00:00", live_id, "old desk", "POST /cypher", "RETURN 1", "ok"),
+        )
+    with TestClient(make_app(settings, legacy, rate_limit=0)) as c:
+        assert c.get("/search?q=x", headers=key(live)).status_code == 200
+        assert c.get("/search?q=x", headers=key(gone)).status_code == 401
+    assert not legacy.exists()
+    done = legacy.with_name("auth.sqlite.migrated")
+    assert done.exists() and done.stat().st_mode & 0o777 == 0o600
+    entries = audit_entries(settings, 50)
+    assert any(e.key_id == live_id and e.what == "RETURN 1" for e in entries)
+    assert any(e.endpoint == "migrate" and str(legacy) in e.what for e in entries)
+    with TestClient(make_app(settings, legacy, rate_limit=0)) as c:  # once: nothing to read
+        assert c.get("/search?q=x", headers=key(live)).status_code == 200
+    assert sum(e.endpoint == "migrate" for e in audit_entries(settings, 50)) == sum(
+        e.endpoint == "migrate" for e in entries
+    )
