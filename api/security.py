@@ -23,12 +23,20 @@ Role checks are the routers' business (`require`), since only they know what the
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
 from typing import Any
 
 from fastapi import HTTPException
+from neo4j.exceptions import (
+    ConnectionAcquisitionTimeoutError,
+    DatabaseUnavailable,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -36,6 +44,7 @@ from api.audit import AuditLog
 from api.auth import Caller, KeyStore, anonymous
 from api.errors import (
     Forbidden,
+    GraphUnavailable,
     PayloadTooLarge,
     TooManyRequests,
     Unauthorized,
@@ -43,6 +52,14 @@ from api.errors import (
 )
 from api.settings import ApiSettings
 
+UNAVAILABLE = (
+    ServiceUnavailable,
+    SessionExpired,
+    DatabaseUnavailable,
+    TransientError,
+    ConnectionAcquisitionTimeoutError,
+)
+log = logging.getLogger("rightsgraph.api")
 PUBLIC_PATHS = frozenset({"/health", "/"})
 PUBLIC_PREFIXES = ("/static/",)
 UPLOAD_PATHS = frozenset({"/ingest"})
@@ -217,7 +234,16 @@ class SecurityMiddleware:
             default = self.settings.default_tlp
             caller = anonymous(default[-1] if default else None)
         else:
-            caller = self.keys.verify(token)
+            try:
+                caller = self.keys.verify(token)
+            except UNAVAILABLE as exc:  # keys live in Neo4j: no answer, no key check
+                response = problem(
+                    503,
+                    GraphUnavailable.title,
+                    f"the graph database does not answer: {type(exc).__name__}",
+                    GraphUnavailable.kind,
+                )
+                return await response(scope, receive, send)
             if caller is None:  # guessing keys costs the anonymous budgets
                 rate, wait = self._take(self._buckets(anonymous(None), client, headers))
                 exc: Unauthorized | TooManyRequests = (
@@ -256,13 +282,16 @@ class SecurityMiddleware:
         exc: Unauthorized | Forbidden | TooManyRequests | PayloadTooLarge,
     ) -> None:
         if audited:
-            self.audit.record(
-                caller,
-                f"{scope['method']} {scope['path']}",
-                f"{scope['method']} {scope['path']}",
-                "refused",
-                f"{exc.status} {exc.detail}",
-            )
+            try:
+                self.audit.record(
+                    caller,
+                    f"{scope['method']} {scope['path']}",
+                    f"{scope['method']} {scope['path']}",
+                    "refused",
+                    f"{exc.status} {exc.detail}",
+                )
+            except UNAVAILABLE:  # refused all the same; nothing ran that needs the record
+                log.warning("audit log unavailable; refusal not recorded: %s", exc.detail)
         response = problem(exc.status, exc.title, exc.detail, exc.kind, exc.headers)
         await response(scope, receive, send)
 

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import neo4j
 from neo4j import Driver
 from neo4j.exceptions import ConstraintError
 
@@ -75,6 +76,7 @@ def fields(var: str, names: tuple[str, ...]) -> str:
 
 
 INSTANCE = f"{os.uname().nodename}:{os.getpid()}"
+READ_TIMEOUT = 5.0  # seconds a key lookup or audit read may take
 
 
 class SystemStore:
@@ -116,10 +118,17 @@ class SystemStore:
         return self._run(cypher, write, **params)
 
     def _run(self, cypher: str, write: bool, **params: Any) -> list[dict[str, Any]]:
-        records, _, _ = self.driver.execute_query(
-            cypher, params, database_=self.database, routing_="w" if write else "r"
-        )
-        return [r.data() for r in records]
+        """Writes in a managed transaction (retried on deadlocks: the audit counter is one
+        node); reads auto-commit without retries, so a lost Neo4j fails a key check at once."""
+        if write:
+            records, _, _ = self.driver.execute_query(
+                cypher, params, database_=self.database, routing_="w"
+            )
+            return [r.data() for r in records]
+        with self.driver.session(
+            database=self.database, default_access_mode=neo4j.READ_ACCESS
+        ) as session:
+            return session.run(neo4j.Query(cypher, timeout=READ_TIMEOUT), params).data()  # type: ignore[arg-type]
 
     def ready(self) -> None:
         if self._ready:
