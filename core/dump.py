@@ -1,7 +1,8 @@
 """A canonical dump of the graph: every node and relationship with its properties, sorted.
 
 Two graphs are the same when their dumps are equal. Run stamps (`ingestRun`) are left out:
-they say when a fact was written, not what it is.
+they say when a fact was written, not what it is; so is the API's own data (`:RgSystem` nodes:
+keys and the audit log), which is no part of the graph.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 
 from neo4j import Driver
 
-from core.names import INGEST_RUN
+from core.names import INGEST_RUN, SYSTEM_LABEL
 
 IGNORED = (INGEST_RUN,)
 
@@ -28,7 +29,10 @@ def canonical_dump(driver: Driver, database: str | None = None) -> list[str]:
     """Sorted lines: `N labels props` for nodes, `R start type end props` for relationships."""
     lines: list[str] = []
     with driver.session(database=database) as session:
-        for rec in session.run("MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"):
+        for rec in session.run(
+            f"MATCH (n) WHERE NOT n:`{SYSTEM_LABEL}` "
+            "RETURN labels(n) AS labels, properties(n) AS props"
+        ):
             lines.append(f"N {':'.join(sorted(rec['labels']))} {_props(rec['props'])}")
         for rec in session.run(
             "MATCH (a)-[r]->(b) RETURN coalesce(a.id, elementId(a)) AS a, type(r) AS t, "

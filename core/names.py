@@ -25,3 +25,12 @@ EDGE_KEY = "key"
 """Distinguishes parallel relationships of one type (EVIDENCED_BY by quote)."""
 
 SYSTEM_PROPERTIES = (ID, TLP, REPORT_IDS, SOURCE_IDS, INGEST_RUN, RESOLVE_KEYS, SEARCH_TEXT)
+
+SYSTEM_PREFIX = "rgsystem"
+"""Every label and property of the API's own data in the graph (keys, audit log) starts with
+this, in any case; /cypher refuses the prefix and withholds any value carrying it."""
+SYSTEM_LABEL = "RgSystem"
+"""On every node of the API's own data; never on a :Node, never in a dump, export or backup."""
+API_KEY_LABEL = "RgSystemApiKey"
+AUDIT_LABEL = "RgSystemAudit"
+COUNTER_LABEL = "RgSystemCounter"

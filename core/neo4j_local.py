@@ -285,6 +285,23 @@ def local_password(settings: Settings) -> str:
     return password
 
 
+SERVER_UMASK = 0o077
+
+
+def make_private(settings: Settings) -> None:
+    """The server's folder, its data and log folders 0700 and the files already in the log
+    folders 0600 (a folder from before this rule included): nothing another local user can read.
+    The server itself runs with SERVER_UMASK, so what it writes later is private too."""
+    folders = [settings.neo4j_dir, data_dir(settings), data_dir(settings) / "logs"]
+    for folder in folders:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.chmod(0o700)
+    for folder in (settings.neo4j_dir, data_dir(settings) / "logs"):
+        for path in folder.iterdir():
+            if path.is_file() and not path.is_symlink():
+                path.chmod(0o600)
+
+
 def start(
     settings: Settings,
     auth_password: str | None = None,
@@ -314,6 +331,7 @@ def start(
                 "choose another port (--port or RIGHTSGRAPH_NEO4J_PORT)."
             )
         command = java_command(settings, build_launcher(settings=settings), conf)
+        make_private(settings)
         env = dict(os.environ)
         env.pop("RIGHTSGRAPH_NEO4J_AUTH", None)
         if auth_password:
@@ -321,7 +339,7 @@ def start(
         log = log_file(settings)
         if log.exists():
             log.replace(log.with_name(log.name + ".1"))
-        with log.open("wb") as out:
+        with os.fdopen(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
             proc = subprocess.Popen(
                 command,
                 stdin=subprocess.DEVNULL,
@@ -330,6 +348,7 @@ def start(
                 cwd=settings.neo4j_dir,
                 env=env,
                 start_new_session=True,
+                umask=SERVER_UMASK,  # every file Neo4j makes (store, logs) is the owner's only
             )
         _children[proc.pid] = proc
         pid_file(settings).write_text(f"{proc.pid}\n")

@@ -14,6 +14,7 @@ from neo4j import Driver
 
 from ingest.adapters import discover, read_batches
 from ingest.batch import Batch
+from ingest.erasure import PERSON, erased_properties, strip_erased
 from ingest.errors import IngestError, Problem
 from ingest.evidence import check_quotes, keep_shipped_copy
 from ingest.resolve import Proposal, Resolver, merge_records, rename_references
@@ -342,8 +343,10 @@ def _run_batch(
         return
     if sweep_ids is not None and not sweep_ids:  # a single batch keeps exactly what it states
         sweep_ids = {r["id"] for r in prepared.records}
+    people = [r["id"] for r in prepared.records if r.get("type") == PERSON]
+    records = strip_erased(prepared.records, erased_properties(driver, people, database))
     plan = WritePlan(
-        prepared.records,
+        records,
         prepared.tlp,
         batch.report_id,
         result.run_id,

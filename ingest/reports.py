@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 import yaml
 from rdflib import RDF, BNode, Graph
 
+from core.offline import NetworkRefused, offline
 from ingest.batch import Batch
 from ingest.errors import IngestError, Problem
 from ingest.jsondocs import MAX_DEPTH, MAX_NODES, check_shape, too_deep
@@ -189,6 +190,19 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
             [Problem(label, "-", "empty-file", "no document in the file (only blanks or comments)")]
         )
     if _is_inline_jsonld(doc):  # our JSON-LD export: read as RDF, like the other formats
+        remote = remote_references(doc)
+        if remote:
+            raise IngestError(
+                [
+                    Problem(
+                        label,
+                        "-",
+                        "remote-context",
+                        "a JSON-LD context may not name another document (@context as a URL, "
+                        f"@import): nothing an upload names is fetched; found {remote[0][:200]!r}",
+                    )
+                ]
+            )
         yield _read_rdf(path, "json-ld", exact_ids)
         return
     if not isinstance(doc, dict) or not isinstance(doc.get("@graph"), list):
@@ -251,6 +265,26 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
     )
 
 
+def remote_references(value: Any) -> list[str]:
+    """Every other document a JSON-LD value names for its parser to fetch: a `@context` that is
+    (or lists) a string, and every `@import`, at any depth."""
+    found: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                if key == "@import":
+                    found.append(str(inner))
+                elif key == "@context":
+                    contexts = inner if isinstance(inner, list) else [inner]
+                    found.extend(str(c) for c in contexts if isinstance(c, str))
+                stack.append(inner)
+    return found
+
+
 def _is_inline_jsonld(doc: Any) -> bool:
     """A JSON-LD document that carries its own context and nothing but its graph (an export)."""
     return (
@@ -264,7 +298,8 @@ def _read_rdf(path: Path, fmt: str, exact_ids: bool = False) -> Batch:
     text = read_text(path, max_bytes=2 * 1024 * 1024 * 1024)
     graph = Graph()
     try:
-        graph.parse(data=text, format=fmt)
+        with offline(f"parsing {path.name}"):  # the second lock: no parser fetches anything
+            graph.parse(data=text, format=fmt)
     except Exception as exc:  # rdflib raises many parser-specific types
         message = " ".join(str(exc).split())  # rdflib's first line may be only "at line N of <>:"
         found = re.search(r"at line (\d+)", message)
@@ -273,7 +308,7 @@ def _read_rdf(path: Path, fmt: str, exact_ids: bool = False) -> Batch:
                 Problem(
                     str(path),
                     "-",
-                    "rdf-syntax",
+                    "remote-context" if isinstance(exc, NetworkRefused) else "rdf-syntax",
                     message[:300],
                     int(found.group(1)) if found else None,
                 )

@@ -91,7 +91,7 @@ def schema_statements(model: OntologyModel | None = None) -> list[str]:
     stmts.append(
         "CREATE FULLTEXT INDEX rg_search IF NOT EXISTS FOR (n:"
         + "|".join(f"`{label}`" for label in searchable)
-        + f") ON EACH [n.name, n.`{system.SEARCH_TEXT}`]"
+        + f") ON EACH [{', '.join(f'n.`{p}`' for p in SEARCH_INDEX_PROPERTIES)}]"
     )
     stmts += [
         f"CREATE INDEX rg_{label.lower()}_{prop.lower()} IF NOT EXISTS "
@@ -101,7 +101,23 @@ def schema_statements(model: OntologyModel | None = None) -> list[str]:
     return stmts
 
 
+# the sharing level is indexed too, so a search can filter by it inside Lucene (api/fulltext.py)
+SEARCH_INDEX_PROPERTIES = ("name", system.SEARCH_TEXT, system.TLP)
+
+
+def _drop_outdated_search_index(driver: Driver, database: str | None) -> None:
+    """Drop rg_search when it indexes other properties than SEARCH_INDEX_PROPERTIES (an older
+    version's), so ensure_schema creates it anew."""
+    rows, _, _ = driver.execute_query(
+        "SHOW FULLTEXT INDEXES YIELD name, properties WHERE name = 'rg_search' RETURN properties",
+        database_=database,
+    )
+    if rows and sorted(rows[0]["properties"]) != sorted(SEARCH_INDEX_PROPERTIES):
+        driver.execute_query("DROP INDEX rg_search IF EXISTS", database_=database)
+
+
 def ensure_schema(driver: Driver, database: str | None = None) -> None:
+    _drop_outdated_search_index(driver, database)
     for stmt in schema_statements():
         driver.execute_query(stmt, database_=database)
     driver.execute_query("CALL db.awaitIndexes(60)", database_=database)

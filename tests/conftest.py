@@ -93,8 +93,9 @@ def auth_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def tokens(auth_db: Path) -> dict[str, str]:
-    """A token per role and level of security_helpers.KEYS, and a revoked one, in auth_db."""
+def tokens(settings: Settings) -> dict[str, str]:
+    """A token per role and level of security_helpers.KEYS, and a revoked one, in the shared
+    store (Neo4j)."""
     from security_helpers import make_keys
 
-    return make_keys(auth_db)
+    return make_keys(settings)

@@ -104,7 +104,8 @@ def write_report(path: Path, document: dict) -> Path:
 def label_counts(driver: Driver, database: str | None = None) -> Counter:
     """Nodes per concrete (most specific) label; every node also carries :Node."""
     rows, _, _ = driver.execute_query(
-        "MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS n", database_=database
+        "MATCH (n) WHERE NOT n:RgSystem UNWIND labels(n) AS label RETURN label, count(*) AS n",
+        database_=database,
     )
     return Counter({r["label"]: r["n"] for r in rows})
 
@@ -144,8 +145,9 @@ def empty(driver: Driver, database: str) -> None:
     and constraints stay)."""
     with driver.session(database=database) as session:  # batched deletes need auto-commit
         for query in (
-            "MATCH ()-[r]->() CALL { WITH r DELETE r } IN TRANSACTIONS OF 10000 ROWS",
-            "MATCH (n) CALL { WITH n DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+            "MATCH (n)-[r]->() WHERE NOT n:RgSystem "  # the API's keys and audit log stay
+            "CALL { WITH r DELETE r } IN TRANSACTIONS OF 10000 ROWS",
+            "MATCH (n) WHERE NOT n:RgSystem CALL { WITH n DELETE n } IN TRANSACTIONS OF 10000 ROWS",
         ):
             session.run(query).consume()
 

@@ -33,7 +33,7 @@ from reliability_helpers import (
 )
 
 from api.auth import KeyStore
-from api.settings import ApiSettings
+from api.system_store import SystemStore
 from core import neo4j_local
 from core.dump import canonical_dump
 from core.settings import Settings
@@ -161,7 +161,9 @@ def test_api_answers_503_within_two_seconds_while_neo4j_is_down_and_recovers_wit
     settings, driver = server
     empty(driver, settings.neo4j_database)
     assert ingest_paths([SEED], driver, database=settings.neo4j_database).ok
-    _, key = KeyStore(ApiSettings(neo4j=settings).auth_path).create("fault test", "admin", "RED")
+    _, key = KeyStore(SystemStore(driver, settings.neo4j_database)).create(
+        "fault test", "admin", "RED"
+    )
     with api_server(env_for(settings)) as (base, pid):  # default limits: few requests here
         requests = documented_requests(httpx.get(base + "/openapi.json").json())
         assert len(requests) >= 8 and ("GET", "/health", None) in requests

@@ -250,7 +250,7 @@ def test_an_editor_cleared_for_red_can_ingest_files_and_a_json_report(
     )
     assert as_json.status_code == 200, as_json.text
     assert as_json.json()["files"] == ["report-json-upload.json"]
-    entries = [e for e in audit_entries(auth_db) if e.endpoint == "POST /ingest"]
+    entries = [e for e in audit_entries(settings) if e.endpoint == "POST /ingest"]
     assert [e.outcome for e in entries[-4:]] == ["ok"] * 4
     assert entries[-4].what == "files: my case.yaml"
 
@@ -270,7 +270,7 @@ def test_a_rejected_upload_is_a_422_report_naming_the_uploaded_file(
     assert body["problems"][0]["file"] == "evil name.yaml" and body["problems"][0]["rule"]
     assert "rightsgraph-ingest-" not in response.text  # no temporary path
     assert canonical_dump(graph, settings.neo4j_database) == before
-    entry = audit_entries(auth_db)[-1]
+    entry = audit_entries(settings)[-1]
     assert entry.outcome == "refused" and entry.what == "files: evil name.yaml"
     for content, media in (
         (b"x", "text/plain"),
@@ -295,12 +295,12 @@ def test_a_rejected_upload_is_a_422_report_naming_the_uploaded_file(
     ],
 )
 def test_only_editors_cleared_for_red_may_ingest(
-    client: TestClient, tokens: dict[str, str], auth_db: Path, who: str | None, status: int
+    client: TestClient, tokens: dict[str, str], settings: Settings, who: str | None, status: int
 ) -> None:
     files = [("files", ("r.yaml", (TEST_REPORTS / "hikvision-typo.yaml").read_bytes()))]
     response = client.post("/ingest", files=files, headers=key(tokens[who]) if who else {})
     assert response.status_code == status, response.text
-    entry = audit_entries(auth_db)[-1]
+    entry = audit_entries(settings)[-1]
     assert entry.endpoint == "POST /ingest" and entry.outcome == "refused"
 
 
@@ -308,12 +308,12 @@ def test_an_upload_over_the_size_limit_is_413_and_audited(
     graph: Driver, settings: Settings, tmp_path: Path
 ) -> None:
     auth_db = tmp_path / "auth.sqlite"
-    tokens = make_keys(auth_db)
+    tokens = make_keys(settings)
     with TestClient(make_app(settings, auth_db, max_upload_bytes=2000, max_body_bytes=500)) as c:
         big = [("files", ("big.yaml", b"#" * 5000, "application/yaml"))]
         response = c.post("/ingest", files=big, headers=key(tokens["editor"]))
         assert response.status_code == 413 and response.headers["content-type"].startswith(PROBLEM)
-        assert audit_entries(auth_db)[-1].reason.startswith("413")
+        assert audit_entries(settings)[-1].reason.startswith("413")
 
         def chunks():  # no Content-Length: stopped while streaming
             for _ in range(10):
@@ -333,7 +333,7 @@ def test_an_upload_over_the_size_limit_is_413_and_audited(
 def test_rate_limits_answer_429_with_retry_after(
     graph: Driver, settings: Settings, tmp_path: Path
 ) -> None:
-    tokens = make_keys(tmp_path / "auth.sqlite")
+    tokens = make_keys(settings)
     app = make_app(settings, tmp_path / "auth.sqlite", rate_limit=3, rate_limit_anonymous=2)
     with TestClient(app) as c:
         statuses = [
@@ -351,7 +351,7 @@ def test_rate_limits_answer_429_with_retry_after(
 def test_closed_mode_needs_a_key_except_for_health_and_the_page(
     graph: Driver, settings: Settings, tmp_path: Path
 ) -> None:
-    tokens = make_keys(tmp_path / "auth.sqlite")
+    tokens = make_keys(settings)
     with TestClient(make_app(settings, tmp_path / "auth.sqlite", anonymous="closed")) as c:
         for url in ("/search?q=hikvision", "/entities/hikvision", "/campaigns", "/export", "/docs"):
             response = c.get(url)
