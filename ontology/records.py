@@ -18,6 +18,7 @@ from typing import Any
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 
 from ontology.model import ID_BASE, OntologyModel, PropertySpec, id_to_iri, iri_to_id, load_model
+from ontology.types import dates, money, url
 
 Record = dict[str, Any]
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:~@-]{0,254}$")
@@ -100,28 +101,14 @@ def _check_edge(label: str, spec: PropertySpec, value: Any, model: OntologyModel
 # ---------------------------------------------------------------------- values
 
 
-def canonical_decimal(value: Any) -> str | None:
-    """A number as a plain decimal string (no exponent), or None when it is not a number."""
-    if isinstance(value, bool):
-        return None
-    try:
-        number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
-    except (InvalidOperation, ValueError):
-        return None
-    if not number.is_finite():
-        return None
-    text = format(number, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+canonical_decimal = money.canonical
 
 
 def to_literal(spec: PropertySpec, value: Any) -> Literal:
     """A typed literal; a value that does not fit gives an ill-typed literal SHACL reports."""
     datatype = spec.datatype or XSD.string
     if datatype == XSD.decimal:
-        text = canonical_decimal(value)
-        return Literal(text if text is not None else str(value), datatype=XSD.decimal)
+        return money.to_rdf(value)
     if datatype == XSD.boolean:
         if isinstance(value, bool):
             return Literal("true" if value else "false", datatype=XSD.boolean)
@@ -130,10 +117,9 @@ def to_literal(spec: PropertySpec, value: Any) -> Literal:
             datatype=XSD.boolean,
         )
     if datatype == XSD.date:
-        text = value.isoformat() if isinstance(value, dt.date) else str(value)
-        return Literal(text, datatype=XSD.date)
+        return dates.to_rdf(value)
     if datatype == XSD.anyURI:
-        return Literal(str(value), datatype=XSD.anyURI)
+        return url.to_rdf(value)
     if isinstance(value, dt.date):
         value = value.isoformat()
     return Literal(str(value))

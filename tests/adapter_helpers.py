@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,12 @@ from ingest.pipeline import IngestResult, ingest_paths
 from ontology.records import Record
 
 DATA = Path(__file__).resolve().parent / "data" / "adapters"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+# the shared samples sit beside the checkout (../shared/data); RIGHTSGRAPH_SHARED_DATA names
+# another place, for a worktree that is not beside them
+SHARED = Path(
+    os.environ.get("RIGHTSGRAPH_SHARED_DATA")
+    or Path(__file__).resolve().parents[2] / "shared" / "data"
+)
 
 
 def shared_sample(*parts: str) -> Path:
