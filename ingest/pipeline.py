@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from neo4j import Driver
 
 from ingest.adapters import discover, read_batches
 from ingest.batch import Batch
+from ingest.content import Member, unpacked
 from ingest.errors import IngestError, Problem
 from ingest.evidence import check_quotes, keep_shipped_copy
 from ingest.resolve import Proposal, Resolver, merge_records, rename_references
@@ -234,26 +235,39 @@ def ingest_paths(
     if driver is not None and not dry_run:
         ensure_schema(driver, database)
     resolver = Resolver(driver, database, model)
-    for path in discover(paths):
-        result.files.append(str(path))
-        try:
-            _ingest_file(
-                path,
-                driver,
-                database,
-                dry_run,
-                fmt,
-                {**(options or {}), _UPLOADED: uploaded},
-                resolver,
-                model,
-                result,
-                progress,
-            )
-        except IngestError as exc:
-            result.problems.extend(exc.problems)
-            result.rejected[str(path)] += 1
-            resolver = Resolver(driver, database, model)  # forget what the rejected file taught
+    try:
+        with unpacked(discover(paths)) as members:  # archives give their members
+            for member in members:
+                result.files.append(member.name)
+                try:
+                    _ingest_file(
+                        member.path,
+                        driver,
+                        database,
+                        dry_run,
+                        fmt,
+                        {**(options or {}), _UPLOADED: uploaded},
+                        resolver,
+                        model,
+                        result,
+                        progress,
+                    )
+                except IngestError as exc:
+                    result.problems.extend(_named(exc.problems, member))
+                    result.rejected[member.name] += 1
+                    resolver = Resolver(driver, database, model)  # forget the rejected file
+    except IngestError as exc:  # an archive out of bounds
+        result.problems.extend(exc.problems)
+        result.rejected.update(p.file for p in exc.problems[:1])
     return result
+
+
+def _named(problems: list[Problem], member: Member) -> list[Problem]:
+    """Problems naming an unpacked member by its place in the archive, not the temporary copy."""
+    if member.name == str(member.path):
+        return problems
+    path = str(member.path)
+    return [replace(p, file=member.name) if p.file == path else p for p in problems]
 
 
 _UPLOADED = "_uploaded"

@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 import yaml
 from rdflib import RDF, BNode, Graph
 
+from ingest import content
 from ingest.batch import Batch
 from ingest.errors import IngestError, Problem
 from ingest.jsondocs import MAX_DEPTH, MAX_NODES, check_shape, too_deep
@@ -30,6 +31,7 @@ MAX_REPORT_BYTES = 50 * 1024 * 1024
 MAX_ALIASES = 1_000  # uses of YAML aliases
 MAX_ALIAS_EXPANSION = 10_000  # values the aliases may add
 RDF_FORMATS = {".ttl": "turtle", ".nt": "nt", ".n3": "n3", ".trig": "trig", ".nq": "nquads"}
+CONTENT_RDF = {"turtle": "turtle", "ntriples": "nt"}  # rdflib's names for what content.detect finds
 LINE_KEY = "__line__"
 
 
@@ -145,7 +147,7 @@ def read_text(path: Path, max_bytes: int = MAX_REPORT_BYTES) -> str:
 def parse_document(path: Path) -> Any:
     text = read_text(path)
     label = str(path)
-    if path.suffix.lower() in (".json", ".jsonld"):
+    if path.suffix.lower() in (".json", ".jsonld") or content.detect(path) in ("json", "jsonld"):
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -181,6 +183,10 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
     suffix = path.suffix.lower()
     if suffix in RDF_FORMATS:
         yield _read_rdf(path, RDF_FORMATS[suffix], exact_ids)
+        return
+    syntax = content.detect(path)
+    if syntax in CONTENT_RDF:  # an RDF export under another name (.txt, .rdf, none)
+        yield _read_rdf(path, CONTENT_RDF[syntax], exact_ids)
         return
     doc = parse_document(path)
     label = str(path)

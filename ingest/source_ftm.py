@@ -484,4 +484,5 @@ ADAPTER = Adapter(
     sniff=sniff_ftm,
     read=read_ftm,
     description="FollowTheMoney entities (JSON lines, as Aleph and OpenSanctions export them)",
+    syntaxes=("json-lines", "json"),
 )

@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ingest import content
 from ingest.adapter_kit import (
     DEFAULT_BATCH_SIZE,
     BatchBuilder,
@@ -251,7 +252,7 @@ def _batches(
         raise fail(path, "-", "as-of", f"--as-of: {exc}") from None
     default_fund = fund_option or fund_from_name(path)
     default_as_of = default_as_of or as_of_from_name(path)
-    rows = _rows_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _rows_csv(path)
+    rows = _rows_xlsx(path) if content.detect(path) == "xlsx" else _rows_csv(path)
     fields: dict[int, str] | None = None
     unknown: list[tuple[int, str]] = []
     for line, cells in rows:
@@ -511,8 +512,8 @@ def _fund_slug(name: str) -> str:
 
 
 def sniff_holdings(path: Path, start: bytes) -> bool:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return start[:2] == b"PK"
+    if content.detect(path) == "xlsx":
+        return True
     text = start.decode("utf-8-sig", "ignore")
     for line in text.splitlines()[:HEADER_SCAN_ROWS]:
         delimiter = max(",;\t|", key=line.count)
@@ -527,4 +528,5 @@ ADAPTER = Adapter(
     sniff=sniff_holdings,
     read=read_holdings,
     description="fund holdings tables (NBIM equity lists or the generic layout), CSV or XLSX",
+    syntaxes=("csv", "xlsx"),
 )

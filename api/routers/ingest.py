@@ -7,6 +7,7 @@ could read or re-level AMBER and RED nodes through it (docs/security.md)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -28,6 +29,12 @@ router = APIRouter(tags=["ingest"])
 ENDPOINT = "POST /ingest"
 MAX_FILES = 100
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+# how ingest's messages name the options: this endpoint's query parameters, not the CLI's flags
+OPTION_NAMES = {
+    "format": "the `format` query parameter",
+    "fund": "the `fund` query parameter",
+    "as_of": "the `as_of` query parameter",
+}
 
 
 class UnsupportedMedia(ApiProblem):
@@ -143,11 +150,24 @@ async def ingest(
     graph: GraphDep,
     audit: AuditDep,
     dry_run: Annotated[bool, Query(description="resolve and validate, write nothing")] = False,
+    format: Annotated[
+        str | None,
+        Query(description="the adapter to read every file with (default: by content)"),
+    ] = None,
+    fund: Annotated[
+        str | None, Query(description="the fund of holdings files that have no fund column")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        Query(description="the as-of date (YYYY-MM-DD) of holdings files without one"),
+    ] = None,
 ) -> Any:
     """Ingest case reports and source files (editor keys cleared for RED): a summary of what was
     created, updated, unchanged and removed, or 422 with the validation report naming file,
     record, line and rule (files without problems are still written)."""
-    params = {"dry_run": dry_run}
+    params: dict[str, Any] = {"dry_run": dry_run}
+    options = {k: v for k, v in {"fund": fund, "as_of": as_of}.items() if v}
+    params.update(options, **({"format": format} if format else {}))
     require(caller, "editor", audit=audit, endpoint=ENDPOINT, what="upload", parameters=params)
     await run_in_threadpool(graph.ping)  # Neo4j down: 503 now, not after the writes' retries
     with tempfile.TemporaryDirectory(prefix="rightsgraph-ingest-") as tmp:
@@ -157,12 +177,16 @@ async def ingest(
             paths = await save_uploads(request, folder)
             what = "files: " + ", ".join(p.name for p in paths)
             result = await run_in_threadpool(
-                ingest_paths,
-                paths,
-                graph.driver,
-                database=graph.database,
-                dry_run=dry_run,
-                uploaded=True,  # an upload names no file on the server (docs/security.md)
+                functools.partial(
+                    ingest_paths,
+                    paths,
+                    graph.driver,
+                    database=graph.database,
+                    dry_run=dry_run,
+                    uploaded=True,  # an upload names no file on the server (docs/security.md)
+                    fmt=format,
+                    options={**options, "option_names": OPTION_NAMES},
+                )
             )
         except ApiProblem as exc:
             audit.record(caller, ENDPOINT, what, "refused", f"{exc.status} {exc.detail}", params)
