@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.batch import Batch
-from ingest.errors import IngestError, Problem
+from ingest.errors import IngestError, Problem, more_problems
 from ingest.normalize import normalise_name, slug
 from ingest.resolve import merge_records
 from ontology.model import load_model
@@ -156,7 +156,10 @@ class BatchBuilder:
     """Collects checked records (merging repeats of one id) and cuts them into Batches.
 
     Problems are gathered rather than raised one by one, so a rejected file names every bad
-    record (up to MAX_PROBLEMS) with its line.
+    record (up to MAX_PROBLEMS, with the total) with its line. An input unit (a row, a
+    release, a statement) with a problem adds nothing: `unit_done` undoes the records it added,
+    so a quarantined load never keeps half of a row. The batches carry the problems; the
+    pipeline rejects the file or quarantines the units (`--on-invalid`).
     """
 
     def __init__(self, path: Path, report: Record, batch_size: int = DEFAULT_BATCH_SIZE):
@@ -168,8 +171,11 @@ class BatchBuilder:
         self.lines: dict[str, int] = {}
         self.unsupported: Counter = Counter()
         self.problems: list[Problem] = []
+        self.total_problems = 0  # found in this batch, listed or not
         self.units = 0
         self.position = 0
+        self._undo: list[tuple[str, Record | None]] = []  # this unit's adds, to take back
+        self._unit_failed = False
 
     def add(self, record: Record, where: str = "", line: int | None = None) -> str | None:
         """Check and keep one record; returns its id, or None when it was rejected."""
@@ -182,12 +188,15 @@ class BatchBuilder:
             return None
         rid = checked["id"]
         existing = self.records.get(rid)
+        self._undo.append((rid, existing))
         self.records[rid] = merge_records(existing, checked, self.model) if existing else checked
         if line is not None:
             self.lines.setdefault(rid, line)
         return rid
 
     def problem(self, record: str, rule: str, message: str, line: int | None = None) -> None:
+        self._unit_failed = True
+        self.total_problems += 1
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(Problem(self.file, record, rule, message, line))
 
@@ -208,16 +217,30 @@ class BatchBuilder:
             self.unsupported[what] += count
 
     def unit_done(self) -> bool:
-        """Mark one input unit (row, release, statement) read; True when a batch is full."""
+        """Mark one input unit (row, release, statement) read, taking back what it added when it
+        had a problem; True when a batch is full."""
+        if self._unit_failed:
+            for rid, previous in reversed(self._undo):
+                if previous is None:
+                    self.records.pop(rid, None)
+                    self.lines.pop(rid, None)
+                else:
+                    self.records[rid] = previous
+        self._undo.clear()
+        self._unit_failed = False
         self.units += 1
         return self.units >= self.batch_size
 
     def cut(self) -> Batch | None:
-        """The records gathered so far as a Batch (not yet final); raises on gathered problems."""
-        if self.problems:
-            raise IngestError(self.problems)
-        if not self.records:
+        """The records gathered so far as a Batch (not yet final), with the problems found."""
+        if self._undo or self._unit_failed:  # records added after the last unit: one more unit
+            self.units -= 1
+            self.unit_done()
+        if not self.records and not self.problems:
             return None
+        problems = list(self.problems)
+        if self.total_problems > len(problems):
+            problems.append(more_problems(self.file, self.total_problems - len(problems)))
         batch = Batch(
             file=self.file,
             records=list(self.records.values()),
@@ -227,9 +250,11 @@ class BatchBuilder:
             final=False,
             position=self.position,
             unsupported=dict(self.unsupported),
+            problems=problems,
         )
         self.position += 1
         self.records, self.lines, self.unsupported, self.units = {}, {}, Counter(), 0
+        self.problems, self.total_problems = [], 0
         return batch
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.suggest import did_you_mean
 from ingest import content
 from ingest.batch import Batch
 from ingest.errors import IngestError, Problem
@@ -123,12 +124,7 @@ def adapter_for(path: Path, fmt: str | None = None, format_option: str = FORMAT_
     )
 
 
-def suggest(word: str, choices: list[str], cutoff: float = 70) -> str:
-    """' (did you mean "X"?)' for the closest choice, or "" when none is close."""
-    from rapidfuzz import fuzz, process
-
-    found = process.extractOne(word, choices, scorer=fuzz.WRatio, score_cutoff=cutoff)
-    return f' (did you mean "{found[0]}"?)' if found else ""
+suggest = did_you_mean
 
 
 def _claimed(path: Path) -> bool:

@@ -209,6 +209,7 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
             ]
         )
     problems: list[Problem] = []
+    set_aside: set[str] = set()  # ids of records left out for a problem
     lines: dict[str, int] = {}
     records = []
     seen: set[str] = set()
@@ -230,6 +231,8 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
             record = check_record(_strip_lines(raw), where=f"#{index + 1}")
         except RecordError as exc:
             problems.append(Problem(label, exc.record, exc.rule, exc.message, line))
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                set_aside.add(raw["id"])
             continue
         if record["id"] in seen:
             problems.append(
@@ -245,7 +248,7 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
     if not records and not problems:
         problems.append(Problem(label, "-", "empty-report", "the report has no records"))
     tlp = (report or {}).get("tlp", "GREEN")
-    if problems:
+    if problems and (report is None or not records):  # nothing sound to check the rest with
         raise IngestError(problems)
     yield Batch(
         file=label,
@@ -254,6 +257,8 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
         report_id=report["id"] if report else None,
         default_tlp=tlp if sharing.is_level(tlp) else sharing.DEFAULT,
         lines=lines,
+        problems=problems,  # the pipeline reports them with what else it finds
+        set_aside=set_aside,
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 
+from core.suggest import did_you_mean
 from ontology.model import ID_BASE, OntologyModel, PropertySpec, id_to_iri, iri_to_id, load_model
 from ontology.types import dates, money, url
 
@@ -59,8 +60,11 @@ def check_record(record: Any, model: OntologyModel | None = None, where: str = "
             label, f"id {rid!r} must be a string of letters, digits and . _ : ~ @ -", "record-id"
         )
     if rtype not in model.classes or model.classes[rtype] not in model.node_classes:
-        known = ", ".join(sorted(c.neo4j_label for c in model.node_classes))  # type: ignore[misc]
-        raise RecordError(label, f"unknown type {rtype!r} (known: {known})", "unknown-type")
+        names = sorted(c.neo4j_label for c in model.node_classes)  # type: ignore[misc]
+        hint = did_you_mean(str(rtype), names) if isinstance(rtype, str) else ""
+        raise RecordError(
+            label, f"unknown type {rtype!r}{hint} (known: {', '.join(names)})", "unknown-type"
+        )
     allowed = model.properties_of(rtype)
     out: Record = {"id": rid, "type": rtype}
     for key, value in record.items():
@@ -68,7 +72,10 @@ def check_record(record: Any, model: OntologyModel | None = None, where: str = "
             continue
         spec = allowed.get(key)
         if spec is None:
-            raise RecordError(label, f"unknown property {key!r} for {rtype}", "unknown-property")
+            hint = did_you_mean(str(key), allowed)
+            raise RecordError(
+                label, f"unknown property {key!r} for {rtype}{hint}", "unknown-property"
+            )
         if value is None:
             continue
         values = value if isinstance(value, list) else [value]
@@ -94,7 +101,10 @@ def _check_edge(label: str, spec: PropertySpec, value: Any, model: OntologyModel
         raise RecordError(label, f"{spec.name} entries must be mappings", "value-form")
     for key in value:
         if key not in edge_props:
-            raise RecordError(label, f"unknown property {key!r} in {spec.name}", "unknown-property")
+            hint = did_you_mean(str(key), edge_props)
+            raise RecordError(
+                label, f"unknown property {key!r} in {spec.name}{hint}", "unknown-property"
+            )
     return dict(value)
 
 

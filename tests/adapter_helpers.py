@@ -11,6 +11,7 @@ import pytest
 from neo4j import Driver
 
 from ingest.adapters import adapter_for
+from ingest.errors import IngestError
 from ingest.pipeline import IngestResult, ingest_paths
 from ontology.records import Record
 
@@ -33,6 +34,9 @@ def shared_sample(*parts: str) -> Path:
 def read_all(path: Path, fmt: str | None = None, **options: Any) -> tuple[list, dict[str, Record]]:
     """(batches, records by id) as the adapter yields them, without a database."""
     batches = list(adapter_for(path, fmt).read(path, **options))
+    problems = [p for batch in batches for p in batch.problems]
+    if problems:  # what the pipeline does with them by default: reject the file
+        raise IngestError(problems)
     records: dict[str, Record] = {}
     for batch in batches:
         for record in batch.all_records:

@@ -13,7 +13,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
@@ -55,6 +55,8 @@ class IngestReport(BaseModel):
     problems: list[dict[str, Any]]
     proposals: list[dict[str, Any]]
     unsupported: dict[str, int]
+    quarantined: dict[str, int] | None = None  # with on_invalid=quarantine: records set aside
+    rejects: list[dict[str, Any]] | None = None  # each set aside: file, line, record, rule, message
 
 
 def safe_name(name: str | None, index: int) -> str:
@@ -103,6 +105,11 @@ async def save_uploads(request: Request, folder: Path) -> list[Path]:
 
 def report(result: IngestResult, folder: Path) -> dict[str, Any]:
     """The result with the temporary folder taken out of every file name and message."""
+    return report_names(result.as_dict(), folder)
+
+
+def report_names(value: Any, folder: Path) -> Any:
+    """`value` with the temporary folder taken out of every file name and message."""
     prefix = re.compile(re.escape(str(folder)) + r"/\d+/")
 
     def clean(value: Any) -> Any:
@@ -114,7 +121,7 @@ def report(result: IngestResult, folder: Path) -> dict[str, Any]:
             return {clean(k): clean(v) for k, v in value.items()}
         return value
 
-    return clean(result.as_dict())
+    return clean(value)
 
 
 UPLOAD_BODY = {
@@ -141,6 +148,7 @@ UPLOAD_BODY = {
 @router.post(
     "/ingest",
     response_model=IngestReport,
+    response_model_exclude_none=True,
     responses=responses(401, 403, 413, 415, 422, 429),
     openapi_extra=UPLOAD_BODY,
 )
@@ -161,6 +169,13 @@ async def ingest(
         str | None,
         Query(description="the as-of date (YYYY-MM-DD) of holdings files without one"),
     ] = None,
+    on_invalid: Annotated[
+        Literal["reject", "quarantine"],
+        Query(
+            description="reject: a file with an invalid record loads nothing; quarantine: its "
+            "valid records load and the invalid ones come back in `rejects`"
+        ),
+    ] = "reject",
 ) -> Any:
     """Ingest case reports and source files (editor keys cleared for RED): a summary of what was
     created, updated, unchanged and removed, or 422 with the validation report naming file,
@@ -168,6 +183,8 @@ async def ingest(
     params: dict[str, Any] = {"dry_run": dry_run}
     options = {k: v for k, v in {"fund": fund, "as_of": as_of}.items() if v}
     params.update(options, **({"format": format} if format else {}))
+    if on_invalid != "reject":
+        params["on_invalid"] = on_invalid
     require(caller, "editor", audit=audit, endpoint=ENDPOINT, what="upload", parameters=params)
     await run_in_threadpool(graph.ping)  # Neo4j down: 503 now, not after the writes' retries
     with tempfile.TemporaryDirectory(prefix="rightsgraph-ingest-") as tmp:
@@ -185,7 +202,12 @@ async def ingest(
                     dry_run=dry_run,
                     uploaded=True,  # an upload names no file on the server (docs/security.md)
                     fmt=format,
-                    options={**options, "option_names": OPTION_NAMES},
+                    options={
+                        **options,
+                        "option_names": OPTION_NAMES,
+                        "on_invalid": on_invalid,
+                        "rejects_dir": folder,
+                    },
                 )
             )
         except ApiProblem as exc:
@@ -199,6 +221,9 @@ async def ingest(
             audit.record(caller, ENDPOINT, what, "error", type(exc).__name__, params)
             raise
         body = report(result, folder)
+        if result.quarantined:
+            body["rejects"] = report_names(result.rejects, folder)
+        body.pop("rejects_files", None)
     if not result.ok:
         reason = f"{len(result.problems)} problem(s) in {len(result.rejected)} file(s)"
         audit.record(caller, ENDPOINT, what, "refused", reason, params)
