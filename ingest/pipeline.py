@@ -318,7 +318,7 @@ def ingest_paths(
 ) -> IngestResult:
     """Ingest every file; a file with problems is rejected whole and the others go on, or with
     `options["on_invalid"] == "quarantine"` its valid records load and each invalid one is
-    written to `<name>.rejects.jsonl` beside it (`options["rejects_dir"]`: elsewhere)..
+    written to `<name>.rejects.jsonl` beside it (`options["rejects_dir"]`: elsewhere).
     `uploaded` (the API): the files came from a caller, so their reports may name no file on
     this machine (`sourceText` is refused)."""
     model = load_model()
