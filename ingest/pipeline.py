@@ -118,6 +118,7 @@ def lookup_nodes(
 
 ON_INVALID = ("reject", "quarantine")
 MAX_LISTED = 50  # problems listed per file; the rest are counted
+NEEDS_THE_GRAPH = frozenset({"dangling-reference"})  # offline, these wait for the graph
 QUARANTINE_ROUNDS = 5  # dropping a record can leave another dangling: a few rounds settle it
 
 

@@ -92,3 +92,17 @@ def test_quarantine_sets_aside_records_the_shapes_refuse(tmp_path):
 def test_an_unknown_column_in_a_misspelt_table_is_named_without_format():
     result = ingest_paths([DATA / "holdings_misspelt_header.csv"], None, dry_run=True)
     assert """'Compnay' (did you mean "Company"?)""" in result.problems[0].message
+
+
+def test_offline_validation_says_what_needs_the_graph_and_fails_only_on_errors():
+    from typer.testing import CliRunner
+
+    from rightsgraph.cli import app
+
+    dangling = Path(__file__).resolve().parent / "data" / "bad" / "dangling-reference.yaml"
+    run = CliRunner().invoke(app, ["ontology", "validate", str(dangling)])
+    assert run.exit_code == 0, run.output
+    assert "needs the graph" in run.output and "no-such-fund" in run.output
+    run = CliRunner().invoke(app, ["ontology", "validate", str(REPORTS / "three-faults.yaml")])
+    assert run.exit_code == 1
+    assert "needs the graph" in run.output and "[rule unknown-property]" in run.output
