@@ -104,10 +104,12 @@ def _detect(name: str, size: int, mtime: int) -> str:
     if _NTRIPLE.match(first):
         lines = [ln for ln in text.splitlines()[:-1] if ln.strip() and not ln.startswith("#")]
         return "ntriples" if all(_NTRIPLE.match(ln.strip()) for ln in lines[:20]) else "turtle"
-    if _TURTLE_START.match(first) or _TURTLE_TRIPLE.match(first):
+    if _TURTLE_START.match(first):
         return "turtle"
-    if _YAML_KEY.match(first):
+    if _YAML_KEY.match(first):  # before prefixed-name triples: "name: a company" is YAML
         return "yaml"
+    if _TURTLE_TRIPLE.match(first):
+        return "turtle"
     if _looks_tabular(text):
         return "csv"
     return "yaml" if suffix in YAML_SUFFIXES else "unknown"

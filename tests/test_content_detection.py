@@ -104,3 +104,19 @@ def test_the_single_line_of_a_document_is_a_document(tmp_path):
     path.write_text((DATA / "ocds_hikvision.json").read_text().replace("\n", " "))
     assert content.detect(path) == "json"
     assert list(read_batches(path))
+
+
+@pytest.mark.parametrize(
+    ("text", "syntax"),
+    [
+        ("name: a company\nid: x\n", "yaml"),  # a YAML value starting with "a" is no triple
+        ("ex:a a ex:B .\n", "turtle"),
+        ("# a comment\n---\n- one\n", "yaml"),
+        ("city;population\nOslo;700000\n", "csv"),
+        ("just some words\n", "unknown"),
+    ],
+)
+def test_syntax_from_the_first_lines(tmp_path, text, syntax):
+    path = tmp_path / "file.txt"
+    path.write_text(text)
+    assert content.detect(path) == syntax
