@@ -26,7 +26,7 @@ from ingest.adapter_kit import (
     http_url,
     import_report,
     name_key,
-    parse_decimal,
+    parse_amount,
     percent_to_fraction,
     safe_id,
     url_source,
@@ -505,13 +505,13 @@ class FtmReader:
             ("amountEur", "EUR"),
             ("amountUsd", "USD"),
         ):
-            try:
-                value = parse_decimal(one(props, field))
+            try:  # an amount property: "1.2m EUR" reads as well as "1200000"
+                money = parse_amount(one(props, field), str(currency).upper() if currency else None)
             except ValueError:
-                self.builder.skip(f"FtM {field} values that are not numbers")
+                self.builder.skip(f"FtM {field} values that are not amounts")
                 continue
-            if value is not None and value >= 0 and currency:
-                return {"amount": value, "currency": str(currency).upper()}
+            if money is not None and money.amount >= 0 and money.currency:
+                return {"amount": money.amount, "currency": money.currency}
         return {}
 
     def award(self, entity: dict, line: int | None) -> None:
