@@ -130,11 +130,12 @@ class Quarantine:
     problems: list[Problem] = field(default_factory=list)
     dropped: dict[int, set[str]] = field(default_factory=dict)
 
-    def entries(self, display: str, lines: dict[str, int]) -> list[dict[str, Any]]:
+    def entries(self, display: str) -> list[dict[str, Any]]:
+        """One rejects-file line per problem, naming the file as the user knows it."""
         return [
             {
                 "file": display,
-                "line": p.line if p.line is not None else lines.get(p.record),
+                "line": p.line,
                 "record": p.record,
                 "rule": p.rule,
                 "message": p.message,
@@ -394,7 +395,7 @@ def rejects_path(member: Member, folder: Path | None = None) -> Path:
 def _write_rejects(
     member: Member, quarantine: Quarantine, result: IngestResult, folder: Path | None
 ) -> None:
-    entries = quarantine.entries(member.name, {})
+    entries = quarantine.entries(member.name)
     result.quarantined[member.name] = len(entries)
     result.rejects.extend(entries)
     if result.dry_run:
