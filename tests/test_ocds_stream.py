@@ -76,5 +76,6 @@ def test_a_gigabyte_of_ocds_json_lines_streams_in_flat_memory(tmp_path):
     )
     assert run.returncode == 0, run.stderr[-2000:]
     batches, contracts, peak_mb = map(int, run.stdout.split())
+    print(f"{SIZE:,} bytes, {processes:,} processes, {batches} batches: peak RSS {peak_mb} MB")
     assert contracts == processes and batches > 1
     assert peak_mb < PEAK_RSS_MB, f"peak RSS {peak_mb} MB for {SIZE:,} bytes"
