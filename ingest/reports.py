@@ -12,6 +12,7 @@ import yaml
 from rdflib import RDF, BNode, Graph
 
 from core.offline import NetworkRefused, offline
+from ingest import content
 from ingest.batch import Batch
 from ingest.errors import IngestError, Problem
 from ingest.jsondocs import MAX_DEPTH, MAX_NODES, check_shape, too_deep
@@ -31,6 +32,7 @@ MAX_REPORT_BYTES = 50 * 1024 * 1024
 MAX_ALIASES = 1_000  # uses of YAML aliases
 MAX_ALIAS_EXPANSION = 10_000  # values the aliases may add
 RDF_FORMATS = {".ttl": "turtle", ".nt": "nt", ".n3": "n3", ".trig": "trig", ".nq": "nquads"}
+CONTENT_RDF = {"turtle": "turtle", "ntriples": "nt"}  # rdflib's names for what content.detect finds
 LINE_KEY = "__line__"
 
 
@@ -146,7 +148,7 @@ def read_text(path: Path, max_bytes: int = MAX_REPORT_BYTES) -> str:
 def parse_document(path: Path) -> Any:
     text = read_text(path)
     label = str(path)
-    if path.suffix.lower() in (".json", ".jsonld"):
+    if path.suffix.lower() in (".json", ".jsonld") or content.detect(path) in ("json", "jsonld"):
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -183,6 +185,10 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
     if suffix in RDF_FORMATS:
         yield _read_rdf(path, RDF_FORMATS[suffix], exact_ids)
         return
+    syntax = content.detect(path)
+    if syntax in CONTENT_RDF:  # an RDF export under another name (.txt, .rdf, none)
+        yield _read_rdf(path, CONTENT_RDF[syntax], exact_ids)
+        return
     doc = parse_document(path)
     label = str(path)
     if doc is None:
@@ -217,6 +223,7 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
             ]
         )
     problems: list[Problem] = []
+    set_aside: set[str] = set()  # ids of records left out for a problem
     lines: dict[str, int] = {}
     records = []
     seen: set[str] = set()
@@ -238,6 +245,8 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
             record = check_record(_strip_lines(raw), where=f"#{index + 1}")
         except RecordError as exc:
             problems.append(Problem(label, exc.record, exc.rule, exc.message, line))
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                set_aside.add(raw["id"])
             continue
         if record["id"] in seen:
             problems.append(
@@ -253,7 +262,7 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
     if not records and not problems:
         problems.append(Problem(label, "-", "empty-report", "the report has no records"))
     tlp = (report or {}).get("tlp", "GREEN")
-    if problems:
+    if problems and (report is None or not records):  # nothing sound to check the rest with
         raise IngestError(problems)
     yield Batch(
         file=label,
@@ -262,6 +271,8 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
         report_id=report["id"] if report else None,
         default_tlp=tlp if sharing.is_level(tlp) else sharing.DEFAULT,
         lines=lines,
+        problems=problems,  # the pipeline reports them with what else it finds
+        set_aside=set_aside,
     )
 
 

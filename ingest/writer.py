@@ -21,7 +21,7 @@ from core import names as system
 from ingest.resolve import resolution_keys, search_text
 from ontology.model import OntologyModel, load_model
 from ontology.records import Record
-from ontology.types import sharing
+from ontology.types import dates, money, sharing
 
 DERIVED = (system.SOURCE_IDS, system.RESOLVE_KEYS, system.SEARCH_TEXT)
 RUN_PROPERTY = system.INGEST_RUN
@@ -33,16 +33,10 @@ def max_tlp(levels: Iterable[str | None]) -> str:
 
 def to_neo4j(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return (
-            int(value)
-            if value == value.to_integral_value() and abs(value) < 2**53
-            else float(value)
-        )
+        return money.to_neo4j(value)
     if isinstance(value, list):
         return [to_neo4j(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+    return dates.to_neo4j(value)
 
 
 def _number(value: Any) -> Any:

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from graph_fixture import ADDITIONS, load_reports
@@ -421,3 +422,34 @@ def test_keys_cli_creates_lists_revokes_and_prints_the_audit(
     assert "RETURN 1 AS one" in audit.stdout and "CREATE (n)" in audit.stdout
     assert "refused" in audit.stdout and key_id in audit.stdout
     assert runner.invoke(cli, ["keys", "revoke", "nope"]).exit_code == 2
+
+
+def test_ingest_errors_name_the_api_parameters_and_quarantine_returns_the_rejects(
+    client: TestClient, tokens: dict[str, str], graph: Driver, settings: Settings
+) -> None:
+    def post(name: str, data: bytes, query: str = "") -> httpx.Response:
+        files = [("files", (name, data, "text/csv"))]
+        return client.post(
+            f"/ingest?dry_run=true{query}", files=files, headers=key(tokens["editor"])
+        )
+
+    unknown = post("t.csv", b"city,population\nOslo,700000\n")
+    assert unknown.status_code == 422
+    message = unknown.json()["problems"][0]["message"]
+    assert "the `format` query parameter" in message and "--format" not in message
+    no_fund = post("h.csv", b"Name,Market Value(NOK),As Of\nAcme,100,2020-06-30\n")
+    assert "the `fund` query parameter" in no_fund.json()["problems"][0]["message"]
+    assert (
+        post("h.csv", b"Name,Market Value(NOK),As Of\nAcme,100,2020-06-30\n", "&fund=F").status_code
+        == 200
+    )
+    bulk = b"Fund,Name,Market Value(NOK),As Of\nF,Acme,100,2020-06-30\nF,Bad,1 apple,2020-06-30\n"
+    assert post("bulk.csv", bulk).status_code == 422
+    kept = post("bulk.csv", bulk, "&on_invalid=quarantine")
+    assert kept.status_code == 200, kept.text
+    body = kept.json()
+    assert body["quarantined"] == {"bulk.csv": 1} and body["created"]["Holding"] == 1
+    assert [(r["file"], r["line"], r["rule"]) for r in body["rejects"]] == [
+        ("bulk.csv", 3, "holdings-number")
+    ]
+    assert "rightsgraph-ingest-" not in kept.text
