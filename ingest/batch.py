@@ -32,6 +32,9 @@ class Batch:
     # reports behind links whose reports the writer cannot infer (our RDF exports state them)
     link_reports: dict[Any, list[str]] = field(default_factory=dict)
     resolve: bool = True  # False when the ids are the graph's own (a restore): no resolution
+    # the report's review status (reviewed, published, unreviewed): its statements' standing
+    review_status: str | None = None
+    statements: dict[str, str] = field(default_factory=dict)  # node id -> stored statements
 
     @property
     def all_records(self) -> list[Record]:

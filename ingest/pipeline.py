@@ -16,6 +16,7 @@ from ingest.adapters import discover, read_batches
 from ingest.batch import Batch
 from ingest.errors import IngestError, Problem
 from ingest.evidence import check_quotes, keep_shipped_copy
+from ingest.migrate import migrate
 from ingest.resolve import Proposal, Resolver, merge_records, rename_references
 from ingest.writer import (
     RelKey,
@@ -24,6 +25,7 @@ from ingest.writer import (
     ensure_schema,
     max_tlp,
     relationship_rows,
+    standing_of_report,
     write_batch,
 )
 from ontology.model import OntologyModel, load_model
@@ -43,6 +45,7 @@ class IngestResult:
     unsupported: Counter = field(default_factory=Counter)
     rejected: Counter = field(default_factory=Counter)
     dry_run: bool = False
+    stated_on: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -58,6 +61,7 @@ class IngestResult:
             "problems": [p.as_dict() for p in self.problems],
             "proposals": [p.as_dict() for p in self.proposals],
             "unsupported": dict(self.unsupported),
+            "conflicts": [c.as_dict() for c in self.summary.conflicts],
         }
 
 
@@ -70,6 +74,7 @@ class Prepared:
     records: list[Record]
     tlp: dict[str, str]
     proposals: list[Proposal]
+    source_dates: dict[str, str] = field(default_factory=dict)  # source id -> `published`
 
 
 def _referenced(records: list[Record], model: OntologyModel) -> set[str]:
@@ -92,17 +97,26 @@ def _referenced(records: list[Record], model: OntologyModel) -> set[str]:
 def lookup_nodes(
     driver: Driver | None, ids: set[str], database: str | None
 ) -> dict[str, dict[str, Any]]:
-    """id -> {"labels", "tlp", "name"} for the ids already in the graph."""
+    """id -> {"labels", "tlp", "name", "published"} for the ids already in the graph."""
     if driver is None or not ids:
         return {}
     rows, _, _ = driver.execute_query(
         "MATCH (n:Node) WHERE n.id IN $ids "
-        "RETURN n.id AS id, labels(n) AS labels, n.tlp AS tlp, n.name AS name",
+        "RETURN n.id AS id, labels(n) AS labels, n.tlp AS tlp, n.name AS name, "
+        "n.published AS published",
         ids=list(ids),
         database_=database,
         routing_="r",
     )
-    return {r["id"]: {"labels": r["labels"], "tlp": r["tlp"], "name": r["name"]} for r in rows}
+    return {
+        r["id"]: {
+            "labels": r["labels"],
+            "tlp": r["tlp"],
+            "name": r["name"],
+            "published": r["published"],
+        }
+        for r in rows
+    }
 
 
 def prepare(
@@ -194,8 +208,10 @@ def prepare(
     if problems:
         raise IngestError(problems)
 
+    dates = {i: str(n["published"]) for i, n in known_nodes.items() if n.get("published")}
+    dates.update({r["id"]: str(r["published"]) for r in resolved if r.get("published")})
     return Prepared(
-        resolved, effective_tlp(resolved, batch.default_tlp, known_nodes, model), proposals
+        resolved, effective_tlp(resolved, batch.default_tlp, known_nodes, model), proposals, dates
     )
 
 
@@ -225,14 +241,17 @@ def ingest_paths(
     progress: Progress | None = None,
     options: dict[str, Any] | None = None,
     uploaded: bool = False,
+    stated_on: str | None = None,
 ) -> IngestResult:
     """Ingest every file; a file with problems is rejected whole and the others go on.
     `uploaded` (the API): the files came from a caller, so their reports may name no file on
-    this machine (`sourceText` is refused)."""
+    this machine (`sourceText` is refused). `stated_on` (YYYY-MM-DD) is the day new statements
+    are first stated (default: today)."""
     model = load_model()
-    result = IngestResult(run_id=new_run_id(), dry_run=dry_run)
+    result = IngestResult(run_id=new_run_id(), dry_run=dry_run, stated_on=stated_on)
     if driver is not None and not dry_run:
         ensure_schema(driver, database)
+        migrate(driver, database)
     resolver = Resolver(driver, database, model)
     for path in discover(paths):
         result.files.append(str(path))
@@ -350,6 +369,12 @@ def _run_batch(
         sweep_ids,
         batch.link_reports,
         stated_in_file or set(),
+        standing=standing_of_report(batch.report_id, batch.review_status)
+        if batch.report_id
+        else None,
+        stated_on=result.stated_on,
+        source_dates=prepared.source_dates,
+        given_statements=batch.statements,
     )
     with driver.session(database=database) as session:
         if dry_run:  # the real diff, computed in a transaction that is rolled back

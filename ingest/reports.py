@@ -248,6 +248,7 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
         report_id=report["id"] if report else None,
         default_tlp=tlp if sharing.is_level(tlp) else sharing.DEFAULT,
         lines=lines,
+        review_status=(report or {}).get("reviewStatus"),
     )
 
 
