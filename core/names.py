@@ -48,3 +48,6 @@ SYSTEM_PROPERTIES = (
     STATEMENTS,
     STATED_BY,
 )
+
+SYSTEM_NS = "https://w3id.org/rightsgraph/system#"
+"""Namespace of the system triples a backup carries beside the export (statements)."""

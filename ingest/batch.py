@@ -35,6 +35,7 @@ class Batch:
     # the report's review status (reviewed, published, unreviewed): its statements' standing
     review_status: str | None = None
     statements: dict[str, str] = field(default_factory=dict)  # node id -> stored statements
+    link_statements: dict[Any, str] = field(default_factory=dict)  # RelKey -> stored statements
 
     @property
     def all_records(self) -> list[Record]:

@@ -73,6 +73,8 @@ def migrate(driver: Driver, database: str | None = None) -> Migration:
             result.relationships += done
             if done < PAGE:
                 break
+        if session.execute_read(_empty):  # nothing to record it on yet: the next run does
+            return result
         session.execute_write(
             lambda tx: tx.run(
                 f"MERGE (s:`{names.SCHEMA_LABEL}` {{id: 'schema'}}) SET s.version = $v",
@@ -80,6 +82,10 @@ def migrate(driver: Driver, database: str | None = None) -> Migration:
             ).consume()
         )
     return result
+
+
+def _empty(tx: ManagedTransaction) -> bool:
+    return tx.run("MATCH (n:Node) RETURN n.id AS id LIMIT 1").single() is None
 
 
 def _publish_imports(tx: ManagedTransaction) -> int:

@@ -375,6 +375,7 @@ def _run_batch(
         stated_on=result.stated_on,
         source_dates=prepared.source_dates,
         given_statements=batch.statements,
+        given_link_statements=batch.link_statements,
     )
     with driver.session(database=database) as session:
         if dry_run:  # the real diff, computed in a transaction that is rolled back

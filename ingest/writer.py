@@ -209,6 +209,7 @@ class WritePlan:
     standings: dict[str, str] = field(default_factory=dict)  # report id -> standing, when known
     # node id -> stored statements to take as they are (a restore of a backup that has them)
     given_statements: dict[str, str] = field(default_factory=dict)
+    given_link_statements: dict[RelKey, str] = field(default_factory=dict)
 
     @property
     def today(self) -> str:
@@ -418,7 +419,14 @@ def write_batch(
     for key in stated:
         if key.type == evidence_type:
             cited[key.start].add(key.end)
-    standing_of = Standings(tx, plan.standings)
+    known = {
+        r["id"]: standing_of_report(r["id"], r.get("reviewStatus"))
+        for r in plan.records
+        if r["type"] == "Report"
+    }
+    if plan.report_id and plan.standing:
+        known[plan.report_id] = plan.standing
+    standing_of = Standings(tx, {**known, **plan.standings})
     today = plan.today
     node_writes: list[dict[str, Any]] = []
     for node_id, row in rows.items():
@@ -484,7 +492,7 @@ def write_batch(
         props.update(key=key.key, sourceIds=list(subject_props.get("sourceIds") or []))
         old = existing_rels.get(key)
         level = plan.tlp.get(subject) or subject_props.get(system.TLP) or sharing.DEFAULT
-        props[system.STATEMENTS] = relationship_statements(
+        props[system.STATEMENTS] = plan.given_link_statements.get(key) or relationship_statements(
             old, list(props.get(system.REPORT_IDS) or []), level, standing_of, today
         )
         if old is not None and {k: v for k, v in old.items() if k != RUN_PROPERTY} == props:

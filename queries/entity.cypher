@@ -7,8 +7,9 @@
 //
 // Returns no row when the node does not exist or is hidden; otherwise one row:
 //   id, labels, properties   the node as stored (derived stamps included)
-//   evidence                 [{source, title, url, publisher, quote, locator}], its EVIDENCED_BY
-//                            links to visible sources
+//   evidence                 [{source, title, url, publisher, quote, locator, statements}], its
+//                            EVIDENCED_BY links to visible sources (statements: who states the
+//                            link, see ontology/statements.py; the API filters on them)
 //   links                    [{type, direction, count}]: its relationships to visible nodes, by
 //                            type and direction ("out" from this node, "in" towards it)
 //
@@ -25,7 +26,7 @@ RETURN
   COLLECT {
     MATCH (n)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp
     RETURN {source: s.id, title: s.name, url: s.url, publisher: s.publisher,
-            quote: e.quote, locator: e.locator} AS x
+            quote: e.quote, locator: e.locator, statements: e.statements} AS x
     ORDER BY x.source, x.locator, x.quote
   } AS evidence,
   COLLECT {
