@@ -184,14 +184,16 @@ def restate(
             )
             wanted[s.key] = s
     out: list[Statement] = []
+    new = dict(wanted)
     for s in old:
         if s.report != claim.report or s.retracted is not None:
             out.append(s)
-        elif s.key in wanted:
-            out.append(replace(wanted.pop(s.key), first=s.first))
+        elif s.key in wanted:  # (several live ones of a key: one per first day, each kept)
+            out.append(replace(wanted[s.key], first=s.first))
+            new.pop(s.key, None)
         else:
             out.append(replace(s, retracted=today))
-    out.extend(wanted.values())
+    out.extend(new.values())
     return out
 
 
