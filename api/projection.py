@@ -64,13 +64,13 @@ def statement_view(
     stored: dict[str, Any], levels: Collection[str], evidence: list[dict[str, Any]]
 ) -> dict[str, list[dict[str, Any]]]:
     """Per property, each value with every statement of it at the caller's levels (live and
-    retracted): report, standing, level, first stated, retracted, and its sources with their
-    quotes and locators (only the sources in `evidence`, the caller's visible ones)."""
-    cited: dict[str, list[dict[str, Any]]] = {}
-    for e in evidence:
-        cited.setdefault(e["source"], []).append(
-            {"source": e["source"], "quote": e.get("quote"), "locator": e.get("locator")}
-        )
+    retracted): report, standing, level, first stated, retracted, and its sources with the
+    quotes and locators its report gives (only the evidence in `evidence`: the caller's)."""
+    cited: dict[str, list[tuple[set[str | None], dict[str, Any]]]] = {}
+    for e in evidence:  # each quote with the reports that state it (its link's statements)
+        reports = {x.report for x in st.decode(e.get(names.STATEMENTS))}
+        item = {"source": e["source"], "quote": e.get("quote"), "locator": e.get("locator")}
+        cited.setdefault(e["source"], []).append((reports, item))
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for s in st.decode(stored.get(names.STATEMENTS)):
         if s.level not in levels:
@@ -87,7 +87,12 @@ def statement_view(
                 "firstStated": s.first,
                 "retracted": s.retracted,
                 "sourceDate": s.date,
-                "sources": [c for x in s.sources for c in cited.get(x, [])],
+                "sources": [
+                    item
+                    for x in s.sources
+                    for reports, item in cited.get(x, [])
+                    if not reports or s.report in reports
+                ],
             }
         )
     return {

@@ -20,6 +20,7 @@ from core import names
 from ingest.writer import (
     IMPORT_REPORT,
     RUN_PROPERTY,
+    relationship_level,
     relationship_statements,
     run_day,
     standing_of_report,
@@ -151,10 +152,12 @@ def _relationship_page(tx: ManagedTransaction, standings: dict[str, str]) -> int
             lambda r: standings.get(r or "", "reviewed"),
             run_day(str(props.get(RUN_PROPERTY) or "")),
         )
-        writes.append({"eid": row["eid"], "statements": text})
+        writes.append(
+            {"eid": row["eid"], "statements": text, "tlp": relationship_level(text, level)}
+        )
     tx.run(
         "UNWIND $rows AS row MATCH ()-[r]->() WHERE elementId(r) = row.eid "
-        f"SET r.`{names.STATEMENTS}` = row.statements",
+        f"SET r.`{names.STATEMENTS}` = row.statements, r.`{names.TLP}` = row.tlp",
         rows=writes,
     )
     return len(rows)

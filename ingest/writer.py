@@ -313,6 +313,12 @@ def relationship_statements(
     return st.encode(out)
 
 
+def relationship_level(statements: str, default: str) -> str:
+    """A relationship's level: the most open level of its live statements (a link an AMBER
+    report alone states between two public nodes is AMBER)."""
+    return st.existence_level(st.decode(statements), sharing.levels()) or default
+
+
 def node_state(
     node_id: str, labels: list[str], statements: list[st.Statement], model: OntologyModel
 ) -> dict[str, Any] | None:
@@ -495,6 +501,7 @@ def write_batch(
         props[system.STATEMENTS] = plan.given_link_statements.get(key) or relationship_statements(
             old, list(props.get(system.REPORT_IDS) or []), level, standing_of, today
         )
+        props[system.TLP] = relationship_level(props[system.STATEMENTS], level)
         if old is not None and {k: v for k, v in old.items() if k != RUN_PROPERTY} == props:
             summary.unchanged[key.type] += 1
             continue
@@ -631,6 +638,7 @@ def sweep(
             props[system.STATEMENTS] = relationship_statements(
                 rec["props"], rest, levels[rec["n"]], standing_of, today
             )
+            props[system.TLP] = relationship_level(props[system.STATEMENTS], levels[rec["n"]])
         props[system.SOURCE_IDS] = sources[rec["n"]]
         if props != rec["props"]:
             if report_id in reports:

@@ -313,7 +313,9 @@ def project(
 
 def existence_level(statements: Iterable[Statement], order: Collection[str]) -> str | None:
     """The node's own level: the most open level of any live statement (None: none is live)."""
-    return project(statements, None, None, order).level
+    ranks = {lvl: i for i, lvl in enumerate(order)}
+    live = {s.level for s in statements if s.retracted is None}
+    return min(live, key=lambda lvl: ranks.get(lvl, len(ranks))) if live else None
 
 
 @dataclass

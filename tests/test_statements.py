@@ -116,8 +116,13 @@ def test_a_draft_after_the_reports_changes_no_reviewed_value_and_lists_its_confl
     assert all(c["chosen"] == c["against"] for c in conflicts)  # the reviewed value is shown
     described = [c for c in conflicts if c["property"] == "description"]
     assert described and described[0]["id"].startswith("allegation-")
-    again = ingest_paths([draft], neo4j_db, database=db)
-    assert again.summary.changes == 0
+    dump = canonical_dump(neo4j_db, db)
+    again = CliRunner().invoke(cli, ["ingest", "--json", str(SEED), str(DOCUMENTED), str(draft)])
+    assert again.exit_code == 0, again.output
+    summary = json.loads(again.stdout)
+    assert not summary["created"] and not summary["updated"] and not summary["removed"]
+    assert summary["conflicts"] == conflicts  # listed again: they are still there
+    assert canonical_dump(neo4j_db, db) == dump  # not a timestamp rewritten
 
 
 def _report(path: Path, rid: str, records: list[dict], tlp: str = "CLEAR") -> Path:
@@ -197,6 +202,14 @@ def test_an_amber_restatement_of_a_public_company_stays_amber(
         assert "amberwatch" not in stated and "sec-" not in stated and "amber" not in stated
         found = client.get("/search?q=Cover Name", headers=headers).text.lower()
         assert "amberwatch" not in found
+        around = client.get("/entities/dahua/neighbourhood", headers=headers).json()
+        assert {"start": "dahua", "type": "SUB_ORGANIZATION_OF", "end": "hikvision"} not in around[
+            "relationships"
+        ]  # the link only the AMBER report states
+    around = client.get("/entities/dahua/neighbourhood", headers=key(tokens["amber_reader"]))
+    assert {"start": "dahua", "type": "SUB_ORGANIZATION_OF", "end": "hikvision"} in around.json()[
+        "relationships"
+    ]
     amber = client.get("/entities/dahua", headers=key(tokens["amber_reader"])).json()
     assert AMBER_ALIAS in amber["properties"]["aliases"]
     assert "sec-src-amber-dahua" in amber["properties"]["sourceIds"]
@@ -209,12 +222,17 @@ def test_an_amber_restatement_of_a_public_company_stays_amber(
     (alias,) = [v for v in stated["properties"]["aliases"] if v["value"] == AMBER_ALIAS]
     (statement,) = alias["statements"]
     assert statement["report"] == "sec-report-restatement" and statement["level"] == "AMBER"
-    assert statement["sources"] == [
+    assert statement["sources"] == [  # the quotes its report gives, not the seed's
         {"source": "sec-src-amber-dahua", "quote": "Amberwatch dossier names Dahua",
-         "locator": "page 9"}
+         "locator": "page 9"},
+        {"source": "src-scandasia-2020-ngos-divest", "quote": "Amberwatch reads the open letter",
+         "locator": None},
     ]  # fmt: skip
     public_aliases = [v for v in stated["properties"]["aliases"] if v["value"] != AMBER_ALIAS]
     assert public_aliases and all(v["statements"][0]["sources"] for v in public_aliases)
+    dump = canonical_dump(neo4j_db, db)
+    again = ingest_paths([SEED, DOCUMENTED, RESTATEMENT], neo4j_db, database=db)
+    assert again.summary.changes == 0 and canonical_dump(neo4j_db, db) == dump
 
 
 def test_migrate_synthesises_statements_for_a_graph_of_the_old_version(
@@ -227,13 +245,15 @@ def test_migrate_synthesises_statements_for_a_graph_of_the_old_version(
         "MATCH (n) WHERE n:RightsGraphSchema DETACH DELETE n", database_=db
     )
     neo4j_db.execute_query("MATCH (n:Node) REMOVE n.statements, n.statedBy", database_=db)
-    neo4j_db.execute_query("MATCH ()-[r]->() REMOVE r.statements", database_=db)
+    neo4j_db.execute_query("MATCH ()-[r]->() REMOVE r.statements, r.tlp", database_=db)
     assert schema_version(neo4j_db, db) == 1
     done = migrate(neo4j_db, db)
     assert done.nodes > 0 and done.relationships > 0 and schema_version(neo4j_db, db) == 2
     assert canonical_dump(neo4j_db, db, projected=True) == before  # nothing visible changed
     migrated = canonical_dump(neo4j_db, db)
     assert migrate(neo4j_db, db).nodes == 0 and canonical_dump(neo4j_db, db) == migrated
+    again = CliRunner().invoke(cli, ["migrate"])
+    assert again.exit_code == 0 and "nothing to migrate" in again.output
     rows, _, _ = neo4j_db.execute_query(
         "MATCH (n:Node {id: 'dahua'}) RETURN n.statements AS s", database_=db
     )
