@@ -50,6 +50,7 @@ CALL (flagged) {
     OPTIONAL MATCH (c)-[l1:SUPPLIER_OF]->(k:Contract)-[l2:PERFORMED_IN]->(r:Region)-[l3:PART_OF*0..12]->(f:Region)
     WHERE k.tlp IN $tlp AND r.tlp IN $tlp AND f IN flagged AND l1.tlp IN $tlp AND l2.tlp IN $tlp
       AND all(x IN l3 WHERE x.tlp IN $tlp)
+    WITH k, r, f ORDER BY r.id, f.id
     WITH k, collect(DISTINCT r {.id, labels: labels(r), .name}) AS regions,
          collect(DISTINCT f {.id, labels: labels(f), .name}) AS flaggedIn
     ORDER BY k.id
