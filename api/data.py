@@ -135,10 +135,53 @@ class Link(Model):
     count: int
 
 
+class OtherValue(Model):
+    """A value of a property that was not chosen for the answer, and who states it."""
+
+    value: Any
+    reports: list[str]
+    sources: list[str]
+    standing: str
+
+
 class Entity(NodeRef):
     properties: dict[str, Any]
     evidence: list[Evidence]
     links: list[Link]
+    other_values: dict[str, list[OtherValue]] = Field(
+        default_factory=dict,
+        description="per single-valued property, the values stated but not chosen (see "
+        "docs/architecture.md, Statements), with their reports and sources",
+    )
+    as_known_on: str | None = None
+
+
+class CitedSource(Model):
+    source: str
+    quote: str | None = None
+    locator: str | None = None
+
+
+class StatementOut(Model):
+    report: str | None = None
+    standing: str
+    level: str
+    first_stated: str
+    retracted: str | None = None
+    source_date: str | None = None
+    sources: list[CitedSource]
+
+
+class StatedValue(Model):
+    value: Any
+    statements: list[StatementOut]
+
+
+class EntityStatements(NodeRef):
+    """Every statement of a node the caller may see: per property, each value with who states
+    it (`exists`: the node itself)."""
+
+    properties: dict[str, list[StatedValue]]
 
 
 class Relationship(Model):

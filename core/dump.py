@@ -11,32 +11,36 @@ import json
 
 from neo4j import Driver
 
-from core.names import INGEST_RUN, SYSTEM_LABEL
+from core.names import INGEST_RUN, SCHEMA_LABEL, STATEMENTS, SYSTEM_LABEL
 
 IGNORED = (INGEST_RUN,)
 
 
-def _props(props: dict) -> str:
+def _props(props: dict, ignored: tuple[str, ...] = IGNORED) -> str:
     return json.dumps(
-        {k: v for k, v in sorted(props.items()) if k not in IGNORED},
+        {k: v for k, v in sorted(props.items()) if k not in ignored},
         sort_keys=True,
         ensure_ascii=False,
         default=str,
     )
 
 
-def canonical_dump(driver: Driver, database: str | None = None) -> list[str]:
-    """Sorted lines: `N labels props` for nodes, `R start type end props` for relationships."""
+def canonical_dump(
+    driver: Driver, database: str | None = None, projected: bool = False
+) -> list[str]:
+    """Sorted lines: `N labels props` for nodes, `R start type end props` for relationships.
+    `projected` leaves out the statements too: what the graph shows, not how it came to."""
+    ignored = (*IGNORED, STATEMENTS) if projected else IGNORED
     lines: list[str] = []
     with driver.session(database=database) as session:
-        for rec in session.run(
-            f"MATCH (n) WHERE NOT n:`{SYSTEM_LABEL}` "
+        for rec in session.run(  # the API's own data and the schema version are not the graph
+            f"MATCH (n) WHERE NOT n:`{SYSTEM_LABEL}` AND NOT n:`{SCHEMA_LABEL}` "
             "RETURN labels(n) AS labels, properties(n) AS props"
         ):
-            lines.append(f"N {':'.join(sorted(rec['labels']))} {_props(rec['props'])}")
+            lines.append(f"N {':'.join(sorted(rec['labels']))} {_props(rec['props'], ignored)}")
         for rec in session.run(
             "MATCH (a)-[r]->(b) RETURN coalesce(a.id, elementId(a)) AS a, type(r) AS t, "
             "coalesce(b.id, elementId(b)) AS b, properties(r) AS props"
         ):
-            lines.append(f"R {rec['a']} {rec['t']} {rec['b']} {_props(rec['props'])}")
+            lines.append(f"R {rec['a']} {rec['t']} {rec['b']} {_props(rec['props'], ignored)}")
     return sorted(lines)

@@ -34,3 +34,30 @@ SYSTEM_LABEL = "RgSystem"
 API_KEY_LABEL = "RgSystemApiKey"
 AUDIT_LABEL = "RgSystemAudit"
 COUNTER_LABEL = "RgSystemCounter"
+STATEMENTS = "statements"
+"""Every value of a node or relationship with its report, sources, standing, level and days
+(compact JSON, see ontology/statements.py); the other properties are its projection."""
+STATED_BY = "statedBy"
+"""Every report with a live statement of a node, at any level (bookkeeping: never shown)."""
+SCHEMA_LABEL = "RightsGraphSchema"
+"""Label of the one node that records the graph's schema version (not a :Node)."""
+SCHEMA_VERSION = 2
+"""2: statements beside the projected properties (1: properties only)."""
+
+HIDDEN_PROPERTIES = (STATEMENTS, STATED_BY)
+"""System properties no answer shows as they are (statements are shown projected)."""
+
+SYSTEM_PROPERTIES = (
+    ID,
+    TLP,
+    REPORT_IDS,
+    SOURCE_IDS,
+    INGEST_RUN,
+    RESOLVE_KEYS,
+    SEARCH_TEXT,
+    STATEMENTS,
+    STATED_BY,
+)
+
+SYSTEM_NS = "https://w3id.org/rightsgraph/system#"
+"""Namespace of the system triples a backup carries beside the export (statements)."""

@@ -6,7 +6,8 @@ What a partner at level L receives (`--tlp L`):
 - a fact only if at least one of its evidence links points at an included Source, and only if
   every relationship the shapes require of it (`sh:minCount` ≥ 1 on a link: a holding's fund and
   company, an allegation's target, …) reaches an included node; otherwise it is left out whole;
-- a relationship only when both ends are included; evidence only when its Source is included;
+- a relationship only when both ends are included and its own level (the most open level of
+  the statements that state it) is at or below L; evidence only when its Source is included;
 - `inReport` only for included reports.
 
 Every condition is one Cypher predicate (`Visibility.predicate`), applied to the nodes paged out
@@ -120,6 +121,7 @@ class Visibility:
                         if self._target_has_requirements(name)
                         else self.own(other)
                     )
+                    inner += f" AND {self.link(other + '_r')}"
                     parts.append(
                         f"(NOT {var}:`{label}` OR EXISTS {{ MATCH {pattern} WHERE {inner} }})"
                     )
@@ -136,13 +138,19 @@ class Visibility:
             else False
         )
 
+    def link(self, var: str) -> str:
+        """The condition on a relationship: its own level (the most open of the statements
+        that state it), so a link only a restricted report states is left out."""
+        return "true" if self.options.complete else f"{var}.{names.TLP} IN $levels"
+
     def _pattern(self, var: str, name: str, other: str) -> str:
         spec = self.model.properties[name]
+        rel = f"{other}_r"
         if spec.kind == "edge":
-            return f"({var})-[:`{self.edge.neo4j_type}`]->({other}:Node)"
+            return f"({var})-[{rel}:`{self.edge.neo4j_type}`]->({other}:Node)"
         if spec.direction == "out":
-            return f"({var})-[:`{spec.neo4j_type}`]->({other}:Node)"
-        return f"({var})<-[:`{spec.neo4j_type}`]-({other}:Node)"
+            return f"({var})-[{rel}:`{spec.neo4j_type}`]->({other}:Node)"
+        return f"({var})<-[{rel}:`{spec.neo4j_type}`]-({other}:Node)"
 
 
 # ---------------------------------------------------------------------- node -> record
@@ -343,7 +351,8 @@ class GraphReader:
             f"MATCH (n:{label}) WHERE n.{names.ID} > $after AND {self.visibility.predicate('n')} "
             f"WITH n ORDER BY n.{names.ID} LIMIT $page "
             "CALL { WITH n OPTIONAL MATCH (n)-[r]-(m:Node) "
-            f"WHERE {SUBJECT_SIDE} AND {self.visibility.predicate('m')} "
+            f"WHERE {SUBJECT_SIDE} AND {self.visibility.link('r')} "
+            f"AND {self.visibility.predicate('m')} "
             f"RETURN collect({link}) AS links }} "
             f"RETURN labels(n) AS labels, properties(n) AS props, links ORDER BY n.{names.ID}"
         )

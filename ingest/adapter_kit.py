@@ -140,12 +140,13 @@ def url_source(
 
 def import_report(kind: str, path: Path, description: str) -> Record:
     """One Report per imported file; its stable id makes re-ingest idempotent and lets a changed
-    version of the same file sweep the facts it no longer states."""
+    version of the same file sweep the facts it no longer states. A publisher's own dataset:
+    its statements are `published`."""
     return {
         "id": f"report-{kind}-{slug(path.name)}",
         "type": "Report",
         "name": f"{description}: {path.name}",
-        "reviewStatus": "unreviewed",
+        "reviewStatus": "published",
     }
 
 
@@ -251,6 +252,7 @@ class BatchBuilder:
             position=self.position,
             unsupported=dict(self.unsupported),
             problems=problems,
+            review_status=self.report.get("reviewStatus"),
         )
         self.position += 1
         self.records, self.lines, self.unsupported, self.units = {}, {}, Counter(), 0

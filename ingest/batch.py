@@ -36,6 +36,10 @@ class Batch:
     # problems the adapter found while reading; the units they concern are not in `records`
     problems: list[Problem] = field(default_factory=list)
     set_aside: set[str] = field(default_factory=set)  # ids of records left out for a problem
+    # the report's review status (reviewed, published, unreviewed): its statements' standing
+    review_status: str | None = None
+    statements: dict[str, str] = field(default_factory=dict)  # node id -> stored statements
+    link_statements: dict[Any, str] = field(default_factory=dict)  # RelKey -> stored statements
 
     @property
     def all_records(self) -> list[Record]:

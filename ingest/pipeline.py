@@ -20,6 +20,7 @@ from ingest.content import Member, unpacked
 from ingest.erasure import PERSON, erased_properties, strip_erased
 from ingest.errors import IngestError, Problem, capped
 from ingest.evidence import check_quotes, keep_shipped_copy
+from ingest.migrate import migrate
 from ingest.resolve import Proposal, Resolver, merge_records, rename_references
 from ingest.writer import (
     RelKey,
@@ -28,6 +29,7 @@ from ingest.writer import (
     ensure_schema,
     max_tlp,
     relationship_rows,
+    standing_of_report,
     write_batch,
 )
 from ontology.model import OntologyModel, load_model
@@ -50,6 +52,7 @@ class IngestResult:
     rejects_files: list[str] = field(default_factory=list)
     rejects: list[dict[str, Any]] = field(default_factory=list)  # what the rejects files hold
     dry_run: bool = False
+    stated_on: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -70,6 +73,7 @@ class IngestResult:
             "problems": [p.as_dict() for p in self.problems],
             "proposals": [p.as_dict() for p in self.proposals],
             "unsupported": dict(self.unsupported),
+            "conflicts": [c.as_dict() for c in self.summary.conflicts],
         }
 
 
@@ -82,6 +86,7 @@ class Prepared:
     records: list[Record]
     tlp: dict[str, str]
     proposals: list[Proposal]
+    source_dates: dict[str, str] = field(default_factory=dict)  # source id -> `published`
 
 
 def _referenced(records: list[Record], model: OntologyModel) -> set[str]:
@@ -104,17 +109,26 @@ def _referenced(records: list[Record], model: OntologyModel) -> set[str]:
 def lookup_nodes(
     driver: Driver | None, ids: set[str], database: str | None
 ) -> dict[str, dict[str, Any]]:
-    """id -> {"labels", "tlp", "name"} for the ids already in the graph."""
+    """id -> {"labels", "tlp", "name", "published"} for the ids already in the graph."""
     if driver is None or not ids:
         return {}
     rows, _, _ = driver.execute_query(
         "MATCH (n:Node) WHERE n.id IN $ids "
-        "RETURN n.id AS id, labels(n) AS labels, n.tlp AS tlp, n.name AS name",
+        "RETURN n.id AS id, labels(n) AS labels, n.tlp AS tlp, n.name AS name, "
+        "n.published AS published",
         ids=list(ids),
         database_=database,
         routing_="r",
     )
-    return {r["id"]: {"labels": r["labels"], "tlp": r["tlp"], "name": r["name"]} for r in rows}
+    return {
+        r["id"]: {
+            "labels": r["labels"],
+            "tlp": r["tlp"],
+            "name": r["name"],
+            "published": r["published"],
+        }
+        for r in rows
+    }
 
 
 ON_INVALID = ("reject", "quarantine")
@@ -279,8 +293,10 @@ def _prepare(
     if problems:
         raise IngestError(problems)
 
+    dates = {i: str(n["published"]) for i, n in known_nodes.items() if n.get("published")}
+    dates.update({r["id"]: str(r["published"]) for r in resolved if r.get("published")})
     return Prepared(
-        resolved, effective_tlp(resolved, batch.default_tlp, known_nodes, model), proposals
+        resolved, effective_tlp(resolved, batch.default_tlp, known_nodes, model), proposals, dates
     )
 
 
@@ -318,14 +334,16 @@ def ingest_paths(
     progress: Progress | None = None,
     options: dict[str, Any] | None = None,
     uploaded: bool = False,
+    stated_on: str | None = None,
 ) -> IngestResult:
     """Ingest every file; a file with problems is rejected whole and the others go on, or with
     `options["on_invalid"] == "quarantine"` its valid records load and each invalid one is
     written to `<name>.rejects.jsonl` beside it (`options["rejects_dir"]`: elsewhere).
     `uploaded` (the API): the files came from a caller, so their reports may name no file on
-    this machine (`sourceText` is refused)."""
+    this machine (`sourceText` is refused). `stated_on` (YYYY-MM-DD) is the day new statements
+    are first stated (default: today)."""
     model = load_model()
-    result = IngestResult(run_id=new_run_id(), dry_run=dry_run)
+    result = IngestResult(run_id=new_run_id(), dry_run=dry_run, stated_on=stated_on)
     options = dict(options or {})
     on_invalid = options.pop("on_invalid", None) or "reject"
     rejects_dir = options.pop("rejects_dir", None)
@@ -333,6 +351,7 @@ def ingest_paths(
         raise ValueError(f"on_invalid must be one of {', '.join(ON_INVALID)}, not {on_invalid!r}")
     if driver is not None and not dry_run:
         ensure_schema(driver, database)
+        migrate(driver, database)
     resolver = Resolver(driver, database, model)
     try:
         with unpacked(discover(paths)) as members:  # archives give their members
@@ -510,6 +529,13 @@ def _run_batch(
         sweep_ids,
         batch.link_reports,
         stated_in_file or set(),
+        standing=standing_of_report(batch.report_id, batch.review_status)
+        if batch.report_id
+        else None,
+        stated_on=result.stated_on,
+        source_dates=prepared.source_dates,
+        given_statements=batch.statements,
+        given_link_statements=batch.link_statements,
     )
     with driver.session(database=database) as session:
         if dry_run:  # the real diff, computed in a transaction that is rolled back

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import yaml
-from rdflib import RDF, BNode, Graph
+from rdflib import RDF, BNode, Graph, URIRef
 
+from core.names import STATEMENTS, SYSTEM_NS
 from core.offline import NetworkRefused, offline
 from ingest import content
 from ingest.batch import Batch
@@ -273,6 +274,7 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
         lines=lines,
         problems=problems,  # the pipeline reports them with what else it finds
         set_aside=set_aside,
+        review_status=(report or {}).get("reviewStatus"),
     )
 
 
@@ -325,6 +327,7 @@ def _read_rdf(path: Path, fmt: str, exact_ids: bool = False) -> Batch:
                 )
             ]
         ) from None
+    statements, link_statements = _system_statements(graph)
     records, ignored = graph_to_records(graph)
     link_reports, used = _link_reports(graph, records)
     ignored -= used
@@ -347,7 +350,36 @@ def _read_rdf(path: Path, fmt: str, exact_ids: bool = False) -> Batch:
         unsupported={"triples outside the ontology": ignored} if ignored else {},
         link_reports=link_reports,
         resolve=not exact_ids,
+        statements=statements,
+        link_statements=link_statements,
     )
+
+
+def _system_statements(graph: Graph) -> tuple[dict[str, str], dict[RelKey, str]]:
+    """The statements a backup carries (and takes them out of the graph): node id -> text,
+    relationship -> text."""
+    pred = URIRef(SYSTEM_NS + STATEMENTS)
+    nodes: dict[str, str] = {}
+    links: dict[RelKey, str] = {}
+    for subject, text in list(graph.subject_objects(pred)):
+        if isinstance(subject, BNode):
+            part = {
+                n: graph.value(subject, URIRef(SYSTEM_NS + n))
+                for n in ("start", "type", "end", "key")
+            }
+            if all(v is not None for v in part.values()):
+                key = RelKey(
+                    iri_to_id(str(part["start"])),
+                    str(part["type"]),
+                    iri_to_id(str(part["end"])),
+                    str(part["key"]),
+                )
+                links[key] = str(text)
+            graph.remove((subject, None, None))
+        elif str(subject).startswith(ID_BASE):
+            nodes[iri_to_id(str(subject))] = str(text)
+            graph.remove((subject, pred, None))
+    return nodes, links
 
 
 def _link_reports(graph: Graph, records: list[Record]) -> tuple[dict[RelKey, list[str]], int]:

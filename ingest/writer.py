@@ -7,10 +7,12 @@ final state of each node and relationship in Python, and writes only what change
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -19,12 +21,17 @@ from neo4j import Driver, ManagedTransaction
 
 from core import names as system
 from ingest.resolve import resolution_keys, search_text
+from ontology import statements as st
 from ontology.model import OntologyModel, load_model
 from ontology.records import Record
 from ontology.types import dates, money, sharing
 
 DERIVED = (system.SOURCE_IDS, system.RESOLVE_KEYS, system.SEARCH_TEXT)
 RUN_PROPERTY = system.INGEST_RUN
+# what a node's statements do not state: bookkeeping, and reportIds (the statements' reports)
+NOT_STATED = {system.ID, system.TLP, system.REPORT_IDS, *system.SYSTEM_PROPERTIES}
+# reports of the adapters' imports, by id; they were `unreviewed` before `published` existed
+IMPORT_REPORT = re.compile(r"^report-(holdings|ocds|bods|ftm)-")
 
 
 def max_tlp(levels: Iterable[str | None]) -> str:
@@ -57,10 +64,12 @@ class Summary:
     updated: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
     removed: Counter = field(default_factory=Counter)
+    conflicts: list[st.Conflict] = field(default_factory=list)
 
     def add(self, other: Summary) -> None:
         for name in ("created", "updated", "unchanged", "removed"):
             getattr(self, name).update(getattr(other, name))
+        self.conflicts.extend(other.conflicts)
 
     def as_dict(self) -> dict[str, dict[str, int]]:
         return {
@@ -126,6 +135,7 @@ class NodeRow:
     labels: list[str]
     props: dict[str, Any]
     union: set[str]
+    multi: set[str] = field(default_factory=set)  # multiple-valued properties (sets)
 
 
 @dataclass(frozen=True)
@@ -139,15 +149,18 @@ class RelKey:
 def node_row(record: Record, model: OntologyModel, tlp: str) -> NodeRow:
     props: dict[str, Any] = {"id": record["id"], "tlp": tlp}
     union: set[str] = set()
+    multi: set[str] = set()
     specs = model.properties_of(record["type"])
     for key, value in record.items():
         spec = specs.get(key)
         if spec is None or spec.neo4j_property is None or spec.name == "tlp":
             continue
         props[spec.neo4j_property] = to_neo4j(value)
+        if spec.multiple and isinstance(value, list):  # a string is not a list to unite
+            multi.add(spec.neo4j_property)
         if spec.union:  # several reports add to it (rg:union, only on lists)
             union.add(spec.neo4j_property)
-    return NodeRow(record["id"], model.labels_of(record["type"]), props, union)
+    return NodeRow(record["id"], model.labels_of(record["type"]), props, union, multi)
 
 
 def relationship_rows(record: Record, model: OntologyModel) -> dict[RelKey, dict[str, Any]]:
@@ -200,6 +213,139 @@ class WritePlan:
     # relationships of nodes that recur in several batches of one file, as the whole file states
     # them: a later batch must not drop what an earlier one wrote (rows citing one company)
     stated_in_file: set[RelKey] = field(default_factory=set)
+    standing: str | None = None  # the standing of what report_id states (its review status)
+    stated_on: str | None = None  # the day its statements are first stated (default: the run's)
+    source_dates: dict[str, str] = field(default_factory=dict)  # source id -> its `published`
+    standings: dict[str, str] = field(default_factory=dict)  # report id -> standing, when known
+    # node id -> stored statements to take as they are (a restore of a backup that has them)
+    given_statements: dict[str, str] = field(default_factory=dict)
+    given_link_statements: dict[RelKey, str] = field(default_factory=dict)
+
+    @property
+    def today(self) -> str:
+        return self.stated_on or run_day(self.run_id)
+
+
+def run_day(run_id: str) -> str:
+    """The day (YYYY-MM-DD) of an ingest run id (`20250131T…`), else today (UTC)."""
+    found = re.match(r"(\d{4})(\d{2})(\d{2})T", run_id or "")
+    if found:
+        return "-".join(found.groups())
+    return dt.datetime.now(dt.UTC).date().isoformat()
+
+
+def standing_of_report(report_id: str | None, review_status: str | None) -> str:
+    """A report's statements' standing: its review status; an adapter's import of a
+    publisher's dataset is `published` (also when an older version marked it unreviewed)."""
+    if review_status in ("reviewed", "published"):
+        return review_status
+    if report_id and IMPORT_REPORT.match(report_id):
+        return "published"
+    return "unreviewed"
+
+
+class Standings:
+    """Report id -> standing, from the plan or, lazily, the Report nodes in the graph."""
+
+    def __init__(self, tx: ManagedTransaction, known: dict[str, str]):
+        self.tx = tx
+        self.known = dict(known)
+
+    def __call__(self, report_id: str | None) -> str:
+        if report_id is None:
+            return "reviewed"  # records without a report: our own exports, read back
+        if report_id not in self.known:
+            rows = list(
+                self.tx.run(
+                    "MATCH (r:Node {id: $id}) RETURN r.reviewStatus AS status", id=report_id
+                )
+            )
+            self.known[report_id] = standing_of_report(
+                report_id, rows[0]["status"] if rows else None
+            )
+        return self.known[report_id]
+
+
+def stored_statements(
+    props: dict[str, Any],
+    labels: list[str],
+    model: OntologyModel,
+    standing_of: Callable[[str | None], str],
+) -> list[st.Statement]:
+    """A node's statements; for a node written before statements existed (no `statements`),
+    synthesised from its properties: every report in its reportIds states every value, at the
+    node's level, citing its sourceIds, first stated on the day of its last ingest run."""
+    if props.get(system.STATEMENTS):
+        return st.decode(props[system.STATEMENTS])
+    if set(props) <= {system.ID}:
+        return []
+    multi = set(_set_properties(model))
+    values = {k: v for k, v in props.items() if k not in NOT_STATED and v is not None}
+    day = run_day(str(props.get(RUN_PROPERTY) or ""))
+    out: list[st.Statement] = []
+    for report in props.get(system.REPORT_IDS) or [None]:
+        claim = st.Claim(
+            report,
+            props.get(system.TLP) or sharing.DEFAULT,
+            standing_of(report),
+            tuple(props.get(system.SOURCE_IDS) or ()),
+        )
+        out = st.restate(out, claim, values, multi, day)
+    return out
+
+
+def relationship_statements(
+    old: dict[str, Any] | None,
+    reports: list[str],
+    level: str,
+    standing_of: Callable[[str | None], str],
+    today: str,
+) -> str:
+    """A relationship's statements (that it exists, by report) once `reports` state it."""
+    old = old or {}
+    if old.get(system.STATEMENTS):
+        before = st.decode(old[system.STATEMENTS])
+    else:  # written before statements existed, or new
+        day = run_day(str(old.get(RUN_PROPERTY) or ""))
+        before = [
+            st.Statement(st.EXISTS, True, r, level, standing_of(r), day)
+            for r in old.get(system.REPORT_IDS) or []
+        ]
+    live = {s.report for s in before if s.live()}
+    out = [
+        replace(s, retracted=today) if s.live() and s.report not in reports else s for s in before
+    ]
+    out += [
+        st.Statement(st.EXISTS, True, r, level, standing_of(r), today)
+        for r in reports
+        if r not in live
+    ]
+    return st.encode(out)
+
+
+def relationship_level(statements: str, default: str) -> str:
+    """A relationship's level: the most open level of its live statements (a link an AMBER
+    report alone states between two public nodes is AMBER)."""
+    return st.existence_level(st.decode(statements), sharing.levels()) or default
+
+
+def node_state(
+    node_id: str, labels: list[str], statements: list[st.Statement], model: OntologyModel
+) -> dict[str, Any] | None:
+    """A node's stored properties: its statements projected at its own level (the most open
+    level of any live statement), so whoever sees the node sees nothing of more restricted
+    statements; None when no statement is live."""
+    order = sharing.levels()
+    level = st.existence_level(statements, order)
+    if level is None:
+        return None
+    seen = st.project(statements, sharing.levels_up_to(level), order=order)
+    props: dict[str, Any] = {system.ID: node_id, system.TLP: level, **seen.properties}
+    props[system.REPORT_IDS] = seen.report_ids
+    props[system.STATED_BY] = st.live_reports(statements)
+    props[system.STATEMENTS] = st.encode(statements)
+    props.update(_derived(props, labels, set(seen.source_ids), model))
+    return props
 
 
 def write_batch(
@@ -283,36 +429,47 @@ def write_batch(
             reports = shared or sorted(subject_reports or [])
         final_rels[key] = {**old, **props, "reportIds": reports}
 
-    # nodes: union of identity lists, derived stamps, change detection
+    # nodes: the records' statements beside the others', projected at the node's own level
     evidence_type = model.edge_class.neo4j_type
-    sources_of: dict[str, set[str]] = defaultdict(set)
-    for key in final_rels:
+    cited: dict[str, set[str]] = defaultdict(set)  # sources each record cites
+    for key in stated:
         if key.type == evidence_type:
-            sources_of[key.start].add(key.end)
+            cited[key.start].add(key.end)
+    known = {
+        r["id"]: standing_of_report(r["id"], r.get("reviewStatus"))
+        for r in plan.records
+        if r["type"] == "Report"
+    }
+    if plan.report_id and plan.standing:
+        known[plan.report_id] = plan.standing
+    standing_of = Standings(tx, {**known, **plan.standings})
+    today = plan.today
     node_writes: list[dict[str, Any]] = []
     for node_id, row in rows.items():
         old_props, old_labels = existing_nodes.get(node_id, ({}, []))
-        new = dict(old_props)
-        new.pop(RUN_PROPERTY, None)
-        for name, value in row.props.items():
-            if name in row.union and name in old_props:
-                merged = list(old_props[name] or [])
-                merged += [
-                    v for v in (value if isinstance(value, list) else [value]) if v not in merged
-                ]
-                new[name] = (
-                    sorted(merged) if name == "reportIds" else merged
-                )  # a set, as on relationships
-            else:
-                new[name] = value
-        others = set(old_props.get("reportIds") or []) - {plan.report_id}
-        if plan.report_id and others and sharing.is_level(old_props.get("tlp")):
-            # stated by other reports too: as open as the most open of them (order-independent)
-            new["tlp"] = sharing.openest([old_props["tlp"], new["tlp"]])
-        for name in _set_properties(model):  # multiple values are a set (as in RDF): kept sorted
-            if isinstance(new.get(name), list):
-                new[name] = sorted(new[name], key=str)
-        new.update(_derived(new, row, sources_of.get(node_id, set()), model))
+        old_st = stored_statements(old_props, old_labels, model, standing_of)
+        if node_id in plan.given_statements:
+            new_st = st.decode(plan.given_statements[node_id])
+        else:
+            values = {k: v for k, v in row.props.items() if k not in NOT_STATED and v is not None}
+            sources = tuple(sorted(cited.get(node_id, ())))
+            dates = [plan.source_dates[x] for x in sources if plan.source_dates.get(x)]
+            reports = (
+                [plan.report_id] if plan.report_id else row.props.get(system.REPORT_IDS) or [None]
+            )
+            new_st = old_st
+            for report in reports:
+                standing = (
+                    plan.standing if report == plan.report_id and plan.standing else None
+                ) or standing_of(report)
+                claim = st.Claim(
+                    report, plan.tlp[node_id], standing, sources, max(dates) if dates else None
+                )
+                new_st = st.restate(new_st, claim, values, row.multi, today)
+            if plan.report_id:  # against what this report's own readers may see
+                seen = st.visible(new_st, sharing.levels_up_to(plan.tlp[node_id]))
+                summary.conflicts.extend(st.conflicts(node_id, seen, plan.report_id))
+        new = node_state(node_id, row.labels, new_st, model) or {}
         old_cmp = {
             k: _number(v) if not isinstance(v, list) else v
             for k, v in old_props.items()
@@ -350,6 +507,11 @@ def write_batch(
         props = {k: v for k, v in props.items() if k != RUN_PROPERTY}
         props.update(key=key.key, sourceIds=list(subject_props.get("sourceIds") or []))
         old = existing_rels.get(key)
+        level = plan.tlp.get(subject) or subject_props.get(system.TLP) or sharing.DEFAULT
+        props[system.STATEMENTS] = plan.given_link_statements.get(key) or relationship_statements(
+            old, list(props.get(system.REPORT_IDS) or []), level, standing_of, today
+        )
+        props[system.TLP] = relationship_level(props[system.STATEMENTS], level)
         if old is not None and {k: v for k, v in old.items() if k != RUN_PROPERTY} == props:
             summary.unchanged[key.type] += 1
             continue
@@ -379,7 +541,7 @@ def write_batch(
             rows=[{"a": k.start, "b": k.end, "t": k.type, "key": k.key} for k in drop_rels],
         )
     if plan.report_id and plan.sweep_ids is not None:
-        sweep(tx, plan.report_id, plan.sweep_ids, summary, plan.run_id)
+        sweep(tx, plan.report_id, plan.sweep_ids, summary, plan.run_id, today, standing_of)
     return summary
 
 
@@ -391,10 +553,10 @@ def _set_properties(model: OntologyModel) -> tuple[str, ...]:
 
 
 def _derived(
-    props: dict[str, Any], row: NodeRow, sources: set[str], model: OntologyModel
+    props: dict[str, Any], labels: list[str], sources: set[str], model: OntologyModel
 ) -> dict[str, Any]:
     out: dict[str, Any] = {system.SOURCE_IDS: sorted(sources)}
-    cls = model.class_of_labels(row.labels)
+    cls = model.class_of_labels(labels)
     if cls.resolved:
         specs = model.properties_of(cls.name)
         record = {
@@ -421,48 +583,81 @@ def _write_nodes(tx: ManagedTransaction, writes: list[dict[str, Any]]) -> None:
 
 
 def sweep(
-    tx: ManagedTransaction, report_id: str, keep: set[str], summary: Summary, run_id: str = ""
+    tx: ManagedTransaction,
+    report_id: str,
+    keep: set[str],
+    summary: Summary,
+    run_id: str = "",
+    today: str | None = None,
+    standing_of: Callable[[str | None], str] | None = None,
 ) -> None:
-    """Take this report off what it no longer states: nodes and relationships only it stated go;
-    the rest lose its report id, and their evidence, sourceIds included, is what others state."""
+    """Retract this report's statements of what it no longer states (kept, with the day): a
+    node or relationship no live statement is left of goes; the rest are projected again from
+    what others state, their sourceIds included."""
     model = load_model()
+    today = today or run_day(run_id)
+    standing_of = standing_of or Standings(tx, {})
     swept = list(
         tx.run(
-            "MATCH (n:Node) WHERE $rid IN n.reportIds AND NOT n.id IN $keep "
-            "RETURN n.id AS id, [r IN n.reportIds WHERE r <> $rid] AS rest, labels(n) AS labels",
+            "MATCH (n:Node) WHERE ($rid IN n.statedBy OR (n.statedBy IS NULL AND $rid IN n.reportIds)) "
+            "AND NOT n.id IN $keep RETURN n.id AS id, properties(n) AS props, labels(n) AS labels",
             rid=report_id,
             keep=list(keep),
         )
     )
-    gone = [r["id"] for r in swept if not r["rest"]]
-    kept = [{"id": r["id"], "rest": r["rest"]} for r in swept if r["rest"]]
+    gone: list[str] = []
+    writes: list[dict[str, Any]] = []
     for rec in swept:
         label = model.class_of_labels(rec["labels"]).neo4j_label
-        (summary.updated if rec["rest"] else summary.removed)[label] += 1
+        before = stored_statements(rec["props"], rec["labels"], model, standing_of)
+        new = node_state(rec["id"], rec["labels"], st.retract(before, report_id, today), model)
+        if new is None:
+            gone.append(rec["id"])
+            summary.removed[label] += 1
+        else:
+            writes.append(
+                {"id": rec["id"], "labels": rec["labels"], "props": {**new, RUN_PROPERTY: run_id}}
+            )
+            summary.updated[label] += 1
     if gone:
         tx.run("UNWIND $ids AS id MATCH (n:Node {id: id}) DETACH DELETE n", ids=gone)
-    if not kept:
+    if not writes:
         return
+    _write_nodes(tx, writes)
+    sources = {w["id"]: w["props"].get(system.SOURCE_IDS) or [] for w in writes}
+    levels = {w["id"]: w["props"][system.TLP] for w in writes}
     incoming = [p.neo4j_type for p in model.relationship_properties() if p.direction == "in"]
+    deleted: list[str] = []
+    updated: list[dict[str, Any]] = []
     for rec in tx.run(  # the relationships a kept node states (it is their subject)
-        "UNWIND $rows AS row MATCH (n:Node {id: row.id}) SET n.reportIds = row.rest, n.ingestRun = $run "
-        "WITH n MATCH (n)-[r]-() WHERE $rid IN r.reportIds AND (startNode(r) = n) <> (type(r) IN $incoming) "
-        "WITH DISTINCT r, type(r) AS t, [x IN r.reportIds WHERE x <> $rid] AS rest "
-        "FOREACH (_ IN CASE WHEN size(rest) = 0 THEN [1] ELSE [] END | DELETE r) "
-        "FOREACH (_ IN CASE WHEN size(rest) > 0 THEN [1] ELSE [] END | SET r.reportIds = rest, r.ingestRun = $run) "
-        "RETURN t, size(rest) = 0 AS deleted",
-        rows=kept,
-        rid=report_id,
+        "UNWIND $ids AS id MATCH (n:Node {id: id})-[r]-() "
+        "WHERE (startNode(r) = n) <> (type(r) IN $incoming) "
+        "RETURN n.id AS n, elementId(r) AS eid, type(r) AS t, properties(r) AS props",
+        ids=list(sources),
         incoming=incoming,
-        run=run_id,
     ):
-        (summary.removed if rec["deleted"] else summary.updated)[rec["t"]] += 1
-    tx.run(  # sourceIds follow the evidence that is left, on the node and the relationships it states
-        "UNWIND $ids AS id MATCH (n:Node {id: id}) "
-        f"OPTIONAL MATCH (n)-[:`{model.edge_class.neo4j_type}`]->(s:Node) "
-        "WITH n, s ORDER BY s.id WITH n, collect(DISTINCT s.id) AS sources SET n.sourceIds = sources "
-        "WITH n, sources MATCH (n)-[r]-() WHERE (startNode(r) = n) <> (type(r) IN $incoming) "
-        "SET r.sourceIds = sources",
-        ids=[k["id"] for k in kept],
-        incoming=incoming,
-    )
+        props = dict(rec["props"])
+        reports = list(props.get(system.REPORT_IDS) or [])
+        if report_id in reports:
+            rest = [r for r in reports if r != report_id]
+            if not rest:
+                deleted.append(rec["eid"])
+                summary.removed[rec["t"]] += 1
+                continue
+            props[system.REPORT_IDS] = rest
+            props[system.STATEMENTS] = relationship_statements(
+                rec["props"], rest, levels[rec["n"]], standing_of, today
+            )
+            props[system.TLP] = relationship_level(props[system.STATEMENTS], levels[rec["n"]])
+        props[system.SOURCE_IDS] = sources[rec["n"]]
+        if props != rec["props"]:
+            if report_id in reports:
+                summary.updated[rec["t"]] += 1
+            updated.append({"eid": rec["eid"], "props": {**props, RUN_PROPERTY: run_id}})
+    if deleted:
+        tx.run("UNWIND $ids AS eid MATCH ()-[r]->() WHERE elementId(r) = eid DELETE r", ids=deleted)
+    if updated:
+        tx.run(
+            "UNWIND $rows AS row MATCH ()-[r]->() WHERE elementId(r) = row.eid SET r = row.props",
+            rows=updated,
+        )

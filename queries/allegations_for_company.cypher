@@ -23,21 +23,21 @@
 
 OPTIONAL MATCH (c:Company {id: $company}) WHERE c.tlp IN $tlp
 CALL (c) {
-  MATCH (c)<-[:AGAINST]-(a:Allegation) WHERE a.tlp IN $tlp
+  MATCH (c)<-[l:AGAINST]-(a:Allegation) WHERE a.tlp IN $tlp AND l.tlp IN $tlp
   WITH a ORDER BY a.date DESC, a.id
   RETURN collect({
     id: a.id, name: a.name, description: a.description, status: a.status,
     harmCategories: a.harmCategories, affectedGroups: a.affectedGroups, date: a.date,
     response: a.response,
-    claimants: COLLECT { MATCH (a)<-[:ALLEGES]-(x:Actor) WHERE x.tlp IN $tlp
+    claimants: COLLECT { MATCH (a)<-[l:ALLEGES]-(x:Actor) WHERE x.tlp IN $tlp AND l.tlp IN $tlp
                          RETURN {id: x.id, labels: labels(x), name: x.name} AS x ORDER BY x.id },
-    against: COLLECT { MATCH (a)-[:AGAINST]->(x:Actor) WHERE x.tlp IN $tlp
+    against: COLLECT { MATCH (a)-[l:AGAINST]->(x:Actor) WHERE x.tlp IN $tlp AND l.tlp IN $tlp
                        RETURN {id: x.id, labels: labels(x), name: x.name} AS x ORDER BY x.id },
-    concerns: COLLECT { MATCH (a)-[:CONCERNS]->(x:Region) WHERE x.tlp IN $tlp
+    concerns: COLLECT { MATCH (a)-[l:CONCERNS]->(x:Region) WHERE x.tlp IN $tlp AND l.tlp IN $tlp
                         RETURN {id: x.id, labels: labels(x), name: x.name} AS x ORDER BY x.id },
-    contracts: COLLECT { MATCH (a)-[:CONCERNS_CONTRACT]->(x:Contract) WHERE x.tlp IN $tlp
+    contracts: COLLECT { MATCH (a)-[l:CONCERNS_CONTRACT]->(x:Contract) WHERE x.tlp IN $tlp AND l.tlp IN $tlp
                          RETURN {id: x.id, labels: labels(x), name: x.name} AS x ORDER BY x.id },
-    evidence: COLLECT { MATCH (a)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp
+    evidence: COLLECT { MATCH (a)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp AND e.tlp IN $tlp
                         RETURN {source: s.id, title: s.name, url: s.url, publisher: s.publisher,
                                 quote: e.quote, locator: e.locator} AS x
                         ORDER BY x.source, x.locator, x.quote }

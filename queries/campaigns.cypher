@@ -25,19 +25,19 @@ CALL (t) {
   CALL (t) {
     MATCH (d:Demand) WHERE $target IS NULL RETURN d
     UNION
-    MATCH (t)<-[:TARGETS|NAMES]-(d:Demand) RETURN d
+    MATCH (t)<-[l:TARGETS|NAMES]-(d:Demand) WHERE l.tlp IN $tlp RETURN d
   }
   WITH d WHERE d.tlp IN $tlp
   WITH DISTINCT d ORDER BY d.date DESC, d.id
   RETURN collect({
     id: d.id, name: d.name, description: d.description, demandType: d.demandType, date: d.date,
-    madeBy: COLLECT { MATCH (d)<-[:MADE]-(x:Actor) WHERE x.tlp IN $tlp
+    madeBy: COLLECT { MATCH (d)<-[l:MADE]-(x:Actor) WHERE x.tlp IN $tlp AND l.tlp IN $tlp
                       RETURN {id: x.id, labels: labels(x), name: x.name} AS x ORDER BY x.id },
-    targets: COLLECT { MATCH (d)-[:TARGETS]->(x:Actor) WHERE x.tlp IN $tlp
+    targets: COLLECT { MATCH (d)-[l:TARGETS]->(x:Actor) WHERE x.tlp IN $tlp AND l.tlp IN $tlp
                        RETURN {id: x.id, labels: labels(x), name: x.name} AS x ORDER BY x.id },
-    names: COLLECT { MATCH (d)-[:NAMES]->(x:Actor) WHERE x.tlp IN $tlp
+    names: COLLECT { MATCH (d)-[l:NAMES]->(x:Actor) WHERE x.tlp IN $tlp AND l.tlp IN $tlp
                      RETURN {id: x.id, labels: labels(x), name: x.name} AS x ORDER BY x.id },
-    evidence: COLLECT { MATCH (d)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp
+    evidence: COLLECT { MATCH (d)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp AND e.tlp IN $tlp
                         RETURN {source: s.id, title: s.name, url: s.url, publisher: s.publisher,
                                 quote: e.quote, locator: e.locator} AS x
                         ORDER BY x.source, x.locator, x.quote }

@@ -7,8 +7,9 @@
 //
 // Returns no row when the node does not exist or is hidden; otherwise one row:
 //   id, labels, properties   the node as stored (derived stamps included)
-//   evidence                 [{source, title, url, publisher, quote, locator}], its EVIDENCED_BY
-//                            links to visible sources
+//   evidence                 [{source, title, url, publisher, quote, locator, statements}], its
+//                            EVIDENCED_BY links to visible sources (statements: who states the
+//                            link, see ontology/statements.py; the API filters on them)
 //   links                    [{type, direction, count}]: its relationships to visible nodes, by
 //                            type and direction ("out" from this node, "in" towards it)
 //
@@ -23,13 +24,13 @@ RETURN
   labels(n) AS labels,
   properties(n) AS properties,
   COLLECT {
-    MATCH (n)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp
+    MATCH (n)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp AND e.tlp IN $tlp
     RETURN {source: s.id, title: s.name, url: s.url, publisher: s.publisher,
-            quote: e.quote, locator: e.locator} AS x
+            quote: e.quote, locator: e.locator, statements: e.statements} AS x
     ORDER BY x.source, x.locator, x.quote
   } AS evidence,
   COLLECT {
-    MATCH (n)-[r]-(m:Node) WHERE m.tlp IN $tlp
+    MATCH (n)-[r]-(m:Node) WHERE m.tlp IN $tlp AND r.tlp IN $tlp
     WITH type(r) AS type, CASE WHEN startNode(r) = n THEN 'out' ELSE 'in' END AS direction,
          count(*) AS count
     RETURN {type: type, direction: direction, count: count} AS x

@@ -47,8 +47,8 @@ OPTIONAL MATCH (fund:Fund {id: $fund}) WHERE fund.tlp IN $tlp
 OPTIONAL MATCH (target:Region {id: $region}) WHERE target.tlp IN $tlp
 CALL (fund, target) {
   // holdings: the latest visible one per company on or before $as_of
-  MATCH (fund)-[:HOLDS]->(h:Holding)-[:IN]->(held:Company)
-  WHERE ($region IS NULL OR target IS NOT NULL)
+  MATCH (fund)-[l1:HOLDS]->(h:Holding)-[l2:IN]->(held:Company)
+  WHERE ($region IS NULL OR target IS NOT NULL) AND l1.tlp IN $tlp AND l2.tlp IN $tlp
     AND h.tlp IN $tlp AND held.tlp IN $tlp AND ($as_of IS NULL OR h.asOf <= $as_of)
   WITH target, held, h ORDER BY h.asOf DESC, h.id
   WITH target, held, collect(h)[0] AS h
@@ -58,20 +58,23 @@ CALL (fund, target) {
   MATCH chain = (held)-[:OWNS|OWNERSHIP_OF*0..8]->(supplier:Company)
   WHERE length(chain) <= 2 * coalesce($ownership_hops, 0)
     AND all(n IN nodes(chain) WHERE n.tlp IN $tlp)
+    AND all(r IN relationships(chain) WHERE r.tlp IN $tlp)
 
   // contracts performed in the target region or one of its sub-regions
-  MATCH (supplier)-[:SUPPLIER_OF]->(contract:Contract)-[:PERFORMED_IN]->(region:Region)
-  WHERE contract.tlp IN $tlp AND region.tlp IN $tlp
+  MATCH (supplier)-[l3:SUPPLIER_OF]->(contract:Contract)-[l4:PERFORMED_IN]->(region:Region)
+  WHERE contract.tlp IN $tlp AND region.tlp IN $tlp AND l3.tlp IN $tlp AND l4.tlp IN $tlp
   MATCH regionPath = (region)-[:PART_OF*0..12]->(within:Region)
   WHERE (CASE WHEN target IS NULL THEN within = region ELSE within = target END)
     AND all(r IN nodes(regionPath) WHERE r.tlp IN $tlp)
+    AND all(r IN relationships(regionPath) WHERE r.tlp IN $tlp)
 
   // allegations touching the path: found for every path (the totals count them), described
   // below for the requested page only
   WITH held, h, chain, supplier, contract, region, regionPath,
-       COLLECT { UNWIND [held, supplier] AS c MATCH (c)<-[:AGAINST]-(a:Allegation) RETURN a } AS byCompany,
-       COLLECT { MATCH (region)-[:PART_OF*0..12]->(:Region)<-[:CONCERNS]-(a:Allegation) RETURN a } AS byRegion,
-       COLLECT { MATCH (contract)<-[:CONCERNS_CONTRACT]-(a:Allegation) RETURN a } AS byContract
+       COLLECT { UNWIND [held, supplier] AS c MATCH (c)<-[l:AGAINST]-(a:Allegation) WHERE l.tlp IN $tlp RETURN a } AS byCompany,
+       COLLECT { MATCH (region)-[p:PART_OF*0..12]->(:Region)<-[l:CONCERNS]-(a:Allegation)
+                 WHERE l.tlp IN $tlp AND all(x IN p WHERE x.tlp IN $tlp) RETURN a } AS byRegion,
+       COLLECT { MATCH (contract)<-[l:CONCERNS_CONTRACT]-(a:Allegation) WHERE l.tlp IN $tlp RETURN a } AS byContract
   WITH held, h, chain, supplier, contract, region, regionPath, byCompany, byRegion, byContract,
        COLLECT { UNWIND byCompany + byRegion + byContract AS a
                  WITH DISTINCT a WHERE a.tlp IN $tlp RETURN a.id } AS allegations
@@ -99,13 +102,13 @@ CALL (rows) {
       affectedGroups: a.affectedGroups, date: a.date,
       touches: [t IN [['company', a IN byCompany], ['region', a IN byRegion], ['contract', a IN byContract]]
                 WHERE t[1] | t[0]],
-      claimants: COLLECT { MATCH (a)<-[:ALLEGES]-(x:Actor) WHERE x.tlp IN $tlp
+      claimants: COLLECT { MATCH (a)<-[l:ALLEGES]-(x:Actor) WHERE x.tlp IN $tlp AND l.tlp IN $tlp
                            RETURN {id: x.id, labels: labels(x), name: x.name} AS x ORDER BY x.id },
-      against: COLLECT { MATCH (a)-[:AGAINST]->(x:Actor) WHERE x.tlp IN $tlp
+      against: COLLECT { MATCH (a)-[l:AGAINST]->(x:Actor) WHERE x.tlp IN $tlp AND l.tlp IN $tlp
                          RETURN {id: x.id, labels: labels(x), name: x.name} AS x ORDER BY x.id },
-      concerns: COLLECT { MATCH (a)-[:CONCERNS]->(x:Region) WHERE x.tlp IN $tlp
+      concerns: COLLECT { MATCH (a)-[l:CONCERNS]->(x:Region) WHERE x.tlp IN $tlp AND l.tlp IN $tlp
                           RETURN {id: x.id, labels: labels(x), name: x.name} AS x ORDER BY x.id },
-      evidence: COLLECT { MATCH (a)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp
+      evidence: COLLECT { MATCH (a)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp AND e.tlp IN $tlp
                           RETURN {source: s.id, title: s.name, url: s.url, publisher: s.publisher,
                                   quote: e.quote, locator: e.locator} AS x
                           ORDER BY x.source, x.locator, x.quote }
@@ -115,7 +118,7 @@ CALL (rows) {
          holding: {
            id: h.id, asOf: h.asOf, marketValue: h.marketValue, currency: h.currency,
            marketValueUsd: h.marketValueUsd, ownershipShare: h.ownershipShare,
-           evidence: COLLECT { MATCH (h)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp
+           evidence: COLLECT { MATCH (h)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp AND e.tlp IN $tlp
                                RETURN {source: s.id, title: s.name, url: s.url, publisher: s.publisher,
                                        quote: e.quote, locator: e.locator} AS x
                                ORDER BY x.source, x.locator, x.quote }
@@ -125,7 +128,7 @@ CALL (rows) {
            id: o.id, share: o.share, direct: o.direct,
            owner: head([(x)-[:OWNS]->(o) | {id: x.id, labels: labels(x), name: x.name}]),
            owned: head([(o)-[:OWNERSHIP_OF]->(x) | {id: x.id, labels: labels(x), name: x.name}]),
-           evidence: [(o)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp |
+           evidence: [(o)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp AND e.tlp IN $tlp |
                       {source: s.id, title: s.name, url: s.url, publisher: s.publisher,
                        quote: e.quote, locator: e.locator}]
          }],
@@ -135,7 +138,7 @@ CALL (rows) {
            amountMin: contract.amountMin, amountMax: contract.amountMax, currency: contract.currency,
            date: contract.date, startDate: contract.startDate, endDate: contract.endDate,
            aggregate: coalesce(contract.aggregate, false), contractStatus: contract.contractStatus,
-           evidence: COLLECT { MATCH (contract)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp
+           evidence: COLLECT { MATCH (contract)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp AND e.tlp IN $tlp
                                RETURN {source: s.id, title: s.name, url: s.url, publisher: s.publisher,
                                        quote: e.quote, locator: e.locator} AS x
                                ORDER BY x.source, x.locator, x.quote }

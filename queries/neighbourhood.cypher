@@ -28,6 +28,7 @@ CALL (center) {
   MATCH p = (center)-[*1..2]-(:Node)
   WHERE length(p) <= coalesce($hops, 1)
     AND all(x IN nodes(p) WHERE x.tlp IN $tlp)
+    AND all(r IN relationships(p) WHERE r.tlp IN $tlp)
     AND all(r IN relationships(p) WHERE type(r) <> 'EVIDENCED_BY'
                                      OR (center:Source AND endNode(r) = center))
   UNWIND relationships(p) AS r

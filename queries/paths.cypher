@@ -30,7 +30,7 @@ OPTIONAL MATCH (a:Node {id: $from}) WHERE a.tlp IN $tlp
 OPTIONAL MATCH (b:Node {id: $to}) WHERE b.tlp IN $tlp
 CALL (a, b) {
   MATCH p = ALL SHORTEST (a) (()-[r]-(x:Node)
-      WHERE x.tlp IN $tlp
+      WHERE x.tlp IN $tlp AND r.tlp IN $tlp
         AND CASE WHEN $types IS NULL THEN NOT type(r) IN ['EVIDENCED_BY', 'CITED_BY']
                  ELSE type(r) IN $types END){1,6} (b)
   WHERE a <> b AND length(p) <= coalesce($max_hops, 4)

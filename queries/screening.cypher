@@ -33,7 +33,7 @@ CALL () {
   MATCH (r:Region)
   WHERE r.tlp IN $tlp
     AND CASE WHEN $flagged_regions IS NULL
-             THEN EXISTS { MATCH (r)<-[:CONCERNS]-(a:Allegation) WHERE a.tlp IN $tlp }
+             THEN EXISTS { MATCH (r)<-[l:CONCERNS]-(a:Allegation) WHERE a.tlp IN $tlp AND l.tlp IN $tlp }
              ELSE r.id IN $flagged_regions END
   WITH r ORDER BY r.id
   RETURN collect(r) AS flagged
@@ -44,11 +44,13 @@ CALL (flagged) {
   WITH DISTINCT c, flagged,
        coalesce($status_weights, {substantiated: 3, alleged: 2, responded: 2, disputed: 1, withdrawn: 0}) AS weights
   WITH c, flagged, weights,
-       COLLECT { MATCH (c)<-[:AGAINST]-(a:Allegation) WHERE a.tlp IN $tlp
+       COLLECT { MATCH (c)<-[l:AGAINST]-(a:Allegation) WHERE a.tlp IN $tlp AND l.tlp IN $tlp
                  RETURN a ORDER BY a.date DESC, a.id } AS allegations
   CALL (c, flagged) {
-    OPTIONAL MATCH (c)-[:SUPPLIER_OF]->(k:Contract)-[:PERFORMED_IN]->(r:Region)-[:PART_OF*0..12]->(f:Region)
-    WHERE k.tlp IN $tlp AND r.tlp IN $tlp AND f IN flagged
+    OPTIONAL MATCH (c)-[l1:SUPPLIER_OF]->(k:Contract)-[l2:PERFORMED_IN]->(r:Region)-[l3:PART_OF*0..12]->(f:Region)
+    WHERE k.tlp IN $tlp AND r.tlp IN $tlp AND f IN flagged AND l1.tlp IN $tlp AND l2.tlp IN $tlp
+      AND all(x IN l3 WHERE x.tlp IN $tlp)
+    WITH k, r, f ORDER BY r.id, f.id
     WITH k, collect(DISTINCT r {.id, labels: labels(r), .name}) AS regions,
          collect(DISTINCT f {.id, labels: labels(f), .name}) AS flaggedIn
     ORDER BY k.id

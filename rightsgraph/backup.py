@@ -2,8 +2,13 @@
 
 A backup is our RDF export with nothing filtered out (`ExportOptions(complete=True)`): every
 node and relationship whatever its sharing level, each link's reports where they cannot be
-inferred. A restore ingests that file into an empty database with the ids as they are (no entity
-resolution), so the canonical dump of the restored graph equals that of the original.
+inferred. After it come the statements of every node and relationship (see
+docs/architecture.md, Statements) as system triples (`rgsys:statements`, a relationship named
+by a blank node's `rgsys:start`, `type`, `end`, `key`), which a restore takes as they are. A
+restore ingests that file into an empty database with the ids as they are (no entity
+resolution), so the canonical dump of the restored graph equals that of the original. A backup
+made before statements existed restores too: the writer synthesises its statements, as
+`rightsgraph migrate` does.
 """
 
 from __future__ import annotations
@@ -12,14 +17,17 @@ import gzip
 import shutil
 import tempfile
 from pathlib import Path
+from typing import IO
 
-from neo4j import Driver
+from neo4j import READ_ACCESS, Driver
+from rdflib import Literal, URIRef
 
-from core.names import SYSTEM_LABEL
+from core.names import STATEMENTS, SYSTEM_NS
 from export.options import ExportOptions
 from export.rdf import RdfWriter
 from export.stream import open_output, write_export
 from ingest.pipeline import IngestResult, ingest_paths
+from ontology.model import id_to_iri
 
 BACKUP_OPTIONS = ExportOptions(format="ntriples", tlp="RED", complete=True)
 
@@ -32,13 +40,46 @@ def backup(driver: Driver, path: Path, database: str | None = None) -> int:
     """Write the whole graph to `path` (gzip'd when it ends in .gz); returns the triple count."""
     with open_output(path) as out:
         writer = write_export(driver, BACKUP_OPTIONS, out, database)
-    assert isinstance(writer, RdfWriter)
-    return writer.triples
+        assert isinstance(writer, RdfWriter)
+        return writer.triples + write_statements(driver, out, database)
+
+
+def write_statements(driver: Driver, out: IO[str], database: str | None = None) -> int:
+    """Every node's and relationship's statements as N-Triples lines; returns the count."""
+    stmts = URIRef(SYSTEM_NS + STATEMENTS).n3()
+    start, rel_type, end, key = (
+        URIRef(SYSTEM_NS + n).n3() for n in ("start", "type", "end", "key")
+    )
+    count = 0
+    with driver.session(database=database, default_access_mode=READ_ACCESS) as session:
+        for rec in session.run(
+            f"MATCH (n:Node) WHERE n.`{STATEMENTS}` IS NOT NULL RETURN n.id AS id, "
+            f"n.`{STATEMENTS}` AS s"
+        ):
+            out.write(f"{id_to_iri(rec['id']).n3()} {stmts} {Literal(rec['s']).n3()} .\n")
+            count += 1
+        for number, rec in enumerate(
+            session.run(
+                f"MATCH (a:Node)-[r]->(b:Node) WHERE r.`{STATEMENTS}` IS NOT NULL "
+                f"RETURN a.id AS a, type(r) AS t, b.id AS b, coalesce(r.key, '') AS k, "
+                f"r.`{STATEMENTS}` AS s"
+            )
+        ):
+            node = f"_:rgstatements{number}"
+            out.write(
+                f"{node} {start} {id_to_iri(rec['a']).n3()} .\n"
+                f"{node} {rel_type} {Literal(rec['t']).n3()} .\n"
+                f"{node} {end} {id_to_iri(rec['b']).n3()} .\n"
+                f"{node} {key} {Literal(rec['k']).n3()} .\n"
+                f"{node} {stmts} {Literal(rec['s']).n3()} .\n"
+            )
+            count += 5
+    return count
 
 
 def node_count(driver: Driver, database: str | None = None) -> int:
-    rows, _, _ = driver.execute_query(  # the API's keys and audit log are no part of the graph
-        f"MATCH (n) WHERE NOT n:`{SYSTEM_LABEL}` RETURN count(n) AS n", database_=database
+    rows, _, _ = driver.execute_query(  # the API's keys and audit log are not :Node
+        "MATCH (n:Node) RETURN count(n) AS n", database_=database
     )
     return rows[0]["n"]
 

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from core.settings import get_settings
+from ingest import migrate as migrations
 from ingest.adapters import adapters
 from ingest.pipeline import ON_INVALID, IngestResult, ingest_paths
 from rightsgraph.clitools import connect_or_exit
@@ -133,11 +134,48 @@ def print_result(result: IngestResult) -> None:
             f"[yellow]proposal[/yellow] {p.type} {p.record!r} ({p.name}) may be {p.candidate!r} "
             f"({p.candidate_name}), score {p.score}: not merged"
         )
+    if s.conflicts:
+        console.print(
+            f"[yellow]{len(s.conflicts)} conflict(s)[/yellow] with reviewed or published values "
+            "(kept beside them, not overwriting them):"
+        )
+        for c in s.conflicts:
+            console.print(
+                f"  {c.id} {c.property}: {_short(c.value)!r} ({c.standing}, {c.report}) vs "
+                f"{_short(c.against)!r} ({c.against_standing}, {', '.join(c.against_reports)}); "
+                f"shown: {_short(c.chosen)!r}",
+                highlight=False,
+                markup=False,
+            )
     if result.problems:
         err.print(f"[red]rejected[/red] {len(result.rejected)} file(s), nothing of them written:")
         for problem in result.problems:
             err.print(f"  {problem}", highlight=False, markup=False)
 
 
+def _short(value: object, width: int = 60) -> str:
+    text = str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def migrate() -> None:
+    """Bring a graph of an older schema version to this one, in place (safe to run again)."""
+    settings = get_settings()
+    driver = connect_or_exit(settings)
+    try:
+        result = migrations.migrate(driver, settings.neo4j_database)
+    finally:
+        driver.close()
+    if result.version_before == result.version:
+        typer.echo(f"schema version {result.version}: nothing to migrate")
+    else:
+        typer.echo(
+            f"schema version {result.version_before} -> {result.version}: statements for "
+            f"{result.nodes} node(s) and {result.relationships} relationship(s); "
+            f"{result.reports_published} import report(s) now published"
+        )
+
+
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest)
+    app.command("migrate")(migrate)

@@ -84,6 +84,10 @@ API_URLS = [
     "/entities/src-open-letter-hikvision-dahua",
     "/entities/allegation-open-letter-hikvision-dahua-xinjiang",
     "/entities/sec-allegation-red",
+    "/entities/dahua/statements",
+    "/entities/sec-allegation-red/statements",
+    "/entities/hikvision?as_known_on=2025-06-30",
+    "/entities/hikvision?as_known_on=2024-12-31",
     "/entities/hikvision/neighbourhood",
     "/entities/dahua/neighbourhood?hops=2&limit=50",
     "/entities/xinjiang/neighbourhood?hops=1",
@@ -146,12 +150,14 @@ SCREENING = [
 # query timeouts (seconds): limits are not under test, and a loaded machine must not turn an
 # answer into a 503
 SLOW = 300.0
+STATED_ON = "2025-01-01"
 RUN_ID = re.compile(r"\b\d{8}T\d{6}Z-[0-9a-f]{8}\b")
 
 
 def load(driver: Driver, database: str) -> None:
-    """Ingest INPUTS through the real pipeline into the (emptied) database."""
-    result = ingest_paths(INPUTS, driver, database=database)
+    """Ingest INPUTS through the real pipeline into the (emptied) database, its statements
+    first stated on STATED_ON (not today: the outputs hold the day)."""
+    result = ingest_paths(INPUTS, driver, database=database, stated_on=STATED_ON)
     assert result.ok, [str(p) for p in result.problems]
 
 

@@ -17,6 +17,8 @@ from core.db import make_driver
 from core.settings import Settings
 
 CONFIDENTIAL = Path(__file__).resolve().parent / "data" / "security" / "confidential.yaml"
+# an AMBER report restating the public `dahua` (new alias and description)
+RESTATEMENT = Path(__file__).resolve().parent / "data" / "security" / "restatement.yaml"
 # what no caller below AMBER may ever see: every id of the fixture starts with "sec-", and every
 # literal in it holds one of these markers or numbers
 HIDDEN_MARKERS = ("sec-", "amberwatch", "redline", "424242424", "31337000", "0.0777")

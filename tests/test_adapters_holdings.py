@@ -39,7 +39,7 @@ def test_fund_and_date_come_from_the_file_name():
 def test_nbim_columns_give_holdings_with_percentages_as_fractions():
     batches, records = read_all(DATA / "GPFG_EQ_2019_Industry.csv")
     assert (
-        len(batches) == 1 and batches[0].final and batches[0].report["reviewStatus"] == "unreviewed"
+        len(batches) == 1 and batches[0].final and batches[0].report["reviewStatus"] == "published"
     )
     holdings = {h["company"]: h for h in of_type(records, "Holding")}
     hik = holdings["company-hangzhou-hikvision-digital-technology"]

@@ -9,6 +9,8 @@ import pytest
 from adapter_helpers import DATA, ingest
 from typer.testing import CliRunner
 
+from ontology.statements import decode, project
+from ontology.types.sharing import levels_up_to
 from rightsgraph.cli import app
 
 SEED = Path(__file__).resolve().parent.parent / "reports" / "seed-open-letter.yaml"
@@ -29,13 +31,18 @@ def test_holdings_ocds_and_report_company_become_one_node_with_all_sources(
     rows, _, _ = neo4j_db.execute_query(
         "MATCH (c:Company) "
         "WHERE any(n IN [c.name] + coalesce(c.aliases, []) WHERE toLower(n) CONTAINS 'hikvision') "
-        "RETURN c.id AS id, c.sourceIds AS sources, c.reportIds AS reports, "
+        "RETURN c.id AS id, c.statements AS statements, c.reportIds AS stored, "
         "[(c)-[:SUPPLIER_OF]->(k:Contract) | k.name] AS contracts, "
         "[(h:Holding)-[:IN]->(c) | h.asOf] AS holdings",
         database_=db,
     )
     assert len(rows) == 1, [r["id"] for r in rows]
     (company,) = rows
+    # the imports are GREEN (no level named), the report CLEAR: the stored, CLEAR projection
+    # shows the report only; a GREEN caller sees every source (docs/architecture.md, Statements)
+    assert company["stored"] == ["report-seed-open-letter"]
+    green = project(decode(company["statements"]), levels_up_to("GREEN"))
+    company = {**company, "reports": green.report_ids, "sources": green.source_ids}
     assert {
         "report-seed-open-letter",
         "report-holdings-gpfg-eq-2019-industry-csv",

@@ -2,7 +2,9 @@
 parameter, keys and roles, POST /ingest, the audit log, rate and size limits, closed mode, CORS.
 
 The graph holds the seed case, the API fixture and tests/data/security/confidential.yaml: AMBER
-and RED sources, facts and entities attached to the (CLEAR) seed entities."""
+and RED sources, facts and entities attached to the (CLEAR) seed entities; and
+tests/data/security/restatement.yaml: an AMBER report restating the public `dahua` with an AMBER
+alias and description."""
 
 from __future__ import annotations
 
@@ -16,7 +18,15 @@ from fastapi.testclient import TestClient
 from graph_fixture import ADDITIONS, load_reports
 from helpers import SEED, TEST_REPORTS
 from neo4j import Driver
-from security_helpers import CONFIDENTIAL, audit_entries, key, leaked, make_app, make_keys
+from security_helpers import (
+    CONFIDENTIAL,
+    RESTATEMENT,
+    audit_entries,
+    key,
+    leaked,
+    make_app,
+    make_keys,
+)
 from typer.testing import CliRunner
 
 from core.dump import canonical_dump
@@ -36,6 +46,7 @@ SEC_IDS = [
     "sec-holding-amber",
     "sec-demand-red",
     "sec-report-confidential",
+    "sec-src-amber-dahua",  # of the AMBER restatement of the public `dahua`
 ]
 # every read endpoint, around the entities the confidential facts touch
 READ_URLS = [
@@ -48,6 +59,10 @@ READ_URLS = [
     "/entities/gpfg",
     "/entities/xinjiang",
     "/entities/rafto-foundation",
+    "/entities/dahua/statements",
+    "/entities/hikvision/statements",
+    "/entities/dahua?as_known_on=2100-01-01",
+    "/search?q=Cover Name",
     "/entities/hikvision/neighbourhood?hops=2",
     "/entities/dahua/neighbourhood?hops=2",
     "/entities/xinjiang/neighbourhood?hops=1",
@@ -76,7 +91,7 @@ SCREENING = [
 
 @pytest.fixture(scope="module")
 def graph(driver: Driver, settings: Settings) -> Driver:
-    load_reports(driver, settings.neo4j_database, [SEED, ADDITIONS, CONFIDENTIAL])
+    load_reports(driver, settings.neo4j_database, [SEED, ADDITIONS, CONFIDENTIAL, RESTATEMENT])
     return driver
 
 

@@ -1,28 +1,68 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.data import Entity, Neighbourhood
+from api.data import Entity, EntityStatements, Neighbourhood
 from api.deps import GraphDep, NodeId, TlpDep
 from api.errors import NotFound, responses
+from api.projection import link_visible, node_view, statement_view
 from api.settings import MAX_LIMIT
-from core import names as system
 
 router = APIRouter(prefix="/entities", tags=["entities"])
 
-HIDDEN_PROPERTIES = {system.RESOLVE_KEYS, system.SEARCH_TEXT, system.INGEST_RUN}
+AsKnownOn = Annotated[
+    dt.date | None,
+    Query(description="answer with what the graph held on this day (ISO date YYYY-MM-DD)"),
+]
 
 
 @router.get("/{id}", response_model=Entity, responses=responses(404))
-def entity(graph: GraphDep, tlp: TlpDep, id: NodeId) -> Entity:
-    """One node (actor, region, fact, source) with its properties, evidence and link counts."""
+def entity(graph: GraphDep, tlp: TlpDep, id: NodeId, as_known_on: AsKnownOn = None) -> Entity:
+    """One node (actor, region, fact, source) with its properties, evidence and link counts:
+    what the statements at the caller's levels say (as known on a day, if asked)."""
+    day = as_known_on.isoformat() if as_known_on else None
     row = graph.row("entity", id=id, tlp=tlp)
-    if row is None:
+    view = node_view(row["properties"], tlp, day) if row is not None else None
+    if row is None or view is None:
         raise NotFound(f"no entity with id {id!r}")
-    props = {k: v for k, v in row["properties"].items() if k not in HIDDEN_PROPERTIES}
-    return Entity.model_validate({**row, "name": props.get("name"), "properties": props})
+    evidence = [
+        {k: v for k, v in e.items() if k != "statements"}
+        for e in row["evidence"]
+        if link_visible(e, tlp, day)
+    ]
+    return Entity.model_validate(
+        {
+            **row,
+            "name": view.properties.get("name"),
+            "properties": view.properties,
+            "evidence": evidence,
+            "otherValues": view.others,
+            "asKnownOn": day,
+        }
+    )
+
+
+@router.get("/{id}/statements", response_model=EntityStatements, responses=responses(404))
+def statements(graph: GraphDep, tlp: TlpDep, id: NodeId) -> EntityStatements:
+    """Who states what about a node: per property, each value with its report, standing,
+    sharing level, sources (quote, locator), first stated and retracted days — only the
+    statements at the caller's levels."""
+    row = graph.row("entity", id=id, tlp=tlp)
+    view = node_view(row["properties"], tlp) if row is not None else None
+    if row is None or view is None:
+        raise NotFound(f"no entity with id {id!r}")
+    cited = [e for e in row["evidence"] if link_visible(e, tlp)]
+    return EntityStatements.model_validate(
+        {
+            "id": row["id"],
+            "labels": row["labels"],
+            "name": view.properties.get("name"),
+            "properties": statement_view(row["properties"], tlp, cited),
+        }
+    )
 
 
 @router.get("/{id}/neighbourhood", response_model=Neighbourhood, responses=responses(404))
