@@ -14,8 +14,10 @@ from neo4j import Driver
 
 from ingest.adapters import discover, read_batches
 from ingest.batch import Batch
+from ingest.decisions import store_proposals
 from ingest.errors import IngestError, Problem
 from ingest.evidence import check_quotes, keep_shipped_copy
+from ingest.fact_keys import assign_fact_ids
 from ingest.resolve import Proposal, Resolver, merge_records, rename_references
 from ingest.writer import (
     RelKey,
@@ -40,6 +42,7 @@ class IngestResult:
     files: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     proposals: list[Proposal] = field(default_factory=list)
+    new_proposals: int = 0  # proposals the graph did not hold before this run
     unsupported: Counter = field(default_factory=Counter)
     rejected: Counter = field(default_factory=Counter)
     dry_run: bool = False
@@ -57,6 +60,7 @@ class IngestResult:
             "rejected": dict(self.rejected),
             "problems": [p.as_dict() for p in self.problems],
             "proposals": [p.as_dict() for p in self.proposals],
+            "new_proposals": self.new_proposals,
             "unsupported": dict(self.unsupported),
         }
 
@@ -122,6 +126,9 @@ def prepare(
     proposals: list[Proposal] = []
     problems: list[Problem] = []
     graph_named: set[str] = set()  # resolved to a graph entity: the graph's name stays
+    level = batch.report.get("tlp") if batch.report else None
+    if batch.resolve:
+        resolver.prefetch(r for r in records if r["id"] not in in_graph)
     for record in records:
         rid = record["id"]
         if rid in in_graph:
@@ -138,7 +145,11 @@ def prepare(
                 )
             target = rid
         else:
-            found, proposal = resolver.match(record) if batch.resolve else (None, None)
+            found, proposal = (
+                resolver.match(record, record.get("tlp") or level or batch.default_tlp)
+                if batch.resolve
+                else (None, None)
+            )
             if proposal is not None:
                 proposals.append(proposal)
             target = found or rid
@@ -151,7 +162,7 @@ def prepare(
                 record["alias"] = [*(record.get("alias") or []), record.pop("name")]
                 graph_named.add(target)
         by_id[target] = merge_records(by_id[target], record, model) if target in by_id else record
-        resolver.remember(by_id[target])
+        resolver.remember(by_id[target], by_id[target].get("tlp") or level or batch.default_tlp)
     for target, found in lookup_nodes(resolver.driver, graph_named, database).items():
         record, name = by_id[target], found["name"]
         if name and record.get("name") != name:  # a later record's spelling is an alias too
@@ -161,8 +172,13 @@ def prepare(
             ]
             by_id[target] = {**record, "name": name, "alias": list(dict.fromkeys(aliases))}
     resolved = rename_references(by_id.values(), renames, model)
+    resolved = _one_node_per_fact(resolved, batch, model)
 
-    refs = _referenced(resolved, model) - set(by_id)
+    refs = _referenced(resolved, model) - {r["id"] for r in resolved}
+    for ref, canonical in ((r, resolver.decisions.canonical(r)) for r in sorted(refs)):
+        if canonical != ref:  # a reference to a merged id follows its redirect
+            resolved = rename_references(resolved, {ref: canonical}, model)
+    refs = _referenced(resolved, model) - {r["id"] for r in resolved}
     known_nodes = lookup_nodes(resolver.driver, refs, database)
     for ref in sorted(refs - set(known_nodes)):
         owner = next((r["id"] for r in resolved if ref in _referenced([r], model)), "?")
@@ -197,6 +213,21 @@ def prepare(
     return Prepared(
         resolved, effective_tlp(resolved, batch.default_tlp, known_nodes, model), proposals
     )
+
+
+def _one_node_per_fact(records: list[Record], batch: Batch, model: OntologyModel) -> list[Record]:
+    """Give keyed facts their key-derived ids (ingest.fact_keys), folding those that agree."""
+    renames = assign_fact_ids(records)
+    if not renames:
+        return records
+    folded: dict[str, Record] = {}
+    for record in records:
+        new = renames.get(record["id"], record["id"])
+        if record["id"] in batch.lines:
+            batch.lines.setdefault(new, batch.lines[record["id"]])
+        record = {**record, "id": new}
+        folded[new] = merge_records(folded[new], record, model) if new in folded else record
+    return rename_references(folded.values(), renames, model)
 
 
 def effective_tlp(
@@ -236,6 +267,7 @@ def ingest_paths(
     resolver = Resolver(driver, database, model)
     for path in discover(paths):
         result.files.append(str(path))
+        start = len(result.proposals)
         try:
             _ingest_file(
                 path,
@@ -249,7 +281,9 @@ def ingest_paths(
                 result,
                 progress,
             )
+            _keep_proposals(result, start, resolver, driver, database, dry_run)
         except IngestError as exc:
+            del result.proposals[start:]
             result.problems.extend(exc.problems)
             result.rejected[str(path)] += 1
             resolver = Resolver(driver, database, model)  # forget what the rejected file taught
@@ -266,6 +300,24 @@ def _read(path: Path, fmt: str | None, options: dict[str, Any]) -> Iterator[Batc
     for batch in read_batches(path, fmt, **options):
         batch.local_files = not uploaded
         yield batch
+
+
+def _keep_proposals(
+    result: IngestResult,
+    start: int,
+    resolver: Resolver,
+    driver: Driver | None,
+    database: str | None,
+    dry_run: bool,
+) -> None:
+    """A file's proposals, once it is whole: those whose candidate the file itself also states
+    are dropped (the file holds the two apart), the rest stored in the graph for review."""
+    kept = {p.id: p for p in resolver.unclaimed(result.proposals[start:])}
+    result.proposals[start:] = list(kept.values())
+    if driver is not None and not dry_run:
+        result.new_proposals += store_proposals(
+            driver, list(kept.values()), result.run_id, database
+        )
 
 
 def _ingest_file(

@@ -18,12 +18,13 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction
 
 from core import names as system
+from ingest import blocking, decisions
 from ingest.resolve import resolution_keys, search_text
 from ontology.model import OntologyModel, load_model
 from ontology.records import Record
 from ontology.types import sharing
 
-DERIVED = (system.SOURCE_IDS, system.RESOLVE_KEYS, system.SEARCH_TEXT)
+DERIVED = (system.SOURCE_IDS, system.RESOLVE_KEYS, system.SEARCH_TEXT, system.BLOCK_KEYS)
 RUN_PROPERTY = system.INGEST_RUN
 
 
@@ -93,6 +94,7 @@ def schema_statements(model: OntologyModel | None = None) -> list[str]:
         + "|".join(f"`{label}`" for label in searchable)
         + f") ON EACH [n.name, n.`{system.SEARCH_TEXT}`]"
     )
+    stmts += blocking.schema_statements(model) + decisions.schema_statements()
     stmts += [
         f"CREATE INDEX rg_{label.lower()}_{prop.lower()} IF NOT EXISTS "
         f"FOR (n:`{label}`) ON (n.`{prop}`)"
@@ -395,6 +397,7 @@ def _derived(
         ids, names = resolution_keys(record, model)
         out[system.RESOLVE_KEYS] = sorted(set(ids + names))
         out[system.SEARCH_TEXT] = search_text(record, model)
+        out[system.BLOCK_KEYS] = blocking.block_keys({**record, "type": cls.name}, model)
     return out
 
 

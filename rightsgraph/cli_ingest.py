@@ -41,7 +41,8 @@ def ingest(
     proposals: Path | None = typer.Option(
         None,
         "--proposals",
-        help="Write uncertain matches (proposals, never merged) to this JSON-lines file for review.",
+        help="Write this run's proposals (uncertain matches, never merged) to this JSON-lines file; "
+        "`rightsgraph review` walks the open ones.",
     ),
     fund: str | None = typer.Option(
         None, "--fund", help="Fund name for holdings files that have no fund column."
@@ -88,18 +89,18 @@ def ingest(
         raise typer.Exit(2) from None
     finally:
         driver.close()
-    if proposals and result.proposals:
+    if proposals:
         with proposals.open("w", encoding="utf-8") as fh:
             for p in result.proposals:
                 fh.write(json.dumps(p.as_dict(), ensure_ascii=False) + "\n")
     if as_json:
         typer.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     else:
-        print_result(result)
+        print_result(result, proposals)
     raise typer.Exit(0 if result.ok else 1)
 
 
-def print_result(result: IngestResult) -> None:
+def print_result(result: IngestResult, proposals_file: Path | None = None) -> None:
     console = Console()
     table = Table(title=("Dry run: " if result.dry_run else "") + f"ingest {result.run_id}")
     for col in ("kind", "created", "updated", "unchanged", "removed"):
@@ -113,10 +114,13 @@ def print_result(result: IngestResult) -> None:
     console.print(table)
     for name, count in result.unsupported.items():
         console.print(f"[yellow]skipped[/yellow] {count} × {name}")
-    for p in result.proposals:
+    if result.proposals:
+        where = f"written to {proposals_file}" if proposals_file else "see `rightsgraph review`"
+        new = "" if result.dry_run else f", {result.new_proposals} new"
         console.print(
-            f"[yellow]proposal[/yellow] {p.type} {p.record!r} ({p.name}) may be {p.candidate!r} "
-            f"({p.candidate_name}), score {p.score}: not merged"
+            f"[yellow]proposals[/yellow] {len(result.proposals)} look-alike pair(s) not merged"
+            f"{new} ({where})",
+            highlight=False,
         )
     if result.problems:
         err.print(f"[red]rejected[/red] {len(result.rejected)} file(s), nothing of them written:")

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query
+from fastapi.responses import RedirectResponse
 
 from api.data import Entity, Neighbourhood
 from api.deps import GraphDep, NodeId, TlpDep
@@ -12,14 +14,22 @@ from core import names as system
 
 router = APIRouter(prefix="/entities", tags=["entities"])
 
-HIDDEN_PROPERTIES = {system.RESOLVE_KEYS, system.SEARCH_TEXT, system.INGEST_RUN}
+HIDDEN_PROPERTIES = {
+    system.RESOLVE_KEYS,
+    system.SEARCH_TEXT,
+    system.INGEST_RUN,
+    system.BLOCK_KEYS,
+}
 
 
 @router.get("/{id}", response_model=Entity, responses=responses(404))
-def entity(graph: GraphDep, tlp: TlpDep, id: NodeId) -> Entity:
+def entity(graph: GraphDep, tlp: TlpDep, id: NodeId) -> Entity | RedirectResponse:
     """One node (actor, region, fact, source) with its properties, evidence and link counts."""
     row = graph.row("entity", id=id, tlp=tlp)
     if row is None:
+        moved = graph.row("redirect", id=id, tlp=tlp)
+        if moved is not None:  # merged into a canonical entity the caller may see
+            return RedirectResponse(f"/entities/{quote(moved['id'], safe='')}", status_code=308)
         raise NotFound(f"no entity with id {id!r}")
     props = {k: v for k, v in row["properties"].items() if k not in HIDDEN_PROPERTIES}
     return Entity.model_validate({**row, "name": props.get("name"), "properties": props})
