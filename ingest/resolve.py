@@ -23,6 +23,7 @@ from ontology.model import OntologyModel, load_model
 from ontology.records import Record
 from ontology.types import sharing
 
+FUZZY_CUTOFF = 88.0  # screening (api.matching): rapidfuzz score a name must reach
 CANDIDATES = 20  # candidates per record from the index (BM25 over shared keys)
 MAX_POSTINGS = 200  # a non-exact key shared by more records of one run is not a block
 

@@ -104,21 +104,30 @@ def decision(
 
 
 def _records(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Our records as they are; FtM entities through the FtM adapter (its own mapping)."""
+    """In the order given: our records as they are, FtM entities through the FtM adapter (its
+    own mapping of schemata and properties)."""
     model = load_model()
-    ours = [e for e in entities if "schema" not in e]
     ftm = [e for e in entities if "schema" in e]
-    records = []
-    for i, record in enumerate(ours):
-        if not isinstance(record.get("type"), str) or record["type"] not in model.classes:
-            raise BadParameter(f"entity {i}: needs a known `type` or an FtM `schema`")
-        records.append({"id": str(record.get("id") or f"match-{i}"), **record})
+    mapped: dict[str, dict[str, Any]] = {}
     if ftm:
         with tempfile.TemporaryDirectory(prefix="rightsgraph-match-") as tmp:
             path = Path(tmp) / "match.ftm.json"
             path.write_text("\n".join(json.dumps(e) for e in ftm), encoding="utf-8")
             for batch in read_batches(path, "ftm"):
-                records += [r for r in batch.records if model.cls(r["type"]).resolved_by_name]
+                for record in batch.records:
+                    for ident in record.get("identifier") or []:
+                        mapped.setdefault(str(ident), record)
+    records = []
+    for i, entity in enumerate(entities):
+        if "schema" in entity:
+            record = mapped.get(f"ftm:{entity.get('id')}")
+            if record is None:
+                raise BadParameter(f"entity {i}: an FtM entity of a schema that is not an actor")
+        elif isinstance(entity.get("type"), str) and entity["type"] in model.classes:
+            record = {**entity, "id": str(entity.get("id") or f"match-{i}")}
+        else:
+            raise BadParameter(f"entity {i}: needs a known `type` or an FtM `schema`")
+        records.append(record)
     return records
 
 
