@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from neo4j import Driver
 from rigour.names import NamePartTag, NameTypeTag, SymbolCategory, analyze_names
 from rigour.text import metaphone
 
@@ -205,6 +206,47 @@ _LUCENE_SPECIAL = re.compile(r'(["\\])')
 def lucene_query(keys: Iterable[str]) -> str:
     """An OR of exact terms for the keyword analyzer: each key quoted, quotes escaped."""
     return " OR ".join('"' + _LUCENE_SPECIAL.sub(r"\\\1", k) + '"' for k in keys)
+
+
+def record_from_props(type_name: str, props: dict[str, Any], model: OntologyModel) -> Record:
+    """A node's Neo4j properties as a record of its class (ontology names)."""
+    record: Record = {"id": props.get(system.ID), "type": type_name}
+    for name, spec in model.properties_of(type_name).items():
+        if spec.neo4j_property and props.get(spec.neo4j_property) is not None:
+            record[name] = props[spec.neo4j_property]
+    return record
+
+
+def backfill(driver: Driver, database: str | None = None, batch: int = 5000) -> int:
+    """Give `blockKeys` to resolved nodes written before they existed (a graph of an earlier
+    version); returns how many. Nodes the writer wrote have them: this finds none."""
+    model = load_model()
+    done = 0
+    for cls in model.resolved_classes():
+        while True:
+            rows, _, _ = driver.execute_query(
+                f"MATCH (n:`{cls.neo4j_label}`) WHERE n.`{system.BLOCK_KEYS}` IS NULL "
+                "RETURN n.id AS id, properties(n) AS props LIMIT $batch",
+                batch=batch,
+                database_=database,
+            )
+            if not rows:
+                break
+            updates = [
+                {
+                    "id": r["id"],
+                    "keys": block_keys(record_from_props(cls.name, r["props"], model), model),
+                }
+                for r in rows
+            ]
+            driver.execute_query(
+                f"UNWIND $rows AS row MATCH (n:`{cls.neo4j_label}` {{id: row.id}}) "
+                f"SET n.`{system.BLOCK_KEYS}` = row.keys",
+                rows=updates,
+                database_=database,
+            )
+            done += len(updates)
+    return done
 
 
 def schema_statements(model: OntologyModel | None = None) -> list[str]:

@@ -152,20 +152,29 @@ class Resolver:
         if canonical != record["id"]:
             return canonical, None
         level = level or record.get("tlp")
-        for candidate, comparison in self.candidates(record, level):
-            if comparison.verdict not in ("merge", "propose"):
-                break
-            above = bool(
-                level
-                and sharing.is_level(candidate.tlp)
-                and sharing.rank(candidate.tlp) > sharing.rank(level)
-            )
-            if comparison.verdict == "merge" and not above:
+        ranked = [
+            (candidate, comparison)
+            for candidate, comparison in self.candidates(record, level)
+            if comparison.verdict in ("merge", "propose")
+        ]
+        for candidate, comparison in ranked:  # the best certain match visible at the level
+            if comparison.verdict == "merge" and not self._above(candidate, level):
                 return candidate.id, None
-            if comparison.verdict == "merge":
-                comparison.features["above_level"] = candidate.tlp
-            return None, self._proposal(record, level, candidate, comparison)
-        return None, None
+        if not ranked:
+            return None, None
+        candidate, comparison = ranked[0]  # a look-alike, or a certain match above the level
+        if comparison.verdict == "merge":
+            comparison.features["above_level"] = candidate.tlp
+        return None, self._proposal(record, level, candidate, comparison)
+
+    @staticmethod
+    def _above(candidate: Profile, level: str | None) -> bool:
+        """Is the candidate restricted above the record's level (not visible to its readers)?"""
+        return bool(
+            level
+            and sharing.is_level(candidate.tlp)
+            and sharing.rank(candidate.tlp) > sharing.rank(level)
+        )
 
     def _proposal(
         self, record: Record, level: str | None, candidate: Profile, comparison: Any

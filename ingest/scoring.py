@@ -20,7 +20,14 @@ from typing import Any, Literal
 
 from rapidfuzz.distance import Levenshtein
 
-from ingest.blocking import NameInfo, analyse, identifier_values, record_names, values
+from ingest.blocking import (
+    NameInfo,
+    analyse,
+    identifier_values,
+    record_from_props,
+    record_names,
+    values,
+)
 from ontology.model import OntologyModel
 from ontology.records import Record
 
@@ -65,12 +72,7 @@ class Profile:
     @classmethod
     def of_node(cls, type_name: str, props: dict[str, Any], model: OntologyModel) -> Profile:
         """From a node's Neo4j properties (names as the ontology maps them)."""
-        specs = model.properties_of(type_name)
-        record: Record = {"id": props["id"], "type": type_name}
-        for name, spec in specs.items():
-            if spec.neo4j_property and props.get(spec.neo4j_property) is not None:
-                record[name] = props[spec.neo4j_property]
-        profile = cls.of_record(record, model, props.get("tlp"))
+        profile = cls.of_record(record_from_props(type_name, props, model), model, props.get("tlp"))
         profile.sources = set(props.get("sourceIds") or [])
         return profile
 

@@ -107,6 +107,7 @@ def ensure_schema(driver: Driver, database: str | None = None) -> None:
     for stmt in schema_statements():
         driver.execute_query(stmt, database_=database)
     driver.execute_query("CALL db.awaitIndexes(60)", database_=database)
+    blocking.backfill(driver, database)
 
 
 # ---------------------------------------------------------------------- records -> rows

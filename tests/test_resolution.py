@@ -326,3 +326,40 @@ def test_nbim_years_propose_few_pairs(neo4j_db, settings) -> None:
     assert len(second.proposals) <= 25
     pairs = {frozenset((p.name, p.candidate_name)) for p in second.proposals}
     assert frozenset(("Unipro PJSC", "Nipro Corp")) not in pairs
+
+
+def test_reports_and_the_shared_holdings_extract_give_one_holding_per_fund_company_date(
+    neo4j_db, settings
+) -> None:
+    """`rightsgraph ingest reports/ ../shared/data/holdings/*.csv --fund "Government Pension
+    Fund Global"`: one Holding per (fund, company, as-of), two evidence links on GPFG →
+    Hikvision 2019-12-31, one Source per document."""
+    csv = SHARED / "nbim_gpfg_selected_holdings_2018_2025.csv"
+    if not csv.is_file():
+        pytest.skip(f"no {csv.name} in {SHARED} (the shared data folder is absent)")
+    db = settings.neo4j_database
+    reports = Path(__file__).resolve().parents[1] / "reports"
+    result = ingest(neo4j_db, db, [reports, csv], fund="Government Pension Fund Global")
+    assert result.ok, result.problems[:3]
+    rows, _, _ = neo4j_db.execute_query(
+        "MATCH (f:Fund)-[:HOLDS]->(h:Holding)-[:IN]->(c:Company) "
+        "WITH f.id AS fund, c.id AS company, h.asOf AS asOf, collect(h.id) AS ids "
+        "RETURN fund, company, asOf, ids ORDER BY fund, company, asOf",
+        database_=db,
+    )
+    assert rows and all(len(r["ids"]) == 1 for r in rows), [r for r in rows if len(r["ids"]) > 1]
+    evidence, _, _ = neo4j_db.execute_query(
+        "MATCH (h:Holding {id: 'holding-gpfg-hikvision-2019-12-31'})-[:EVIDENCED_BY]->(s:Source) "
+        "RETURN DISTINCT s.id AS id ORDER BY id",
+        database_=db,
+    )
+    sources = [r["id"] for r in evidence]
+    assert len(sources) == 2 and "src-nbim-eq-2019" in sources, sources
+    assert any(s.startswith("src-sha256-") for s in sources)
+    dupes, _, _ = neo4j_db.execute_query(
+        "MATCH (s:Source) UNWIND [k IN s.blockKeys WHERE k STARTS WITH 'id:' "
+        "OR k STARTS WITH 'doc:'] AS k WITH k, collect(s.id) AS ids WHERE size(ids) > 1 "
+        "RETURN k, ids",
+        database_=db,
+    )
+    assert [dict(r) for r in dupes] == []  # no document is two Source nodes

@@ -47,6 +47,7 @@ class IngestReport(BaseModel):
     rejected: dict[str, int]
     problems: list[dict[str, Any]]
     proposals: list[dict[str, Any]]
+    new_proposals: int = 0
     unsupported: dict[str, int]
 
 
