@@ -155,6 +155,17 @@ def store_proposals(
     return int(records[0]["n"]) if records else 0
 
 
+def store_redirects(driver: Driver, renames: dict[str, str], database: str | None = None) -> None:
+    """Redirects from ids a reviewed report gave its facts to their key-derived ids, so links
+    and API requests by the report's id still arrive (written once: re-runs change nothing)."""
+    driver.execute_query(
+        f"UNWIND $rows AS row MERGE (r:{REDIRECT} {{id: row.old}}) "
+        "ON CREATE SET r.to = row.new, r.reason = 'fact-key'",
+        rows=[{"old": old, "new": new} for old, new in sorted(renames.items())],
+        database_=database,
+    )
+
+
 def record_decision(
     tx: ManagedTransaction,
     left: str,

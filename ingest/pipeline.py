@@ -14,7 +14,7 @@ from neo4j import Driver
 
 from ingest.adapters import discover, read_batches
 from ingest.batch import Batch
-from ingest.decisions import store_proposals
+from ingest.decisions import store_proposals, store_redirects
 from ingest.errors import IngestError, Problem
 from ingest.evidence import check_quotes, keep_shipped_copy
 from ingest.fact_keys import assign_fact_ids
@@ -30,6 +30,7 @@ from ingest.writer import (
 )
 from ontology.model import OntologyModel, load_model
 from ontology.records import Record
+from ontology.types import sharing
 from ontology.validate import validate_records
 
 Progress = Callable[[str, int], None]
@@ -74,6 +75,7 @@ class Prepared:
     records: list[Record]
     tlp: dict[str, str]
     proposals: list[Proposal]
+    fact_renames: dict[str, str] = field(default_factory=dict)  # a report's id -> the fact's
 
 
 def _referenced(records: list[Record], model: OntologyModel) -> set[str]:
@@ -172,7 +174,7 @@ def prepare(
             ]
             by_id[target] = {**record, "name": name, "alias": list(dict.fromkeys(aliases))}
     resolved = rename_references(by_id.values(), renames, model)
-    resolved = _one_node_per_fact(resolved, batch, model)
+    resolved, fact_renames = _one_node_per_fact(resolved, batch, model, resolver.driver, database)
 
     refs = _referenced(resolved, model) - {r["id"] for r in resolved}
     for ref, canonical in ((r, resolver.decisions.canonical(r)) for r in sorted(refs)):
@@ -211,15 +213,37 @@ def prepare(
         raise IngestError(problems)
 
     return Prepared(
-        resolved, effective_tlp(resolved, batch.default_tlp, known_nodes, model), proposals
+        resolved,
+        effective_tlp(resolved, batch.default_tlp, known_nodes, model),
+        proposals,
+        fact_renames,
     )
 
 
-def _one_node_per_fact(records: list[Record], batch: Batch, model: OntologyModel) -> list[Record]:
-    """Give keyed facts their key-derived ids (ingest.fact_keys), folding those that agree."""
-    renames = assign_fact_ids(records)
+def _one_node_per_fact(
+    records: list[Record],
+    batch: Batch,
+    model: OntologyModel,
+    driver: Driver | None,
+    database: str | None,
+) -> tuple[list[Record], dict[str, str]]:
+    """Give keyed facts their key-derived ids (ingest.fact_keys), folding those that agree; a
+    fact already in the graph above a record's level keeps the two apart (levels respected).
+    Returns the records and the renames made."""
+    renames = assign_fact_ids(records) if batch.resolve else {}
     if not renames:
-        return records
+        return records, {}
+    level = (batch.report or {}).get("tlp") or batch.default_tlp
+    existing = lookup_nodes(driver, set(renames.values()), database)
+    for record in records:
+        found = existing.get(renames.get(record["id"], ""))
+        own = record.get("tlp") or level
+        if (
+            found
+            and sharing.is_level(found["tlp"])
+            and sharing.rank(found["tlp"]) > sharing.rank(own)
+        ):
+            del renames[record["id"]]
     folded: dict[str, Record] = {}
     for record in records:
         new = renames.get(record["id"], record["id"])
@@ -227,7 +251,7 @@ def _one_node_per_fact(records: list[Record], batch: Batch, model: OntologyModel
             batch.lines.setdefault(new, batch.lines[record["id"]])
         record = {**record, "id": new}
         folded[new] = merge_records(folded[new], record, model) if new in folded else record
-    return rename_references(folded.values(), renames, model)
+    return rename_references(folded.values(), renames, model), renames
 
 
 def effective_tlp(
@@ -410,6 +434,8 @@ def _run_batch(
                 tx.rollback()
         else:
             summary = session.execute_write(write_batch, plan, model)
+            if prepared.fact_renames and (batch.report or {}).get("reviewStatus") == "reviewed":
+                store_redirects(driver, prepared.fact_renames, database)  # the report's ids
             keep_shipped_copy(batch)  # so `rightsgraph verify` finds the text the quotes are from
     result.summary.add(summary)
 

@@ -191,7 +191,13 @@ class Resolver:
             comparison.explanation(),
             level,
             candidate.tlp,
-            sorted({e[target] for e in _values(record.get("evidence")) if target in e}),
+            sorted(
+                {
+                    str(e[target])
+                    for e in _values(record.get("evidence"))
+                    if isinstance(e, dict) and target in e
+                }
+            ),
         )
 
     def remember(self, record: Record, level: str | None = None) -> None:

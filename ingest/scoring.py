@@ -64,7 +64,11 @@ class Profile:
             names=[analyse(n) for n in names],
             ids=identifier_values(record, model),
             country=(str(record["country"]).upper() if record.get("country") else None),
-            sources={e[target] for e in values(record.get("evidence")) if target in e},
+            sources={
+                str(e[target])
+                for e in values(record.get("evidence"))
+                if isinstance(e, dict) and target in e
+            },
             tlp=tlp or record.get("tlp"),
             display=str(record.get("name") or record["id"]),
         )

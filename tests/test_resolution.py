@@ -363,3 +363,25 @@ def test_reports_and_the_shared_holdings_extract_give_one_holding_per_fund_compa
         database_=db,
     )
     assert [dict(r) for r in dupes] == []  # no document is two Source nodes
+
+
+def test_review_walks_the_open_proposals_in_the_terminal(neo4j_db, settings, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from rightsgraph.cli import app
+
+    db = settings.neo4j_database
+    _, proposal = _typo_pair(neo4j_db, db, tmp_path)
+    run = CliRunner().invoke(app, ["review", "--user", "reviewer"], input="d\nnot the same\n")
+    assert run.exit_code == 0, run.output
+    assert (
+        "1/1" in run.output
+        and proposal.record in run.output
+        and "recorded: different" in run.output
+    )
+    rows, _, _ = neo4j_db.execute_query(
+        "MATCH (d:Decision) RETURN d.judgement AS j, d.user AS u, d.note AS note", database_=db
+    )
+    assert [tuple(r.values()) for r in rows] == [("different", "reviewer", "not the same")]
+    again = CliRunner().invoke(app, ["review"])
+    assert "no open proposals" in again.output
