@@ -116,7 +116,7 @@ def run(settings: Settings, sizes: list[int], sample: int, full: bool = True) ->
     with tempfile.TemporaryDirectory(prefix="rg-bench-resolution-") as tmp:
         folder = Path(tmp)
         for size in sizes:
-            chunk = write_ftm(folder / f"graph-{size}.ftm.json", map(company, range(loaded, size)))
+            chunk = write_ftm(folder / f"graph-{size}.ftm.jsonl", map(company, range(loaded, size)))
             began = time.perf_counter()
             with make_driver(settings) as driver:
                 result = ingest_paths([chunk], driver, database=settings.neo4j_database)
@@ -124,14 +124,14 @@ def run(settings: Settings, sizes: list[int], sample: int, full: bool = True) ->
             print(f"graph {size}: loaded in {time.perf_counter() - began:.0f} s", flush=True)
             loaded = size
             queries = write_ftm(
-                folder / f"query-{size}.ftm.json",
+                folder / f"query-{size}.ftm.jsonl",
                 (query_entity(i, size, rng) for i in range(sample)),
             )
             out["sizes"][size] = resolve_all(settings, records_of(queries))
             print(f"  sample: {out['sizes'][size]}", flush=True)
         if full:
             whole = write_ftm(
-                folder / "query-full.ftm.json",
+                folder / "query-full.ftm.jsonl",
                 (query_entity(i, loaded, rng) for i in range(loaded)),
             )
             out["full"] = resolve_all(settings, records_of(whole))

@@ -1,7 +1,7 @@
 """One fact, many sources: a fact's id is derived from what it is about, after resolution.
 
-A holding is (fund, company, as-of) and an ownership (owner, asset, date): two sources that
-state the same one (a case report citing a holdings file, the file itself) give the same id, so
+A holding is (fund, company, as-of) and an ownership (owner, asset, kind of interest, date):
+two sources that state the same one (a case report citing a holdings file, the file itself) give the same id, so
 one node carries both evidence links. The parts are the resolved ids, so the id does not depend
 on which source came first or how it spelt the company. The OCDS adapter already derives a
 contract's id from its ocid and award id.
@@ -18,7 +18,8 @@ from ontology.records import Record
 # class -> (id prefix, the properties whose values make the key, in order)
 FACT_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
     "Holding": ("holding", ("fund", "company", "asOf")),
-    "Ownership": ("ownership", ("owner", "owned", "date")),
+    # the kind of interest too: one BODS statement may state a shareholding and voting rights
+    "Ownership": ("ownership", ("owner", "owned", "interestType", "date")),
 }
 MAX_ID = 120
 

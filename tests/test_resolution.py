@@ -284,6 +284,7 @@ def test_match_endpoint_ranks_candidates_with_explanations(neo4j_db, settings, t
                         "properties": {"name": ["Hikvision"], "isinCode": ["CNE100000PM8"]},
                     },
                     {"type": "Company", "name": "Hangzhou Hikvison Digitel Technology"},
+                    {"id": "q3", "schema": "Company", "properties": {"name": ["Gasgrid Finland"]}},
                 ]
             },
         )
@@ -374,11 +375,7 @@ def test_review_walks_the_open_proposals_in_the_terminal(neo4j_db, settings, tmp
     _, proposal = _typo_pair(neo4j_db, db, tmp_path)
     run = CliRunner().invoke(app, ["review", "--user", "reviewer"], input="d\nnot the same\n")
     assert run.exit_code == 0, run.output
-    assert (
-        "1/1" in run.output
-        and proposal.record in run.output
-        and "recorded: different" in run.output
-    )
+    assert "1/1" in run.output and "recorded: different" in run.output
     rows, _, _ = neo4j_db.execute_query(
         "MATCH (d:Decision) RETURN d.judgement AS j, d.user AS u, d.note AS note", database_=db
     )

@@ -111,7 +111,7 @@ def _records(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     mapped: dict[str, dict[str, Any]] = {}
     if ftm:
         with tempfile.TemporaryDirectory(prefix="rightsgraph-match-") as tmp:
-            path = Path(tmp) / "match.ftm.json"
+            path = Path(tmp) / "match.ftm.jsonl"
             path.write_text("\n".join(json.dumps(e) for e in ftm), encoding="utf-8")
             for batch in read_batches(path, "ftm"):
                 for record in batch.records:
