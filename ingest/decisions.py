@@ -251,3 +251,28 @@ def list_proposals(
         proposal["sides"] = row["sides"]
         out.append(proposal)
     return out
+
+
+def dump_resolution(driver: Driver, database: str | None = None) -> list[dict[str, Any]]:
+    """Every Proposal, Decision and Redirect node (label and properties), for a backup."""
+    rows, _, _ = driver.execute_query(
+        f"MATCH (n) WHERE n:{PROPOSAL} OR n:{DECISION} OR n:{REDIRECT} "
+        "RETURN labels(n)[0] AS label, properties(n) AS props ORDER BY label, n.id",
+        database_=database,
+        routing_="r",
+    )
+    return [{"label": r["label"], "props": r["props"]} for r in rows]
+
+
+def load_resolution(
+    driver: Driver, rows: list[dict[str, Any]], database: str | None = None
+) -> None:
+    """Write back what dump_resolution gave (a restore): nodes merged by id."""
+    for label in (PROPOSAL, DECISION, REDIRECT):
+        batch = [r["props"] for r in rows if r["label"] == label]
+        if batch:
+            driver.execute_query(
+                f"UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}) SET n = row",
+                rows=batch,
+                database_=database,
+            )

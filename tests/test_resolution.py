@@ -289,7 +289,8 @@ def test_match_endpoint_ranks_candidates_with_explanations(neo4j_db, settings, t
             },
         )
         assert answer.status_code == 200, answer.text
-        first, second = answer.json()["results"]
+        first, second, third = answer.json()["results"]
+        assert third["candidates"][0]["id"] == "lei-3003008GT5N5ZQ1L7K68"
         assert first["candidates"][0]["verdict"] == "merge"
         assert first["candidates"][0]["features"]["identifier"] == ["isin=CNE100000PM8"]
         assert second["candidates"][0]["verdict"] == "propose"
