@@ -12,6 +12,7 @@
 // cypher-shell:
 //   :param id => 'ownership-cethik-hikvision'
 //   :param tlp => ['CLEAR','GREEN','AMBER','AMBER+STRICT','RED']
+
 MATCH (r:Redirect {id: $id})
 MATCH (n:Node {id: r.to})
 WHERE n.tlp IN $tlp
