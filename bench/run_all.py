@@ -32,6 +32,7 @@ import api_throughput
 import exposure_latency
 import ingest_speed
 import neo4j
+import resolution_speed
 from benchlib import ROOT, bench_server, bench_settings, child_env, empty_database
 
 from core import neo4j_local
@@ -178,6 +179,8 @@ def render(r: dict[str, Any]) -> str:
     out += _validation_section(r["validation"])
     small = [c["driver"]["p50"] for c in r["exposure"]["cases"] if c["target"] == 10]
     out += _throughput_section(r["throughput"], min(small))
+    if "resolution" in r:  # runs before this benchmark was added have none
+        out += _resolution_section(r["resolution"])
     out += _summary(r)
     return "\n".join(out) + "\n"
 
@@ -473,6 +476,41 @@ def _throughput_section(t: dict[str, Any], small_ms: float) -> list[str]:
     ]
 
 
+def _resolution_section(res: dict[str, Any]) -> list[str]:
+    rows = [
+        [
+            f"{int(size):,}",
+            f"{f['ms_per_record']} ms",
+            f"{f['records_per_s']:,}",
+            f["merged"],
+            f["proposed"],
+            f["new"],
+        ]
+        for size, f in res["sizes"].items()
+    ]
+    out = [
+        "## 6. Resolution against a growing graph",
+        "",
+        f"A sample of {res['sample']:,} FtM companies (a third restated by ISIN under another "
+        "spelling, a third misspelt, a third new) resolved by the real Resolver against graphs "
+        "of each size (bench/resolution_speed.py); blocking should keep the time per record flat.",
+        "",
+        table(
+            ["entities in the graph", "time per record", "records/s", "merged", "proposed", "new"],
+            rows,
+        ),
+    ]
+    full = res.get("full")
+    if full:
+        out += [
+            "",
+            f"Whole file: {full['records']:,} entities against {max(map(int, res['sizes'])):,} in "
+            f"{full['seconds']} s = **{full['records_per_s']:,} records/s** "
+            f"(goal ≥ 2,000: {met((full['records_per_s'] or 0) >= 2000)}).",
+        ]
+    return out + [""]
+
+
 def _summary(r: dict[str, Any]) -> list[str]:
     return [
         "## Profile and fixes",
@@ -510,6 +548,10 @@ def main() -> None:
     parser.add_argument("--contracts", type=int, default=20_000)
     parser.add_argument("--latency-budget", type=float, default=12.0, help="seconds per case")
     parser.add_argument("--throughput-seconds", type=float, default=15.0)
+    parser.add_argument(
+        "--resolution-sizes", default="10000,100000,200000", help="graph sizes, last = file size"
+    )
+    parser.add_argument("--resolution-sample", type=int, default=2000)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument(
         "--render-only", action="store_true", help="rewrite --out from the last run's results.json"
@@ -547,6 +589,9 @@ def main() -> None:
         results["throughput"] = api_throughput.run(
             settings, terms, results["exposure"]["small_funds"], args.throughput_seconds
         )
+        log("6. resolution")
+        sizes = [int(x) for x in args.resolution_sizes.split(",")]
+        results["resolution"] = resolution_speed.run(settings, sizes, args.resolution_sample)
         results["machine"] = machine(settings, time.perf_counter() - began)
     results["machine"]["took"] = f"{(time.perf_counter() - began) / 60:.1f} min"
     (settings.home / "results.json").write_text(json.dumps(results, indent=2, default=str))

@@ -19,12 +19,12 @@ INGEST_RUN = "ingestRun"
 """The last ingest run that changed a node or relationship."""
 RESOLVE_KEYS = "resolveKeys"
 """Identifier and normalised-name keys an entity is resolved by."""
+BLOCK_KEYS = "blockKeys"
+"""Blocking keys (identifiers, name fingerprints, tokens) the index `rg_block` finds candidates by."""
 SEARCH_TEXT = "searchText"
 """Names, aliases and identifiers indexed by the full-text index."""
 EDGE_KEY = "key"
 """Distinguishes parallel relationships of one type (EVIDENCED_BY by quote)."""
-
-SYSTEM_PROPERTIES = (ID, TLP, REPORT_IDS, SOURCE_IDS, INGEST_RUN, RESOLVE_KEYS, SEARCH_TEXT)
 
 SYSTEM_PREFIX = "rgsystem"
 """Every label and property of the API's own data in the graph (keys, audit log) starts with
@@ -57,6 +57,7 @@ SYSTEM_PROPERTIES = (
     SEARCH_TEXT,
     STATEMENTS,
     STATED_BY,
+    BLOCK_KEYS,
 )
 
 SYSTEM_NS = "https://w3id.org/rightsgraph/system#"

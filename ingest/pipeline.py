@@ -17,9 +17,11 @@ from core.suggest import did_you_mean
 from ingest.adapters import discover, read_batches
 from ingest.batch import Batch
 from ingest.content import Member, unpacked
+from ingest.decisions import store_proposals, store_redirects
 from ingest.erasure import PERSON, erased_properties, strip_erased
 from ingest.errors import IngestError, Problem, capped
 from ingest.evidence import check_quotes, keep_shipped_copy
+from ingest.fact_keys import assign_fact_ids
 from ingest.migrate import migrate
 from ingest.resolve import Proposal, Resolver, merge_records, rename_references
 from ingest.writer import (
@@ -34,6 +36,7 @@ from ingest.writer import (
 )
 from ontology.model import OntologyModel, load_model
 from ontology.records import Record
+from ontology.types import sharing
 from ontology.validate import Violation, validate_records
 
 Progress = Callable[[str, int], None]
@@ -46,6 +49,7 @@ class IngestResult:
     files: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     proposals: list[Proposal] = field(default_factory=list)
+    new_proposals: int = 0  # proposals the graph did not hold before this run
     unsupported: Counter = field(default_factory=Counter)
     rejected: Counter = field(default_factory=Counter)
     quarantined: Counter = field(default_factory=Counter)  # records set aside, per file
@@ -72,6 +76,7 @@ class IngestResult:
             ),
             "problems": [p.as_dict() for p in self.problems],
             "proposals": [p.as_dict() for p in self.proposals],
+            "new_proposals": self.new_proposals,
             "unsupported": dict(self.unsupported),
             "conflicts": [c.as_dict() for c in self.summary.conflicts],
         }
@@ -87,6 +92,7 @@ class Prepared:
     tlp: dict[str, str]
     proposals: list[Proposal]
     source_dates: dict[str, str] = field(default_factory=dict)  # source id -> `published`
+    fact_renames: dict[str, str] = field(default_factory=dict)  # a report's id -> the fact's
 
 
 def _referenced(records: list[Record], model: OntologyModel) -> set[str]:
@@ -217,6 +223,9 @@ def _prepare(
     proposals: list[Proposal] = []
     problems: list[Problem] = []
     graph_named: set[str] = set()  # resolved to a graph entity: the graph's name stays
+    level = batch.report.get("tlp") if batch.report else None
+    if batch.resolve:
+        resolver.prefetch(r for r in records if r["id"] not in in_graph)
     for record in records:
         rid = record["id"]
         if rid in in_graph:
@@ -233,7 +242,11 @@ def _prepare(
                 )
             target = rid
         else:
-            found, proposal = resolver.match(record) if batch.resolve else (None, None)
+            found, proposal = (
+                resolver.match(record, record.get("tlp") or level or batch.default_tlp)
+                if batch.resolve
+                else (None, None)
+            )
             if proposal is not None:
                 proposals.append(proposal)
             target = found or rid
@@ -246,7 +259,7 @@ def _prepare(
                 record["alias"] = [*(record.get("alias") or []), record.pop("name")]
                 graph_named.add(target)
         by_id[target] = merge_records(by_id[target], record, model) if target in by_id else record
-        resolver.remember(by_id[target])
+        resolver.remember(by_id[target], by_id[target].get("tlp") or level or batch.default_tlp)
     for target, found in lookup_nodes(resolver.driver, graph_named, database).items():
         record, name = by_id[target], found["name"]
         if name and record.get("name") != name:  # a later record's spelling is an alias too
@@ -256,8 +269,13 @@ def _prepare(
             ]
             by_id[target] = {**record, "name": name, "alias": list(dict.fromkeys(aliases))}
     resolved = rename_references(by_id.values(), renames, model)
+    resolved, fact_renames = _one_node_per_fact(resolved, batch, model, resolver.driver, database)
 
-    refs = _referenced(resolved, model) - set(by_id)
+    refs = _referenced(resolved, model) - {r["id"] for r in resolved}
+    for ref, canonical in ((r, resolver.decisions.canonical(r)) for r in sorted(refs)):
+        if canonical != ref:  # a reference to a merged id follows its redirect
+            resolved = rename_references(resolved, {ref: canonical}, model)
+    refs = _referenced(resolved, model) - {r["id"] for r in resolved}
     known_nodes = lookup_nodes(resolver.driver, refs, database)
     dangling = refs - set(known_nodes) - excused
     for ref in sorted(dangling):
@@ -296,7 +314,11 @@ def _prepare(
     dates = {i: str(n["published"]) for i, n in known_nodes.items() if n.get("published")}
     dates.update({r["id"]: str(r["published"]) for r in resolved if r.get("published")})
     return Prepared(
-        resolved, effective_tlp(resolved, batch.default_tlp, known_nodes, model), proposals, dates
+        resolved,
+        effective_tlp(resolved, batch.default_tlp, known_nodes, model),
+        proposals,
+        source_dates=dates,
+        fact_renames=fact_renames,
     )
 
 
@@ -306,6 +328,40 @@ def _vocabulary_hint(violation: Violation, model: OntologyModel) -> str:
     if spec is None or spec.kind != "vocab" or violation.value is None:
         return ""
     return did_you_mean(violation.value, model.vocabulary(spec.vocabulary or "").concepts)
+
+
+def _one_node_per_fact(
+    records: list[Record],
+    batch: Batch,
+    model: OntologyModel,
+    driver: Driver | None,
+    database: str | None,
+) -> tuple[list[Record], dict[str, str]]:
+    """Give keyed facts their key-derived ids (ingest.fact_keys), folding those that agree; a
+    fact already in the graph above a record's level keeps the two apart (levels respected).
+    Returns the records and the renames made."""
+    renames = assign_fact_ids(records) if batch.resolve else {}
+    if not renames:
+        return records, {}
+    level = (batch.report or {}).get("tlp") or batch.default_tlp
+    existing = lookup_nodes(driver, set(renames.values()), database)
+    for record in records:
+        found = existing.get(renames.get(record["id"], ""))
+        own = record.get("tlp") or level
+        if (
+            found
+            and sharing.is_level(found["tlp"])
+            and sharing.rank(found["tlp"]) > sharing.rank(own)
+        ):
+            del renames[record["id"]]
+    folded: dict[str, Record] = {}
+    for record in records:
+        new = renames.get(record["id"], record["id"])
+        if record["id"] in batch.lines:
+            batch.lines.setdefault(new, batch.lines[record["id"]])
+        record = {**record, "id": new}
+        folded[new] = merge_records(folded[new], record, model) if new in folded else record
+    return rename_references(folded.values(), renames, model), renames
 
 
 def effective_tlp(
@@ -358,6 +414,7 @@ def ingest_paths(
             for member in members:
                 result.files.append(member.name)
                 quarantine = Quarantine() if on_invalid == "quarantine" else None
+                start = len(result.proposals)
                 try:
                     _ingest_file(
                         member.path,
@@ -372,7 +429,9 @@ def ingest_paths(
                         progress,
                         quarantine,
                     )
+                    _keep_proposals(result, start, resolver, driver, database, dry_run)
                 except IngestError as exc:
+                    del result.proposals[start:]
                     result.problems.extend(capped(_named(exc.problems, member), MAX_LISTED))
                     result.rejected[member.name] += 1
                     resolver = Resolver(driver, database, model)  # forget the rejected file
@@ -425,6 +484,24 @@ def _write_rejects(
         for entry in entries:
             out.write(json.dumps(entry, ensure_ascii=False) + "\n")
     result.rejects_files.append(str(target))
+
+
+def _keep_proposals(
+    result: IngestResult,
+    start: int,
+    resolver: Resolver,
+    driver: Driver | None,
+    database: str | None,
+    dry_run: bool,
+) -> None:
+    """A file's proposals, once it is whole: those whose candidate the file itself also states
+    are dropped (the file holds the two apart), the rest stored in the graph for review."""
+    kept = {p.id: p for p in resolver.unclaimed(result.proposals[start:])}
+    result.proposals[start:] = list(kept.values())
+    if driver is not None and not dry_run:
+        result.new_proposals += store_proposals(
+            driver, list(kept.values()), result.run_id, database
+        )
 
 
 def _ingest_file(
@@ -544,6 +621,8 @@ def _run_batch(
                 tx.rollback()
         else:
             summary = session.execute_write(write_batch, plan, model)
+            if prepared.fact_renames and (batch.report or {}).get("reviewStatus") == "reviewed":
+                store_redirects(driver, prepared.fact_renames, database)  # the report's ids
             keep_shipped_copy(batch)  # so `rightsgraph verify` finds the text the quotes are from
     result.summary.add(summary)
 

@@ -1,41 +1,37 @@
 """Resolution: attach records to entities already in the graph instead of creating twins.
 
 Which classes are resolved, which of them also by name, and which properties are identity keys
-(in which order they are tried) are flags in the ontology (`rg:resolved`, `rg:resolvedByName`,
-`rg:identityKey`, `rg:rank`), read through the model. Identity keys first (LEI, ISIN, ticker,
-Wikidata, ISO 3166, scheme:value identifiers, …), then the normalised name or a listed alias
-within the same class. A fuzzy match below certainty is a proposal for a person to review,
-never a merge.
+are flags in the ontology (`rg:resolved`, `rg:resolvedByName`, `rg:identityKey`), read through
+the model. Candidates come from blocking keys (ingest.blocking), never from a scan; each is
+compared feature by feature (ingest.scoring): a shared identifier or an equal name fingerprint
+merges, a near miss is a proposal for a person to review (ingest.decisions), never a merge.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from neo4j import Driver
-from rapidfuzz import fuzz, process
-from rdflib import XSD
 
-from core import names as system
+from ingest.blocking import INDEX_NAME, block_keys, exact_keys, identity_value, lucene_query
+from ingest.decisions import Decisions, Proposal
 from ingest.normalize import normalise_name
-from ontology.model import OntologyModel, PropertySpec, load_model
+from ingest.scoring import Profile, compare
+from ontology.model import OntologyModel, load_model
 from ontology.records import Record
+from ontology.types import sharing
 
-FUZZY_CUTOFF = 88.0
+FUZZY_CUTOFF = 88.0  # screening (api.matching): rapidfuzz score a name must reach
+CANDIDATES = 20  # candidates per record from the index (BM25 over shared keys)
+MAX_POSTINGS = 200  # a non-exact key shared by more records of one run is not a block
 
 
 def _values(value: Any) -> list:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
-
-
-def identity_value(spec: PropertySpec, value: Any) -> str:
-    """An identity key's value as resolution compares it: a URL as written, others upper-cased."""
-    text = str(value).strip()
-    return text if spec.datatype == XSD.anyURI else text.upper()
 
 
 def resolution_keys(
@@ -65,33 +61,13 @@ def search_text(record: Record, model: OntologyModel | None = None) -> str:
     return " | ".join(str(t) for t in texts if t)
 
 
-@dataclass
-class Proposal:
-    record: str
-    type: str
-    name: str
-    candidate: str
-    candidate_name: str
-    score: float
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
-
-
-@dataclass
-class ClassIndex:
-    keys: dict[str, str] = field(default_factory=dict)  # resolution key -> node id
-    names: dict[str, str] = field(default_factory=dict)  # node id -> normalised name
-    texts: dict[str, str] = field(default_factory=dict)  # normalised name or alias -> node id
-
-    def add_name_keys(self, keys: list[str], node_id: str) -> None:
-        for key in keys:
-            if key.startswith("name:"):
-                self.texts.setdefault(key[len("name:") :], node_id)
-
-
 class Resolver:
-    """Per-ingest-run index of the graph's entities, loaded once per class and kept up to date."""
+    """Finds the entity a record is about: blocking keys in the graph's `rg_block` index and in
+    this run's own records, then an explained comparison with each candidate (ingest.scoring).
+
+    A record is merged only with a node visible at its own report's level; a look-alike above it
+    is a proposal (visible to callers cleared for both), never a merge.
+    """
 
     def __init__(
         self, driver: Driver | None, database: str | None = None, model: OntologyModel | None = None
@@ -99,73 +75,152 @@ class Resolver:
         self.driver = driver
         self.database = database
         self.model = model or load_model()
-        self._index: dict[str, ClassIndex] = {}
+        self.decisions = Decisions.load(driver, database)
+        self.multiple = {p.name for p in self.model.identifier_properties() if p.multiple}
+        self._postings: dict[str, list[str]] = defaultdict(list)  # this run: key -> target ids
+        self._profiles: dict[str, Profile] = {}  # this run: target id -> profile
+        self._graph: dict[str, list[Profile]] = {}  # record id -> candidates in the graph
+        self.claimed: dict[str, set[str]] = defaultdict(set)  # source -> targets it states
 
-    def index(self, class_name: str) -> ClassIndex:
-        if class_name not in self._index:
-            idx = ClassIndex()
-            if self.driver is not None:
-                label = self.model.cls(class_name).neo4j_label
-                rows, _, _ = self.driver.execute_query(
-                    f"MATCH (n:`{label}`) "
-                    f"RETURN n.id AS id, n.`{system.RESOLVE_KEYS}` AS keys, n.name AS name",
-                    database_=self.database,
-                    routing_="r",
-                )
-                for row in rows:
-                    for key in row["keys"] or []:
-                        idx.keys.setdefault(key, row["id"])
-                    idx.add_name_keys(row["keys"] or [], row["id"])
-                    if row["name"]:
-                        idx.names[row["id"]] = normalise_name(row["name"])
-            self._index[class_name] = idx
-        return self._index[class_name]
-
-    def remember(self, record: Record) -> None:
-        """Add a record's keys to the index, so later records in the run resolve to it."""
-        cls = self.model.cls(record["type"])
-        if not cls.resolved:
+    # ------------------------------------------------------------------ candidates
+    def prefetch(self, records: Iterable[Record]) -> None:
+        """Look up the graph candidates of a batch's records in one query."""
+        queries = []
+        for record in records:
+            if record["id"] in self._graph or not self.model.cls(record["type"]).resolved:
+                continue
+            keys = block_keys(record, self.model)
+            self._graph[record["id"]] = []
+            if keys:
+                label = self.model.cls(record["type"]).neo4j_label
+                queries.append({"id": record["id"], "label": label, "q": lucene_query(keys)})
+        if self.driver is None or not queries:
             return
-        idx = self.index(record["type"])
-        ids, names = resolution_keys(record, self.model)
-        if not cls.resolved_by_name:
-            names = []
-        for key in ids + names:
-            idx.keys.setdefault(key, record["id"])
-        idx.add_name_keys(names, record["id"])
-        if record.get("name"):
-            idx.names.setdefault(record["id"], normalise_name(str(record["name"])))
+        rows, _, _ = self.driver.execute_query(
+            "UNWIND $queries AS q CALL (q) { "
+            f"CALL db.index.fulltext.queryNodes('{INDEX_NAME}', q.q, {{limit: $limit}}) "
+            "YIELD node, score WHERE q.label IN labels(node) RETURN node, score } "
+            "RETURN q.id AS record, properties(node) AS props, labels(node) AS labels",
+            queries=queries,
+            limit=CANDIDATES,
+            database_=self.database,
+            routing_="r",
+        )
+        for row in rows:
+            cls = self.model.class_of_labels(row["labels"])
+            self._graph[row["record"]].append(Profile.of_node(cls.name, row["props"], self.model))
 
-    def match(self, record: Record) -> tuple[str | None, Proposal | None]:
+    def _memory_candidates(self, record: Record) -> list[str]:
+        counts: dict[str, int] = defaultdict(int)
+        for key in block_keys(record, self.model):
+            postings = self._postings.get(key, ())
+            if len(postings) > MAX_POSTINGS and key not in exact_keys([key]):
+                continue  # a key this many records share identifies nothing
+            for target in postings:
+                counts[target] += 1
+        ranked = sorted(counts, key=lambda t: (-counts[t], t))[:CANDIDATES]
+        return [t for t in ranked if self._profiles[t].type == record["type"]]
+
+    def candidates(self, record: Record, level: str | None = None) -> list[tuple[Profile, Any]]:
+        """(candidate, comparison) for every candidate of a record, best first."""
+        if record["id"] not in self._graph:
+            self.prefetch([record])
+        profile = Profile.of_record(record, self.model, level)
+        found = {c.id: c for c in self._graph.get(record["id"], [])}
+        found.update({t: self._profiles[t] for t in self._memory_candidates(record)})
+        out = []
+        for cand_id, candidate in found.items():
+            cand_id = self.decisions.canonical(cand_id)
+            if cand_id == record["id"]:
+                continue
+            decision = self.decisions.judgement(record["id"], cand_id)
+            comparison = compare(profile, candidate, self.multiple, decision)
+            if decision == "same" and comparison.verdict != "veto":
+                comparison.verdict, comparison.score = "merge", 1.0
+            out.append((candidate, comparison))
+        order = {"merge": 0, "propose": 1, "none": 2, "veto": 3}
+        out.sort(key=lambda x: (order[x[1].verdict], -x[1].score, x[0].id))
+        return out
+
+    # ------------------------------------------------------------------ matching
+    def match(self, record: Record, level: str | None = None) -> tuple[str | None, Proposal | None]:
         """The id of the entity this record is about, or a proposal for review."""
         cls = self.model.cls(record["type"])
         if not cls.resolved:
             return None, None
-        idx = self.index(record["type"])
-        ids, names = resolution_keys(record, self.model)
-        if not cls.resolved_by_name:
-            names = []
-        for key in ids + names:
-            found = idx.keys.get(key)
-            if found is not None:
-                return found, None
-        if names and idx.texts:  # typos of a name or an alias (classes resolved by name)
-            query = names[0][len("name:") :]
-            best = process.extractOne(
-                query, idx.texts.keys(), scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_CUTOFF
-            )
-            if best is not None:
-                text, score, _ = best
-                candidate = idx.texts[text]
-                return None, Proposal(
-                    record["id"],
-                    record["type"],
-                    str(record.get("name")),
-                    candidate,
-                    idx.names.get(candidate, text),
-                    round(score, 1),
-                )
-        return None, None
+        canonical = self.decisions.canonical(record["id"])
+        if canonical != record["id"]:
+            return canonical, None
+        level = level or record.get("tlp")
+        ranked = [
+            (candidate, comparison)
+            for candidate, comparison in self.candidates(record, level)
+            if comparison.verdict in ("merge", "propose")
+        ]
+        for candidate, comparison in ranked:  # the best certain match visible at the level
+            if comparison.verdict == "merge" and not self._above(candidate, level):
+                return candidate.id, None
+        if not ranked:
+            return None, None
+        candidate, comparison = ranked[0]  # a look-alike, or a certain match above the level
+        if comparison.verdict == "merge":
+            comparison.features["above_level"] = candidate.tlp
+        return None, self._proposal(record, level, candidate, comparison)
+
+    @staticmethod
+    def _above(candidate: Profile, level: str | None) -> bool:
+        """Is the candidate restricted above the record's level (not visible to its readers)?"""
+        return bool(
+            level
+            and sharing.is_level(candidate.tlp)
+            and sharing.rank(candidate.tlp) > sharing.rank(level)
+        )
+
+    def _proposal(
+        self, record: Record, level: str | None, candidate: Profile, comparison: Any
+    ) -> Proposal:
+        target = self.model.edge_class.edge_target or "source"
+        return Proposal(
+            record["id"],
+            record["type"],
+            str(record.get("name") or record["id"]),
+            candidate.id,
+            candidate.display,
+            round(comparison.score * 100, 1),
+            comparison.features,
+            comparison.explanation(),
+            level,
+            candidate.tlp,
+            sorted(
+                {
+                    str(e[target])
+                    for e in _values(record.get("evidence"))
+                    if isinstance(e, dict) and target in e
+                }
+            ),
+        )
+
+    def remember(self, record: Record, level: str | None = None) -> None:
+        """Add a record (under its resolved id) to this run's index, so later records find it."""
+        if not self.model.cls(record["type"]).resolved:
+            return
+        profile = Profile.of_record(record, self.model, level or record.get("tlp"))
+        self._profiles[record["id"]] = profile
+        for key in block_keys(record, self.model):
+            postings = self._postings[key]
+            if record["id"] not in postings and len(postings) <= MAX_POSTINGS:
+                postings.append(record["id"])
+        for source in profile.sources:
+            self.claimed[source].add(record["id"])
+
+    def unclaimed(self, proposals: Iterable[Proposal]) -> list[Proposal]:
+        """Proposals whose candidate no record of the same source already is: a list that names
+        both holds them apart ("Fox Corp" is not the "Fox Factory" the same file also lists)."""
+        return [
+            p
+            for p in proposals
+            if not any(p.candidate in self.claimed.get(s, ()) for s in p.sources)
+        ]
 
 
 def merge_records(base: Record, other: Record, model: OntologyModel) -> Record:
@@ -222,4 +277,38 @@ def rename_references(
                     for e in value
                 ]
         out.append(new)
+    return out
+
+
+def match_records(
+    driver: Driver,
+    records: list[Record],
+    levels: list[str],
+    *,
+    database: str | None = None,
+    limit: int = 10,
+    model: OntologyModel | None = None,
+) -> list[dict[str, Any]]:
+    """For each record, the graph's candidates the caller may see, best first, each with its
+    score (0-100), verdict and the features behind it. Nothing is written."""
+    resolver = Resolver(driver, database, model)
+    resolver.prefetch(records)
+    out = []
+    for record in records:
+        if not resolver.model.cls(record["type"]).resolved:
+            out.append({"record": record["id"], "type": record["type"], "candidates": []})
+            continue
+        ranked = [
+            {
+                "id": candidate.id,
+                "name": candidate.display,
+                "score": round(comparison.score * 100, 1),
+                "verdict": comparison.verdict,
+                "features": comparison.features,
+                "explanation": comparison.explanation(),
+            }
+            for candidate, comparison in resolver.candidates(record)
+            if candidate.tlp in levels and comparison.verdict != "veto"
+        ]
+        out.append({"record": record["id"], "type": record["type"], "candidates": ranked[:limit]})
     return out

@@ -20,13 +20,14 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction
 
 from core import names as system
+from ingest import blocking, decisions
 from ingest.resolve import resolution_keys, search_text
 from ontology import statements as st
 from ontology.model import OntologyModel, load_model
 from ontology.records import Record
 from ontology.types import dates, money, sharing
 
-DERIVED = (system.SOURCE_IDS, system.RESOLVE_KEYS, system.SEARCH_TEXT)
+DERIVED = (system.SOURCE_IDS, system.RESOLVE_KEYS, system.SEARCH_TEXT, system.BLOCK_KEYS)
 RUN_PROPERTY = system.INGEST_RUN
 # what a node's statements do not state: bookkeeping, and reportIds (the statements' reports)
 NOT_STATED = {system.ID, system.TLP, system.REPORT_IDS, *system.SYSTEM_PROPERTIES}
@@ -96,6 +97,7 @@ def schema_statements(model: OntologyModel | None = None) -> list[str]:
         + "|".join(f"`{label}`" for label in searchable)
         + f") ON EACH [{', '.join(f'n.`{p}`' for p in SEARCH_INDEX_PROPERTIES)}]"
     )
+    stmts += blocking.schema_statements(model) + decisions.schema_statements()
     stmts += [
         f"CREATE INDEX rg_{label.lower()}_{prop.lower()} IF NOT EXISTS "
         f"FOR (n:`{label}`) ON (n.`{prop}`)"
@@ -124,6 +126,7 @@ def ensure_schema(driver: Driver, database: str | None = None) -> None:
     for stmt in schema_statements():
         driver.execute_query(stmt, database_=database)
     driver.execute_query("CALL db.awaitIndexes(60)", database_=database)
+    blocking.backfill(driver, database)
 
 
 # ---------------------------------------------------------------------- records -> rows
@@ -567,6 +570,7 @@ def _derived(
         ids, names = resolution_keys(record, model)
         out[system.RESOLVE_KEYS] = sorted(set(ids + names))
         out[system.SEARCH_TEXT] = search_text(record, model)
+        out[system.BLOCK_KEYS] = blocking.block_keys({**record, "type": cls.name}, model)
     return out
 
 

@@ -9,11 +9,14 @@ restore ingests that file into an empty database with the ids as they are (no en
 resolution), so the canonical dump of the restored graph equals that of the original. A backup
 made before statements existed restores too: the writer synthesises its statements, as
 `rightsgraph migrate` does.
+Review data beside the entity graph (proposals, decisions, redirects: docs/resolution.md) goes
+into a JSON file next to the backup, `<backup>.resolution.json`, read back by the restore.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -26,6 +29,7 @@ from core.names import STATEMENTS, SYSTEM_NS
 from export.options import ExportOptions
 from export.rdf import RdfWriter
 from export.stream import open_output, write_export
+from ingest.decisions import dump_resolution, load_resolution
 from ingest.pipeline import IngestResult, ingest_paths
 from ontology.model import id_to_iri
 
@@ -41,7 +45,12 @@ def backup(driver: Driver, path: Path, database: str | None = None) -> int:
     with open_output(path) as out:
         writer = write_export(driver, BACKUP_OPTIONS, out, database)
         assert isinstance(writer, RdfWriter)
-        return writer.triples + write_statements(driver, out, database)
+        triples = writer.triples + write_statements(driver, out, database)
+    resolution_file(path).write_text(
+        json.dumps(dump_resolution(driver, database), ensure_ascii=False, default=str),
+        encoding="utf-8",
+    )
+    return triples
 
 
 def write_statements(driver: Driver, out: IO[str], database: str | None = None) -> int:
@@ -77,6 +86,10 @@ def write_statements(driver: Driver, out: IO[str], database: str | None = None) 
     return count
 
 
+def resolution_file(path: Path) -> Path:
+    return path.with_name(path.name + ".resolution.json")
+
+
 def node_count(driver: Driver, database: str | None = None) -> int:
     rows, _, _ = driver.execute_query(  # the API's keys and audit log are not :Node
         "MATCH (n:Node) RETURN count(n) AS n", database_=database
@@ -93,9 +106,14 @@ def restore(
             "the database is not empty; restore into an empty one (or pass --force to merge)"
         )
     if path.suffix != ".gz":
-        return ingest_paths([path], driver, database=database, options={"exact_ids": True})
-    with tempfile.TemporaryDirectory() as tmp:
-        plain = Path(tmp) / path.with_suffix("").name
-        with gzip.open(path, "rb") as src, plain.open("wb") as dst:
-            shutil.copyfileobj(src, dst)
-        return ingest_paths([plain], driver, database=database, options={"exact_ids": True})
+        result = ingest_paths([path], driver, database=database, options={"exact_ids": True})
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            plain = Path(tmp) / path.with_suffix("").name
+            with gzip.open(path, "rb") as src, plain.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+            result = ingest_paths([plain], driver, database=database, options={"exact_ids": True})
+    side = resolution_file(path)
+    if result.ok and side.is_file():  # a backup of an earlier version has none
+        load_resolution(driver, json.loads(side.read_text(encoding="utf-8")), database)
+    return result

@@ -42,7 +42,8 @@ def ingest(
     proposals: Path | None = typer.Option(
         None,
         "--proposals",
-        help="Write uncertain matches (proposals, never merged) to this JSON-lines file for review.",
+        help="Write this run's proposals (uncertain matches, never merged) to this JSON-lines file; "
+        "`rightsgraph review` walks the open ones.",
     ),
     fund: str | None = typer.Option(
         None, "--fund", help="Fund name for holdings files that have no fund column."
@@ -100,18 +101,18 @@ def ingest(
         raise typer.Exit(2) from None
     finally:
         driver.close()
-    if proposals and result.proposals:
+    if proposals:
         with proposals.open("w", encoding="utf-8") as fh:
             for p in result.proposals:
                 fh.write(json.dumps(p.as_dict(), ensure_ascii=False) + "\n")
     if as_json:
         typer.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     else:
-        print_result(result)
+        print_result(result, proposals)
     raise typer.Exit(0 if result.ok else 1)
 
 
-def print_result(result: IngestResult) -> None:
+def print_result(result: IngestResult, proposals_file: Path | None = None) -> None:
     console = Console()
     table = Table(title=("Dry run: " if result.dry_run else "") + f"ingest {result.run_id}")
     for col in ("kind", "created", "updated", "unchanged", "removed"):
@@ -129,10 +130,13 @@ def print_result(result: IngestResult) -> None:
         console.print(f"[yellow]quarantined[/yellow] {count} invalid record(s) of {name}")
     for target in result.rejects_files:
         console.print(f"[yellow]rejects[/yellow] written to {target}")
-    for p in result.proposals:
+    if result.proposals:
+        where = f"written to {proposals_file}" if proposals_file else "see `rightsgraph review`"
+        new = "" if result.dry_run else f", {result.new_proposals} new"
         console.print(
-            f"[yellow]proposal[/yellow] {p.type} {p.record!r} ({p.name}) may be {p.candidate!r} "
-            f"({p.candidate_name}), score {p.score}: not merged"
+            f"[yellow]proposals[/yellow] {len(result.proposals)} look-alike pair(s) not merged"
+            f"{new} ({where})",
+            highlight=False,
         )
     if s.conflicts:
         console.print(

@@ -144,7 +144,10 @@ def test_export_is_valid_followthemoney(neo4j_db, settings):
             assert prop.type.clean(value) is not None, (data["id"], prop.name, value)
     by_id = {e["id"]: e for e in entities}
     assert by_id["ftm-org-hik"]["properties"]["isinCode"] == ["CNE100000PM8"]
-    assert by_id["ftm-own-1"]["properties"]["percentage"] == ["12.5"]
+    # an ownership's id is derived from (owner, asset, interest, date): ingest.fact_keys
+    assert by_id["ownership-ftm-person-1-ftm-org-hik-shares"]["properties"]["percentage"] == [
+        "12.5"
+    ]
     award = by_id["ftm-award-1-award-ftm-org-hik"]
     assert award["schema"] == "ContractAward" and award["properties"]["contract"] == ["ftm-award-1"]
     assert by_id["ftm-sanction-1"]["properties"]["authority"] == ["US Department of Commerce"]

@@ -159,8 +159,8 @@ def test_reingest_changes_nothing_and_a_changed_file_sweeps_stale_rows(
     path.write_text("\n".join(path.read_text().splitlines()[:2]) + "\n")  # keep only Hikvision
     ingest(neo4j_db, db, [path])
     rows, _, _ = neo4j_db.execute_query("MATCH (h:Holding) RETURN h.id AS id", database_=db)
-    assert [r["id"] for r in rows] == [
-        "holding-government-pension-fund-global-hangzhou-hikvision-digital-technology-2019-12-31"
+    assert [r["id"] for r in rows] == [  # derived from (fund, company, as-of): ingest.fact_keys
+        "holding-fund-government-pension-fund-global-company-hangzhou-hikvision-digital-technology-2019-12-31"
     ]
 
 

@@ -34,6 +34,11 @@ from core.settings import Settings
 from rightsgraph.cli import app as cli
 
 PROBLEM = "application/problem+json"
+# facts whose ids are derived from their key (ingest.fact_keys); the report's ids redirect
+RENAMED = {
+    "sec-holding-amber": "holding-gpfg-hikvision-2023-06-30",
+    "sec-ownership-amber-shell-dahua": "ownership-sec-company-amber-shell-dahua",
+}
 SEC_IDS = [
     "sec-src-amber-tip",
     "sec-src-red-witness",
@@ -141,7 +146,9 @@ def test_the_walk_reaches_every_confidential_node_for_a_red_reader(
     client: TestClient, tokens: dict[str, str]
 ) -> None:
     everything = "\n".join(walk(client, key(tokens["red_reader"])).values())
-    missing = [i for i in SEC_IDS if i not in everything and i != "sec-report-confidential"]
+    missing = [
+        i for i in SEC_IDS if RENAMED.get(i, i) not in everything and i != "sec-report-confidential"
+    ]
     assert not missing  # so the GREEN walk above proves something
     for node_id in SEC_IDS:
         assert (

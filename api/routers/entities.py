@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query
+from fastapi.responses import RedirectResponse
 
 from api.data import Entity, EntityStatements, Neighbourhood
 from api.deps import GraphDep, NodeId, TlpDep
@@ -20,11 +22,17 @@ AsKnownOn = Annotated[
 
 
 @router.get("/{id}", response_model=Entity, responses=responses(404))
-def entity(graph: GraphDep, tlp: TlpDep, id: NodeId, as_known_on: AsKnownOn = None) -> Entity:
+def entity(
+    graph: GraphDep, tlp: TlpDep, id: NodeId, as_known_on: AsKnownOn = None
+) -> Entity | RedirectResponse:
     """One node (actor, region, fact, source) with its properties, evidence and link counts:
     what the statements at the caller's levels say (as known on a day, if asked)."""
     day = as_known_on.isoformat() if as_known_on else None
     row = graph.row("entity", id=id, tlp=tlp)
+    if row is None:
+        moved = graph.row("redirect", id=id, tlp=tlp)
+        if moved is not None:  # merged into a canonical entity the caller may see
+            return RedirectResponse(f"/entities/{quote(moved['id'], safe='')}", status_code=308)
     view = node_view(row["properties"], tlp, day) if row is not None else None
     if row is None or view is None:
         raise NotFound(f"no entity with id {id!r}")

@@ -54,6 +54,7 @@ class IngestReport(BaseModel):
     rejected: dict[str, int]
     problems: list[dict[str, Any]]
     proposals: list[dict[str, Any]]
+    new_proposals: int = 0
     unsupported: dict[str, int]
     quarantined: dict[str, int] | None = None  # with on_invalid=quarantine: records set aside
     rejects: list[dict[str, Any]] | None = None  # each set aside: file, line, record, rule, message
