@@ -30,7 +30,7 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction
 
 from core import names as system
-from ingest.resolve import resolution_keys, search_text
+from ingest.writer import entity_keys
 from ontology.model import OntologyModel, load_model
 from ontology.records import Record
 
@@ -94,11 +94,7 @@ def _erase(tx: ManagedTransaction, node_id: str, by: str, reason: str, at: str) 
         for p in specs.values()
         if p.neo4j_property and left.get(p.neo4j_property) is not None
     }
-    ids, names = resolution_keys(record, model)
-    updates: dict[str, Any] = {
-        system.RESOLVE_KEYS: sorted(set(ids + names)),
-        system.SEARCH_TEXT: search_text(record, model),
-    }
+    updates: dict[str, Any] = entity_keys(record, PERSON, model)
     if STATEMENTS in props:
         erased = set(personal) | set(personal.values())  # by ontology or stored name
         updates[STATEMENTS] = _strip_statements(props[STATEMENTS], erased)

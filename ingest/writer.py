@@ -567,11 +567,18 @@ def _derived(
             for p in specs.values()
             if p.neo4j_property and props.get(p.neo4j_property) is not None
         }
-        ids, names = resolution_keys(record, model)
-        out[system.RESOLVE_KEYS] = sorted(set(ids + names))
-        out[system.SEARCH_TEXT] = search_text(record, model)
-        out[system.BLOCK_KEYS] = blocking.block_keys({**record, "type": cls.name}, model)
+        out.update(entity_keys(record, cls.name, model))
     return out
+
+
+def entity_keys(record: Record, class_name: str, model: OntologyModel) -> dict[str, Any]:
+    """The keys an entity is found by (resolution, search, blocking), from its own values."""
+    ids, names = resolution_keys(record, model)
+    return {
+        system.RESOLVE_KEYS: sorted(set(ids + names)),
+        system.SEARCH_TEXT: search_text(record, model),
+        system.BLOCK_KEYS: blocking.block_keys({**record, "type": class_name}, model),
+    }
 
 
 def _write_nodes(tx: ManagedTransaction, writes: list[dict[str, Any]]) -> None:
