@@ -10,7 +10,7 @@ import json
 
 from neo4j import Driver
 
-from core.names import INGEST_RUN
+from core.names import INGEST_RUN, REVIEW_LABELS
 
 IGNORED = (INGEST_RUN,)
 
@@ -24,11 +24,20 @@ def _props(props: dict) -> str:
     )
 
 
-def canonical_dump(driver: Driver, database: str | None = None) -> list[str]:
-    """Sorted lines: `N labels props` for nodes, `R start type end props` for relationships."""
+def canonical_dump(
+    driver: Driver, database: str | None = None, entities_only: bool = False
+) -> list[str]:
+    """Sorted lines: `N labels props` for nodes, `R start type end props` for relationships.
+    `entities_only` leaves out the review data beside the entity graph (proposals, decisions,
+    redirects), which an RDF export does not carry."""
     lines: list[str] = []
+    skip = list(REVIEW_LABELS) if entities_only else []
     with driver.session(database=database) as session:
-        for rec in session.run("MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"):
+        for rec in session.run(
+            "MATCH (n) WHERE none(l IN labels(n) WHERE l IN $skip) "
+            "RETURN labels(n) AS labels, properties(n) AS props",
+            skip=skip,
+        ):
             lines.append(f"N {':'.join(sorted(rec['labels']))} {_props(rec['props'])}")
         for rec in session.run(
             "MATCH (a)-[r]->(b) RETURN coalesce(a.id, elementId(a)) AS a, type(r) AS t, "

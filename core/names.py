@@ -36,3 +36,8 @@ SYSTEM_PROPERTIES = (
     SEARCH_TEXT,
     BLOCK_KEYS,
 )
+
+PROPOSAL, DECISION, REDIRECT = "Proposal", "Decision", "Redirect"
+"""Labels of the review data beside the entity graph (no `Node` label): look-alike pairs, people's
+decisions on them, ids merged into or renamed to others (docs/resolution.md)."""
+REVIEW_LABELS = (PROPOSAL, DECISION, REDIRECT)

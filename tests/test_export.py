@@ -74,7 +74,8 @@ def export(driver: Driver, settings: Settings, **options) -> tuple[str, int]:
 
 
 def dump(driver: Driver, settings: Settings) -> list[str]:
-    return canonical_dump(driver, settings.neo4j_database)
+    """The entity graph (an RDF export leaves out proposals, decisions and redirects)."""
+    return canonical_dump(driver, settings.neo4j_database, entities_only=True)
 
 
 def write_generated(tmp_path: Path, name: str, **kwargs) -> Path:

@@ -207,7 +207,7 @@ def test_merge_then_split_restores_both_nodes_and_an_old_id_redirects(
     typo, proposal = _typo_pair(neo4j_db, db, tmp_path)
 
     def entities() -> list[str]:  # the entity graph: decisions are the log beside it
-        return [line for line in canonical_dump(neo4j_db, db) if not line.startswith("N Decision")]
+        return canonical_dump(neo4j_db, db, entities_only=True)
 
     before = entities()
     merged = decide(neo4j_db, proposal.candidate, proposal.record, "same", "tester", None, db)
@@ -231,6 +231,10 @@ def test_merge_then_split_restores_both_nodes_and_an_old_id_redirects(
         assert client.get(f"/entities/{proposal.record}").status_code == 404
     split(neo4j_db, proposal.record, "tester", db)
     assert entities() == before
+    left, _, _ = neo4j_db.execute_query("MATCH (r:Redirect) RETURN r.id AS id", database_=db)
+    assert left == []
+    (open_again,) = list_proposals(neo4j_db, database=db)
+    assert open_again["id"] == proposal.id
     decide(neo4j_db, proposal.candidate, proposal.record, "same", "tester", None, db)
     again = ingest(neo4j_db, db, [typo])  # the old id's source again: it follows the redirect
     assert again.ok and again.proposals == []
