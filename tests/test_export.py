@@ -25,6 +25,7 @@ from export.options import ExportOptions, ScopeNotFound
 from export.rdf import PROV
 from export.reader import required_links
 from export.stream import write_export
+from ingest.fact_keys import fact_id
 from ingest.pipeline import IngestResult, ingest_paths
 from ontology.model import RG, id_to_iri, load_model
 from ontology.types import sharing
@@ -322,7 +323,7 @@ def test_an_export_at_level_l_holds_exactly_what_level_l_may_see(
         graph = parse(text, "ntriples")
         assert all(TLP_ORDER[str(t)] <= rank for t in graph.objects(None, RG.tlp))
         for rid, record in records.items():
-            iri = f"<{id_to_iri(rid)}>"
+            iri = f"<{id_to_iri(fact_id(record) or rid)}>"  # holdings: ids from their key
             if record["type"] not in ("Source", "Holding", "Contract", "Allegation"):
                 continue
             if level(rid) > rank:
