@@ -17,13 +17,13 @@ $(STAMP): pyproject.toml scripts/ensure-tools.sh web/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
-	if [ -f web/package.json ]; then npm ci --prefix web --no-audit --no-fund; fi
+	if [ -f web/package.json ]; then npm ci --prefix web --no-audit --no-fund --ignore-scripts; fi
 	touch $(STAMP)
 
 setup: $(STAMP)  ## create the virtual environment and install the project (and Java/Maven if missing)
 
 run: setup  ## start the local Neo4j, load the bundled reports, serve the API on $(HOST):$(PORT)
-	bash scripts/run.sh $(HOST) $(PORT)
+	exec bash scripts/run.sh $(HOST) $(PORT) $(BIN)
 
 test: setup  ## run the whole test suite against a real local Neo4j (its own port and data folder)
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -50,4 +50,4 @@ neo4j-stop:  ## stop the local Neo4j of `make run`
 
 clean:  ## remove the virtual environment, local data and build output
 	-$(BIN)/rightsgraph neo4j stop
-	rm -rf $(VENV) .data docker/neo4j/target
+	rm -rf $(VENV) .data docker/neo4j/target build *.egg-info

@@ -30,8 +30,9 @@ from api.routers import (
     search,
     web,
 )
-from api.security import SecurityMiddleware
+from api.security import RateLimiter, SecurityHeaders, SecurityMiddleware
 from api.settings import ApiSettings, get_api_settings
+from api.system_store import SystemStore
 from core.db import make_driver
 
 ROUTERS = (
@@ -67,21 +68,35 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             yield
         finally:
             driver.close()
+            store.close()
 
     app = FastAPI(
         title=settings.title,
         version=package_version("rightsgraph"),
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # api/routers/web.py serves /docs with local Swagger UI files
+        redoc_url=None,
     )
     app.state.settings = settings
-    app.state.keys = KeyStore(settings.auth_path)
-    app.state.audit = AuditLog(settings.auth_path)
+    # keys and the audit log in the shared Neo4j (one for every API process), on their own pool
+    store = SystemStore(
+        lambda: make_driver(settings.neo4j, max_retry_time=settings.retry_time),
+        settings.neo4j.neo4j_database,
+        legacy=settings.auth_path,
+    )
+    app.state.keys = KeyStore(store)
+    app.state.audit = AuditLog(store)
     errors.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    app.state.limiter = RateLimiter()  # the middleware's buckets, and screening's rows
     app.add_middleware(
-        SecurityMiddleware, settings=settings, keys=app.state.keys, audit=app.state.audit
+        SecurityMiddleware,
+        settings=settings,
+        keys=app.state.keys,
+        audit=app.state.audit,
+        limiter=app.state.limiter,
     )
     if settings.cors_origins:  # closed unless configured; outermost, so preflights need no key
         app.add_middleware(
@@ -90,4 +105,5 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "Accept"],
         )
+    app.add_middleware(SecurityHeaders)  # outermost: on every response, refusals included
     return app

@@ -1,9 +1,9 @@
 """API keys: who is calling, with which role and up to which sharing level.
 
 A key is `rg_<id>_<secret>`: the id is public (it names the key in listings and the audit log),
-the secret is 32 random bytes. Only the SHA-256 of the whole token is stored, in SQLite at
-`<RIGHTSGRAPH_HOME>/auth.sqlite` (WAL mode, so several uvicorn workers and the CLI share it);
-a presented token is hashed and compared with `hmac.compare_digest`. A random 256-bit token
+the secret is 32 random bytes. Only the SHA-256 of the whole token is stored, as a node in the
+shared Neo4j (api/system_store.py), so every API process and the CLI see one set of keys; a
+presented token is looked up on every request and compared with `hmac.compare_digest`. A random 256-bit token
 needs no salt or slow hash: nothing shorter than the secret itself can be guessed.
 """
 
@@ -12,45 +12,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import os
 import re
 import secrets
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from api.settings import TLP_LEVELS, levels_up_to
+from api.system_store import KEY, KEY_FIELDS, SystemStore, fields
 from ontology.types import sharing
 
 ROLES: tuple[str, ...] = ("reader", "investigator", "editor", "admin")
 ANONYMOUS = "anonymous"
 TOKEN_PREFIX = "rg"
 _TOKEN = re.compile(r"^rg_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS api_keys (
-  id TEXT PRIMARY KEY,
-  name TEXT NOT NULL,
-  role TEXT NOT NULL,
-  tlp TEXT NOT NULL,
-  hash TEXT NOT NULL,
-  created TEXT NOT NULL,
-  revoked TEXT
-);
-CREATE TABLE IF NOT EXISTS audit (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  at TEXT NOT NULL,
-  key_id TEXT,
-  caller TEXT NOT NULL,
-  endpoint TEXT NOT NULL,
-  what TEXT NOT NULL,
-  parameters TEXT,
-  outcome TEXT NOT NULL,
-  reason TEXT
-);
-"""
 
 
 class KeyAdminError(ValueError):
@@ -98,46 +71,20 @@ class KeyInfo:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-_READY: set[Path] = set()
-
-
-@contextmanager
-def connect(path: Path) -> Iterator[sqlite3.Connection]:
-    """A short-lived connection (one per operation: safe across threads and worker processes),
-    committing on success. The first use in a process creates the file and tables."""
-    ready = path in _READY and path.exists()
-    if not ready:  # private: the folder 0700 when made here, the file (and SQLite's -wal, -shm,
-        # which copy its mode) 0600
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-        path.chmod(0o600)
-    conn = sqlite3.connect(path, timeout=10)
-    try:
-        conn.execute("PRAGMA busy_timeout=10000")
-        if not ready:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(SCHEMA)
-            _READY.add(path)
-        with conn:
-            yield conn
-    finally:
-        conn.close()
-
-
 class KeyStore:
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, store: SystemStore):
+        self.store = store
 
     def create(self, name: str, role: str, tlp: str) -> tuple[KeyInfo, str]:
         """A new key and its token; the token is shown once and never stored."""
-        tlp = tlp.upper()
+        tlp, role = tlp.strip().upper(), role.strip().lower()  # both case-insensitive
         if role not in ROLES:
             raise KeyAdminError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
         if not sharing.is_level(tlp):
@@ -149,40 +96,49 @@ class KeyStore:
         key_id = secrets.token_hex(6)
         token = f"{TOKEN_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
         info = KeyInfo(key_id, name.strip(), role, tlp, now(), None)
-        with connect(self.path) as conn:
-            conn.execute(
-                "INSERT INTO api_keys (id, name, role, tlp, hash, created) VALUES (?,?,?,?,?,?)",
-                (info.id, info.name, role, tlp, token_hash(token), info.created),
-            )
+        self.store.run(
+            f"CREATE (k:{KEY}) SET k.rgsystemId = $id, k.rgsystemName = $name, "
+            "k.rgsystemRole = $role, k.rgsystemTlp = $tlp, k.rgsystemHash = $hash, "
+            "k.rgsystemCreated = $created",
+            True,
+            id=info.id,
+            name=info.name,
+            role=role,
+            tlp=tlp,
+            hash=token_hash(token),
+            created=info.created,
+        )
         return info, token
 
     def list(self) -> list[KeyInfo]:
-        with connect(self.path) as conn:
-            rows = conn.execute(
-                "SELECT id, name, role, tlp, created, revoked FROM api_keys ORDER BY created, id"
-            ).fetchall()
-        return [KeyInfo(*row) for row in rows]
+        shown = tuple(f for f in KEY_FIELDS if f != "hash")
+        rows = self.store.run(f"MATCH (k:{KEY}) RETURN {fields('k', shown)} ORDER BY created, id")
+        return [KeyInfo(**row) for row in rows]
 
     def revoke(self, key_id: str) -> KeyInfo:
-        with connect(self.path) as conn:
-            found = conn.execute("SELECT 1 FROM api_keys WHERE id = ?", (key_id,)).fetchone()
-            if not found:
-                raise KeyAdminError(f"no key with id {key_id!r}")
-            conn.execute(
-                "UPDATE api_keys SET revoked = coalesce(revoked, ?) WHERE id = ?", (now(), key_id)
-            )
+        found = self.store.run(
+            f"MATCH (k:{KEY} {{rgsystemId: $id}}) "
+            "SET k.rgsystemRevoked = coalesce(k.rgsystemRevoked, $at) RETURN k.rgsystemId AS id",
+            True,
+            id=key_id,
+            at=now(),
+        )
+        if not found:
+            raise KeyAdminError(f"no key with id {key_id!r}")
         return next(k for k in self.list() if k.id == key_id)
 
     def verify(self, token: str) -> Caller | None:
-        """The caller a token names, or None when it is malformed, unknown or revoked."""
+        """The caller a token names, or None when it is malformed, unknown or revoked; read
+        from the store on every call (no cache), so a revocation holds at once everywhere."""
         match = _TOKEN.match(token.strip())
         if not match:
             return None
-        with connect(self.path) as conn:
-            row = conn.execute(
-                "SELECT id, name, role, tlp, hash FROM api_keys WHERE id = ? AND revoked IS NULL",
-                (match.group(1),),
-            ).fetchone()
-        if row is None or not hmac.compare_digest(row[4], token_hash(token.strip())):
+        rows = self.store.run(
+            f"MATCH (k:{KEY} {{rgsystemId: $id}}) WHERE k.rgsystemRevoked IS NULL "
+            f"RETURN {fields('k', ('id', 'name', 'role', 'tlp', 'hash'))}",
+            id=match.group(1),
+        )
+        if not rows or not hmac.compare_digest(rows[0]["hash"], token_hash(token.strip())):
             return None
-        return Caller(row[0], row[1], row[2], row[3])
+        row = rows[0]
+        return Caller(row["id"], row["name"], row["role"], row["tlp"])

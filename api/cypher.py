@@ -37,6 +37,7 @@ from neo4j.graph import Node, Path, Relationship
 from neo4j.spatial import Point
 
 from api.errors import ApiProblem
+from core.names import SYSTEM_LABEL, SYSTEM_PREFIX
 
 MAX_QUERY_CHARS = 100_000
 MAX_NESTING = 100
@@ -499,7 +500,49 @@ def check_query(query: str, parameters: dict[str, Any] | None = None) -> None:
     _check_characters(decoded)
     tokens = _statement_tokens(tokenize(decoded))
     _check_tokens(tokens)
+    _check_system_names(tokens, parameters or {})
     _check_ranges(tokens, parameters or {})
+
+
+def _mentions_system(value: Any) -> bool:
+    if isinstance(value, str):
+        return SYSTEM_PREFIX in value.casefold()
+    if isinstance(value, dict):
+        return any(_mentions_system(k) or _mentions_system(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_mentions_system(v) for v in value)
+    return False
+
+
+def _check_system_names(tokens: list[Token], parameters: dict[str, Any]) -> None:
+    """The API's own data (keys, audit log: labels and properties starting `rgsystem`) is no
+    part of the graph: refuse any word, quoted name, string or parameter that names it."""
+    if any(_mentions_system(t.text) for t in tokens) or _mentions_system(parameters):
+        raise _refuse(
+            f"names starting {SYSTEM_PREFIX!r} are the API's own data (keys, audit log), "
+            "not part of the graph"
+        )
+
+
+def carries_system_data(value: Any) -> bool:
+    """Whether a value read from Neo4j is or holds a node of the API's own data (`:RgSystem`),
+    or a map with one of its property names: such rows are withheld from /cypher answers."""
+    if isinstance(value, Node):
+        return SYSTEM_LABEL in value.labels or any(
+            k.casefold().startswith(SYSTEM_PREFIX) for k in value
+        )
+    if isinstance(value, Relationship):
+        return any(carries_system_data(n) for n in value.nodes)
+    if isinstance(value, Path):
+        return any(carries_system_data(n) for n in value.nodes)
+    if isinstance(value, dict):
+        return any(
+            str(k).casefold().startswith(SYSTEM_PREFIX) or carries_system_data(v)
+            for k, v in value.items()
+        )
+    if isinstance(value, list | tuple):
+        return any(carries_system_data(v) for v in value)
+    return False
 
 
 EXPLAIN_PREFIX = "EXPLAIN "
@@ -586,6 +629,8 @@ def _stream(
     rows: list[dict[str, Any]] = []
     size = 0
     for record in result:
+        if any(carries_system_data(v) for v in record.values()):
+            continue  # the second lock on the API's own data (the guard refuses its names)
         if len(rows) >= max_rows:
             return rows, "rows", size
         row = {key: plain(value) for key, value in record.items()}

@@ -53,19 +53,6 @@ class Evidence(Model):
     locator: str | None = None
 
 
-class Money(Model):
-    currency: str | None = None
-    amount: Number
-
-
-class ContractMoney(Model):
-    """Sums for one currency: named contracts (`amount`) and aggregate claims apart."""
-
-    currency: str | None = None
-    amount: Number = 0
-    aggregate_amount: Number = 0
-
-
 class Problem(Model):
     """The body of every error (RFC 9457 problem details)."""
 
@@ -85,6 +72,46 @@ class Page(Model):
     total: int
     limit: int
     offset: int
+
+
+class Money(Model):
+    currency: str | None = None
+    amount: Number
+
+
+class ContractMoney(Model):
+    """Sums for one currency: named contracts (`amount`) and aggregate claims apart."""
+
+    currency: str | None = None
+    amount: Number = 0
+    aggregate_amount: Number = 0
+
+
+# ---------------------------------------------------------------------- field groups
+# shared by several answers (a subclass's own fields follow its base's, as in the JSON)
+
+
+class Identified(Model):
+    """What every fact in an answer starts with: its id and, where it has one, its name."""
+
+    id: str
+    name: str | None = None
+
+
+class ContractFigures(Identified):
+    """A contract's id, name and what it is worth: an amount or bounds, in a currency."""
+
+    amount: Number | None = None
+    amount_min: Number | None = None
+    amount_max: Number | None = None
+    currency: str | None = None
+
+
+class HoldingValue(Model):  # (no docstring: it would become the schema's description)
+    id: str
+    as_of: str | None = None
+    market_value: Number | None = None
+    currency: str | None = None
 
 
 # ---------------------------------------------------------------------- search and entities
@@ -144,9 +171,7 @@ class Paths(Model):
 # ---------------------------------------------------------------------- allegations, campaigns
 
 
-class AllegationSummary(Model):
-    id: str
-    name: str | None = None
+class AllegationSummary(Identified):
     status: str | None = None
     harm_categories: list[str] | None = None
     date: str | None = None
@@ -168,9 +193,7 @@ class CompanyAllegations(Page):
     allegations: list[Allegation]
 
 
-class Campaign(Model):
-    id: str
-    name: str | None = None
+class Campaign(Identified):
     description: str | None = None
     demand_type: str | None = None
     date: str | None = None
@@ -188,11 +211,7 @@ class Campaigns(Page):
 # ---------------------------------------------------------------------- exposure
 
 
-class ExposureHolding(Model):
-    id: str
-    as_of: str | None = None
-    market_value: Number | None = None
-    currency: str | None = None
+class ExposureHolding(HoldingValue):
     market_value_usd: Number | None = None
     ownership_share: Number | None = None
     evidence: list[Evidence] = []
@@ -207,13 +226,7 @@ class OwnershipLink(Model):
     evidence: list[Evidence]
 
 
-class ExposureContract(Model):
-    id: str
-    name: str | None = None
-    amount: Number | None = None
-    amount_min: Number | None = None
-    amount_max: Number | None = None
-    currency: str | None = None
+class ExposureContract(ContractFigures):
     date: str | None = None
     start_date: str | None = None
     end_date: str | None = None
@@ -244,13 +257,6 @@ class ExposurePath(Model):
     region: NodeRef
     region_path: list[NodeRef] = Field(description="the contract's region up to the queried region")
     allegations: list[ExposureAllegation]
-
-
-class HoldingValue(Model):
-    id: str
-    as_of: str | None = None
-    market_value: Number | None = None
-    currency: str | None = None
 
 
 class CompanyTotal(Model):
@@ -311,13 +317,7 @@ class RowMatch(Model):
     matched_on: str | None = Field(None, description="the key or name that matched")
 
 
-class FlaggedContract(Model):
-    id: str
-    name: str | None = None
-    amount: Number | None = None
-    amount_min: Number | None = None
-    amount_max: Number | None = None
-    currency: str | None = None
+class FlaggedContract(ContractFigures):
     aggregate: bool = False
     regions: list[NodeRef]
     flagged_regions: list[NodeRef]

@@ -4,11 +4,21 @@ A row matches, in this order: a company sharing an identifier key (ISIN, LEI), a
 normalised name or alias equals the row's normalised name (the same keys the ingest resolver
 writes as `resolveKeys`), or the company with the best fuzzy name score at or above the
 resolver's cut-off. Candidates come from the full-text index (queries/screening_candidates.cypher),
-so matching costs one query per request, not one per company.
+a query per chunk of rows, not one per company.
+
+Hidden companies count for nothing: each row's Lucene query carries the caller's sharing levels,
+the named query filters by level before its limit, and the candidates are re-ranked by their own
+texts (api/fulltext.py), so a flood of look-alikes above the caller's level changes no match.
+
+Cost is bounded per request: at most `max_rows` rows (fewer for anonymous callers, see
+api/routers/screening.py), and the candidate queries run in chunks of CHUNK_ROWS rows, each with
+the API's query timeout, until `budget` seconds have passed: then the request is refused
+(ScreeningTooCostly) rather than run on.
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -16,14 +26,19 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from api.data import PortfolioRow, ScreeningRequest
-from api.errors import NotFound
-from api.fulltext import escape, lucene_query
+from api.errors import ApiProblem, NotFound
+from api.fulltext import FIELDS, escape, lucene_query, rank, sharing_filter
 from api.graph import Graph
 from core import names as system
 from ingest.normalize import normalise_name
 from ingest.resolve import FUZZY_CUTOFF, resolution_keys
 
 CANDIDATES_PER_ROW = 10
+CHUNK_ROWS = 250
+
+
+class ScreeningTooCostly(ApiProblem):
+    status, title, kind = 422, "Screening too costly", "screening-too-costly"
 
 
 @dataclass(frozen=True)
@@ -39,13 +54,29 @@ def row_keys(row: PortfolioRow) -> tuple[list[str], list[str]]:
     return resolution_keys({"name": row.name, "isin": row.isin, "lei": row.lei})
 
 
-def row_query(row: PortfolioRow) -> str | None:
-    """A Lucene query finding candidates by identifier (boosted) or by any word of the name."""
-    parts = [f"{escape(v.strip().casefold())}^10" for v in (row.isin, row.lei) if v and v.strip()]
+def row_query(row: PortfolioRow, tlp: list[str] | None = None) -> str | None:
+    """A Lucene query finding candidates by identifier (boosted) or by any word of the name,
+    only at the sharing levels `tlp` when given."""
+    parts = [
+        f"{field}:{escape(v.strip().casefold())}^10"
+        for v in (row.isin, row.lei)
+        if v and v.strip()
+        for field in FIELDS
+    ]
     name = lucene_query(row.name or "", require_all=False)
     if name:
         parts.append(f"({name})")
-    return " OR ".join(parts) or None
+    query = " OR ".join(parts)
+    if not query:
+        return None
+    return query if tlp is None else f"({query}) AND {sharing_filter(tlp)}"
+
+
+def best_candidates(row: PortfolioRow, candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The CANDIDATES_PER_ROW best by their own texts (never Lucene's score)."""
+    text = " ".join(v for v in (row.name, row.isin, row.lei) if v)
+    fields = ("name", "aliases", system.SEARCH_TEXT)
+    return rank(text, candidates, False, fields)[:CANDIDATES_PER_ROW]
 
 
 def choose(row: PortfolioRow, candidates: list[dict[str, Any]]) -> RowMatch | None:
@@ -73,17 +104,42 @@ def choose(row: PortfolioRow, candidates: list[dict[str, Any]]) -> RowMatch | No
     return best
 
 
-def screen(graph: Graph, request: ScreeningRequest, tlp: list[str]) -> dict[str, Any]:
+def candidates(
+    graph: Graph, asked: list[dict[str, Any]], tlp: list[str], budget: float
+) -> dict[int, list[dict[str, Any]]]:
+    """Each asked row's candidates, CHUNK_ROWS rows a query, within `budget` seconds."""
+    began = time.monotonic()
+    found: dict[int, list[dict[str, Any]]] = {}
+    for start in range(0, len(asked), CHUNK_ROWS):
+        if time.monotonic() - began > budget:
+            raise ScreeningTooCostly(
+                f"screening {len(asked):,} rows took longer than {budget:g} s after {start:,} "
+                "rows; send fewer rows at a time"
+            )
+        chunk = asked[start : start + CHUNK_ROWS]
+        for r in graph.rows("screening_candidates", rows=chunk, tlp=tlp, limit=200):
+            found[r["row"]] = r["candidates"]
+    return found
+
+
+def screen(
+    graph: Graph,
+    request: ScreeningRequest,
+    tlp: list[str],
+    *,
+    max_rows: int | None = None,
+    budget: float = 30.0,
+) -> dict[str, Any]:
     """The screening response as a dict in the shape of api.data.Screening."""
-    queries = {i: row_query(row) for i, row in enumerate(request.holdings)}
+    if max_rows is not None and len(request.holdings) > max_rows:
+        raise ScreeningTooCostly(
+            f"{len(request.holdings):,} rows; at most {max_rows:,} a request for this caller"
+        )
+    queries = {i: row_query(row, tlp) for i, row in enumerate(request.holdings)}
     asked = [{"row": i, "query": q} for i, q in queries.items() if q]
     found = {
-        r["row"]: r["candidates"]
-        for r in (
-            graph.rows("screening_candidates", rows=asked, tlp=tlp, limit=CANDIDATES_PER_ROW)
-            if asked
-            else []
-        )
+        i: best_candidates(request.holdings[i], c)
+        for i, c in candidates(graph, asked, tlp, budget).items()
     }
     matched: dict[str, list[dict[str, Any]]] = defaultdict(list)
     unmatched = []

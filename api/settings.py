@@ -80,6 +80,30 @@ class ApiSettings:
     rate_limit_anonymous: int = field(
         default_factory=lambda: _int("RIGHTSGRAPH_RATE_LIMIT_ANONYMOUS", 120)
     )
+    rate_limit_address: int = field(
+        default_factory=lambda: _int("RIGHTSGRAPH_RATE_LIMIT_ADDRESS", 1200)
+    )  # keyed requests a minute per client address, whatever the key
+    rate_limit_anonymous_total: int = field(
+        default_factory=lambda: _int("RIGHTSGRAPH_RATE_LIMIT_ANONYMOUS_TOTAL", 1200)
+    )  # requests a minute without a valid key, every address together
+    forwarded_allow_ips: str = field(
+        default_factory=lambda: os.environ.get("RIGHTSGRAPH_FORWARDED_ALLOW_IPS", "").strip()
+    )  # the proxies whose X-Forwarded-For uvicorn may trust (rightsgraph serve passes it on)
+    screening_max_rows: int = field(
+        default_factory=lambda: _int("RIGHTSGRAPH_SCREENING_MAX_ROWS", 5000)
+    )
+    screening_max_rows_anonymous: int = field(
+        default_factory=lambda: _int("RIGHTSGRAPH_SCREENING_MAX_ROWS_ANONYMOUS", 500)
+    )
+    screening_rows_per_minute: int = field(
+        default_factory=lambda: _int("RIGHTSGRAPH_SCREENING_ROWS_PER_MINUTE", 20000)
+    )
+    screening_rows_anonymous: int = field(
+        default_factory=lambda: _int("RIGHTSGRAPH_SCREENING_ROWS_ANONYMOUS", 1000)
+    )
+    screening_budget: float = field(
+        default_factory=lambda: _float("RIGHTSGRAPH_SCREENING_BUDGET", 20.0)
+    )  # seconds of candidate queries a screening request may take
     max_body_bytes: int = field(
         default_factory=lambda: _int("RIGHTSGRAPH_MAX_BODY_BYTES", 2 * 1024 * 1024)
     )
@@ -98,7 +122,8 @@ class ApiSettings:
 
     @property
     def auth_path(self) -> Path:
-        """The SQLite file holding API keys and the audit log."""
+        """Where a SQLite key database of earlier versions would be: migrated into Neo4j once
+        (api/system_store.py), never used otherwise."""
         return self.auth_db or self.neo4j.home / "auth.sqlite"
 
 

@@ -10,51 +10,17 @@ CLEAR). Needs the graph of benchmark 2 loaded; run from bench/run_all.py.
 from __future__ import annotations
 
 import asyncio
-import itertools
-import time
-from collections.abc import Iterator
 from typing import Any
 
-import httpx
-from benchlib import ROOT, child_env, percentile, uvicorn_server
+from benchlib import ROOT, child_env, http_load, percentile, uvicorn_server
 
 from core.settings import Settings
 
 CLIENTS = 32
 
 
-async def _client(
-    http: httpx.AsyncClient, paths: Iterator[str], until: float, out: list[float], bad: list[str]
-) -> None:
-    while time.monotonic() < until:
-        path = next(paths)
-        began = time.perf_counter()
-        try:
-            response = await http.get(path)
-            if response.status_code != 200:
-                bad.append(f"{path}: {response.status_code} {response.text[:200]}")
-        except httpx.HTTPError as exc:
-            bad.append(f"{path}: {type(exc).__name__} {exc}")
-        out.append((time.perf_counter() - began) * 1000)
-
-
 async def _load(url: str, paths: list[str], clients: int, seconds: float) -> dict[str, Any]:
-    latencies: list[float] = []
-    bad: list[str] = []
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as http:
-        for path in paths[:3]:  # warm-up: plans compiled, pages cached
-            await http.get(path)
-        began = time.monotonic()
-        until = began + seconds
-        await asyncio.gather(
-            *(
-                _client(http, itertools.islice(itertools.cycle(paths), i, None), until,
-                        latencies, bad)
-                for i in range(clients)
-            )
-        )  # fmt: skip
-        elapsed = time.monotonic() - began
+    latencies, bad, elapsed = await http_load(url, paths, clients, seconds, timeout=60, warm_up=3)
     return {
         "requests": len(latencies),
         "errors": len(bad),

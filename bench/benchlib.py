@@ -8,17 +8,18 @@ default .data/bench), and `bench_server()` starts and stops that server around a
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import itertools
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -29,6 +30,7 @@ sys.path[:0] = [p for p in (str(ROOT), str(ROOT / "bench")) if p not in sys.path
 
 from core import neo4j_local  # noqa: E402
 from core.settings import Settings  # noqa: E402
+from rightsgraph.served import child_server  # noqa: E402
 
 # environment variables that would send a child process to another server
 _FOREIGN = ("NEO4J_URI", "NEO4J_PASSWORD", "NEO4J_USER", "NEO4J_DATABASE")
@@ -189,13 +191,52 @@ def timed_runs(run: Callable[[], object], runs: int) -> list[float]:
     return out
 
 
+# ---------------------------------------------------------------------- HTTP load
+
+
+async def _client(
+    http: httpx.AsyncClient, paths: Iterator[str], until: float, out: list[float], bad: list[str]
+) -> None:
+    while time.monotonic() < until:
+        path = next(paths)
+        began = time.perf_counter()
+        try:
+            response = await http.get(path)
+            await response.aread()
+            if response.status_code != 200:
+                bad.append(f"{path}: {response.status_code} {response.text[:200]}")
+        except httpx.HTTPError as exc:
+            bad.append(f"{path}: {type(exc).__name__} {exc}")
+        out.append((time.perf_counter() - began) * 1000)
+
+
+async def http_load(
+    url: str,
+    paths: Sequence[str],
+    clients: int,
+    seconds: float,
+    offset: int = 0,
+    timeout: float = 30,
+    warm_up: int = 0,
+) -> tuple[list[float], list[str], float]:
+    """`clients` concurrent clients, each cycling through `paths` (client i from path offset + i)
+    for `seconds`, after the first `warm_up` paths once: (latencies in ms, errors, seconds
+    taken). Anything but a 200 is an error."""
+    latencies: list[float] = []
+    bad: list[str] = []
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout) as http:
+        for path in paths[:warm_up]:  # plans compiled, pages cached
+            await http.get(path)
+        began = time.monotonic()
+        cycles = (
+            itertools.islice(itertools.cycle(paths), offset + i, None) for i in range(clients)
+        )
+        await asyncio.gather(*(_client(http, c, began + seconds, latencies, bad) for c in cycles))
+        return latencies, bad, time.monotonic() - began
+
+
 # ---------------------------------------------------------------------- HTTP servers
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -203,31 +244,11 @@ def uvicorn_server(
     app: str, env: Mapping[str, str], ready_path: str = "/openapi.json", timeout: float = 60
 ) -> Iterator[tuple[str, int]]:
     """`app` (module:factory) served by one uvicorn worker on a free loopback port, as
-    `rightsgraph serve` does: (base url, pid)."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        cwd=ROOT, env={**env, **UNLIMITED}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                assert proc.stderr is not None
-                raise RuntimeError(f"{app} exited: {proc.stderr.read().decode()[-2000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(url + ready_path, timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{app} did not answer at {url} within {timeout:.0f} s")
-            time.sleep(0.2)
-        yield url, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    `rightsgraph serve` does, without rate limits: (base url, pid)."""
+
+    def command(port: int) -> list[str]:
+        return [sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1",
+                "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
+
+    with child_server(command, {**env, **UNLIMITED}, ROOT, ready_path, timeout) as served:
+        yield served

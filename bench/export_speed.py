@@ -3,7 +3,7 @@
     python bench/export_speed.py [--units 11000] [--keep]
 
 Needs a running, EMPTY Neo4j (RIGHTSGRAPH_NEO4J_PORT / NEO4J_URI as for the CLI); it is filled
-with a generated graph (bench/graphgen.py) written by the real writer (`ingest.writer.write_batch`,
+with a generated graph (`rightsgraph.synth.generate_records`) written by the real writer (`ingest.writer.write_batch`,
 batches of 2000 records; resolution and SHACL validation are skipped: they are ingest's cost, not
 export's) and emptied again at the end unless --keep.
 
@@ -36,10 +36,9 @@ def _rss_mb() -> float:
 
 
 def generate(units: int) -> int:
-    from graphgen import generate_records
-
     from core.db import database, make_driver
     from ingest.writer import WritePlan, ensure_schema, write_batch
+    from rightsgraph.synth import generate_records
 
     driver = make_driver()
     db = database()

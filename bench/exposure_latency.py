@@ -65,19 +65,11 @@ HOPS = (0, 4)
 BEFORE = Path(__file__).with_name("exposure_before.cypher")
 
 
-@dataclasses.dataclass
-class GraphConfig:
-    funds: int = 8_000
-    companies: int = 30_000
-    holdings: int = 1_000_000
-    contracts: int = 20_000
-    regions: int = 500
-    seed: int = 0
-
-    def synth(self) -> SynthConfig:
-        return SynthConfig(
-            self.funds, self.companies, self.holdings, self.contracts, self.regions, seed=self.seed
-        )
+# the graph of the benchmark (the other counts as `rightsgraph synth` has them)
+GRAPH = SynthConfig(
+    funds=8_000, companies=30_000, holdings=1_000_000, contracts=20_000, regions=500
+)
+SIZES = ("funds", "companies", "holdings", "contracts", "regions", "seed")  # command-line options
 
 
 # ---------------------------------------------------------------------- the graph
@@ -94,10 +86,10 @@ def _write(driver: neo4j.Driver, records: list[Record], report_id: str | None) -
         session.execute_write(write_batch, plan, model)
 
 
-def _core(driver: neo4j.Driver, config: GraphConfig) -> None:
+def _core(driver: neo4j.Driver, config: SynthConfig) -> None:
     """Synth's case reports and OCDS file through the adapters and the writer."""
     with tempfile.TemporaryDirectory() as folder:
-        files = dataclasses.replace(config.synth(), holdings=0)
+        files = dataclasses.replace(config, holdings=0)
         synth = Synth(files)
         synth.write(Path(folder))
         for path in sorted(Path(folder).iterdir()):
@@ -152,7 +144,7 @@ def _bulk(driver: neo4j.Driver, records: list[Record], model: OntologyModel) -> 
         session.execute_write(work)
 
 
-def build_graph(driver: neo4j.Driver, config: GraphConfig) -> dict[str, Any]:
+def build_graph(driver: neo4j.Driver, config: SynthConfig) -> dict[str, Any]:
     """Load the graph into an empty database; its size, load times and fund sizes."""
     ensure_schema(driver)
     began = time.perf_counter()
@@ -160,7 +152,7 @@ def build_graph(driver: neo4j.Driver, config: GraphConfig) -> dict[str, Any]:
     core_s = time.perf_counter() - began
     print(f"  core (adapters + writer): {core_s:.0f} s", flush=True)
 
-    synth = Synth(config.synth())
+    synth = Synth(config)
     source = {"id": SOURCE_ID, "type": "Source", "name": "Synthetic holdings table"}
     source |= {"sourceType": "dataset", "url": "https://example.org/rightsgraph-synthetic/bench"}
     funds = [
@@ -337,7 +329,7 @@ def compare_before(driver: neo4j.Driver, probes: list[tuple[int, str, int]], run
 
 
 def run(
-    settings: Settings, config: GraphConfig, budget_s: float = 12, samples: int = 40
+    settings: Settings, config: SynthConfig, budget_s: float = 12, samples: int = 40
 ) -> dict[str, Any]:
     driver = make_driver(settings)
     try:
@@ -359,11 +351,11 @@ def run(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for name, value in dataclasses.asdict(GraphConfig()).items():
-        parser.add_argument(f"--{name}", type=int, default=value)
+    for name in SIZES:
+        parser.add_argument(f"--{name}", type=int, default=getattr(GRAPH, name))
     parser.add_argument("--budget", type=float, default=12, help="seconds per case (at least 5)")
     args = parser.parse_args()
-    config = GraphConfig(**{k: getattr(args, k) for k in dataclasses.asdict(GraphConfig())})
+    config = dataclasses.replace(GRAPH, **{k: getattr(args, k) for k in SIZES})
     settings = bench_settings()
     with bench_server(settings):
         figures = run(settings, config, args.budget)

@@ -42,20 +42,17 @@ from benchlib import (
 
 from core.settings import Settings
 from ontology.model import load_model
-from rightsgraph.synth import HOLDINGS_COLUMNS, Synth, SynthConfig
+from rightsgraph.synth import Synth, SynthConfig
 
 SOURCE_ID = "src-bench-holdings"
 
 
 def write_holdings(path: Path, rows: int, seed: int = 1) -> Path:
     """`rows` holdings rows of 50 funds in companies a quarter as many, in synth's CSV layout."""
-    synth = Synth(
-        SynthConfig(funds=50, companies=max(1000, rows // 4), holdings=rows, contracts=0, seed=seed)
+    config = SynthConfig(
+        funds=50, companies=max(1000, rows // 4), holdings=rows, contracts=0, seed=seed
     )
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        out = csv.writer(fh, lineterminator="\n")
-        out.writerow(HOLDINGS_COLUMNS)
-        out.writerows(synth.holding_rows())
+    Synth(config).write_holdings(path)
     return path
 
 

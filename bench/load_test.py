@@ -17,11 +17,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import csv
-import itertools
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,10 +30,11 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [p for p in (str(ROOT / "bench"),) if p not in sys.path]
-from benchlib import uvicorn_server  # noqa: E402  (the one uvicorn launcher of the benchmarks)
+sys.path[:0] = [p for p in (str(ROOT), str(ROOT / "bench")) if p not in sys.path]
+from benchlib import http_load, percentile, rss_mib, uvicorn_server  # noqa: E402
 
-SYLLABLES = ["ka", "lo", "mi", "ren", "tau", "vex", "zor", "pil", "qua", "dun", "bri", "sol"]
+from rightsgraph.synth import write_fund_holdings  # noqa: E402
+
 # the API's own server here measures the API, not its rate limiter (one client address)
 # reads of the seed case (reports/seed-open-letter.yaml): ids that exist, words that match
 READS = (
@@ -56,35 +54,7 @@ READS = (
 )
 
 
-# ---------------------------------------------------------------------- test data
-
-
-def company_name(i: int) -> str:
-    """Distinct made-up names (no two close enough to be fuzzy-matched to one another)."""
-    word = "".join(SYLLABLES[(i // len(SYLLABLES) ** k) % len(SYLLABLES)] for k in range(3))
-    return f"{word.capitalize()} Test Holdings {i:05d} ASA"
-
-
-def write_holdings(path: Path, companies: int, dates: int, fund: str = "Test Fund") -> Path:
-    """A holdings CSV of companies × year-end dates rows (the holdings adapter's generic layout)."""
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        out = csv.writer(fh)
-        out.writerow(["Fund", "As of", "Name", "Country", "Market Value(NOK)", "Ownership"])
-        for year in range(2001, 2001 + dates):
-            for i in range(companies):
-                out.writerow([fund, f"{year}-12-31", company_name(i), "Norway", 1000 + i, "0.25"])
-    return path
-
-
 # ---------------------------------------------------------------------- the API process
-
-
-def rss_kib(pid: int) -> int:
-    """Resident set size of a process, from /proc (Linux)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
 @contextlib.contextmanager
@@ -116,48 +86,6 @@ class Round:
     error_samples: list[str] = field(default_factory=list)
 
 
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
-
-
-async def _client(
-    http: httpx.AsyncClient, paths: Iterator[str], until: float, out: list[float], bad: list[str]
-) -> None:
-    while time.monotonic() < until:
-        path = next(paths)
-        began = time.perf_counter()
-        try:
-            response = await http.get(path)
-            await response.aread()
-            if response.status_code != 200:
-                bad.append(f"{path}: {response.status_code} {response.text[:200]}")
-        except httpx.HTTPError as exc:
-            bad.append(f"{path}: {type(exc).__name__} {exc}")
-        out.append((time.perf_counter() - began) * 1000)
-
-
-async def _load(
-    url: str, clients: int, duration: float, offset: int
-) -> tuple[list[float], list[str]]:
-    latencies: list[float] = []
-    bad: list[str] = []
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as http:
-        until = time.monotonic() + duration
-        await asyncio.gather(
-            *(
-                _client(http, itertools.islice(itertools.cycle(READS), offset + i, None), until,
-                        latencies, bad)
-                for i in range(clients)
-            )
-        )  # fmt: skip
-    return latencies, bad
-
-
 def run_round(
     number: int, url: str, pid: int | None, clients: int, duration: float, ingest: Path | None
 ) -> Round:
@@ -169,7 +97,7 @@ def run_round(
             [sys.executable, "-m", "rightsgraph.cli", "ingest", "--json", str(ingest)],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
-    latencies, bad = asyncio.run(_load(url, clients, duration, number))
+    latencies, bad, _ = asyncio.run(http_load(url, READS, clients, duration, offset=number))
     result = Round(round=number, requests=len(latencies), errors=len(bad), seconds=duration)
     if proc is not None:
         _, err = proc.communicate(timeout=600)
@@ -182,7 +110,7 @@ def run_round(
     for name, q in (("p50_ms", 50), ("p95_ms", 95), ("p99_ms", 99)):
         setattr(result, name, round(percentile(latencies, q), 1))
     result.max_ms = round(max(latencies, default=0.0), 1)
-    result.rss_mib = round(rss_kib(pid) / 1024, 1) if pid else 0.0
+    result.rss_mib = round(rss_mib(pid), 1) if pid else 0.0
     result.error_samples = bad[:5]
     return result
 
@@ -209,7 +137,7 @@ def run(
             table = None
             if ingest_rows:
                 companies = max(ingest_rows // 5, 1)
-                table = write_holdings(
+                table = write_fund_holdings(
                     Path(tmp) / f"load-{number}.csv", companies, 5, f"Load Test Fund {number}"
                 )
             results.append(run_round(number, url, pid, clients, duration, table))

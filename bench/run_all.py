@@ -15,6 +15,7 @@ size is an option.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -577,7 +578,8 @@ def main() -> None:
         with make_driver(settings) as driver:
             empty_database(driver)
         log("2. exposure latency")
-        config = exposure_latency.GraphConfig(
+        config = dataclasses.replace(
+            exposure_latency.GRAPH,
             funds=args.funds, companies=args.companies, holdings=args.holdings,
             contracts=args.contracts,
         )  # fmt: skip

@@ -1,7 +1,8 @@
 """A canonical dump of the graph: every node and relationship with its properties, sorted.
 
 Two graphs are the same when their dumps are equal. Run stamps (`ingestRun`) are left out:
-they say when a fact was written, not what it is.
+they say when a fact was written, not what it is; so is the API's own data (`:RgSystem` nodes:
+keys and the audit log), which is no part of the graph.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 
 from neo4j import Driver
 
-from core.names import INGEST_RUN, REVIEW_LABELS
+from core.names import INGEST_RUN, REVIEW_LABELS, SYSTEM_LABEL
 
 IGNORED = (INGEST_RUN,)
 
@@ -34,7 +35,8 @@ def canonical_dump(
     skip = list(REVIEW_LABELS) if entities_only else []
     with driver.session(database=database) as session:
         for rec in session.run(
-            "MATCH (n) WHERE none(l IN labels(n) WHERE l IN $skip) "
+            f"MATCH (n) WHERE NOT n:`{SYSTEM_LABEL}` "
+            "AND none(l IN labels(n) WHERE l IN $skip) "
             "RETURN labels(n) AS labels, properties(n) AS props",
             skip=skip,
         ):

@@ -41,3 +41,12 @@ PROPOSAL, DECISION, REDIRECT = "Proposal", "Decision", "Redirect"
 """Labels of the review data beside the entity graph (no `Node` label): look-alike pairs, people's
 decisions on them, ids merged into or renamed to others (docs/resolution.md)."""
 REVIEW_LABELS = (PROPOSAL, DECISION, REDIRECT)
+
+SYSTEM_PREFIX = "rgsystem"
+"""Every label and property of the API's own data in the graph (keys, audit log) starts with
+this, in any case; /cypher refuses the prefix and withholds any value carrying it."""
+SYSTEM_LABEL = "RgSystem"
+"""On every node of the API's own data; never on a :Node, never in a dump, export or backup."""
+API_KEY_LABEL = "RgSystemApiKey"
+AUDIT_LABEL = "RgSystemAudit"
+COUNTER_LABEL = "RgSystemCounter"

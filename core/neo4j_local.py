@@ -1,4 +1,5 @@
-"""The local Neo4j: build the embedded launcher (docker/neo4j) with Maven, start, stop, check it.
+"""The local Neo4j: build the embedded launcher (docker/neo4j, also in the wheel) with Maven,
+start, stop, check it.
 
 One server per `Settings.neo4j_dir` (data in `db/`, launcher output in `neo4j.log`, pid in
 `neo4j.pid`). Nothing here runs when `NEO4J_URI` points at another server (`settings.external`).
@@ -22,9 +23,10 @@ from pathlib import Path
 import neo4j
 from neo4j import GraphDatabase
 
-from core.settings import PROJECT_ROOT, Settings
+from core.settings import IN_CHECKOUT, Settings, get_settings, shipped_dir
 
-LAUNCHER_DIR = PROJECT_ROOT / "docker" / "neo4j"
+# The launcher's Maven project (pom.xml, src/): docker/neo4j in a checkout, a copy in the wheel.
+LAUNCHER_DIR = shipped_dir(Path(__file__).resolve().parent / "_launcher", "docker/neo4j")
 MAIN_CLASS = "org.rightsgraph.neo4j.Launcher"
 READY_LINE = "RIGHTSGRAPH-NEO4J READY"
 HEAP = ("-Xms256m", "-Xmx1g")
@@ -84,25 +86,45 @@ def _locked(lock: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _classpath() -> str:
-    target = LAUNCHER_DIR / "target"
+def _classpath(project: Path) -> str:
+    target = project / "target"
     return f"{target / 'classes'}{os.pathsep}{target / 'dependency' / '*'}"
 
 
-def build_launcher(force: bool = False) -> str:
-    """Build docker/neo4j with Maven unless already newer than pom and sources; the classpath."""
-    target = LAUNCHER_DIR / "target"
+def launcher_project(settings: Settings) -> Path:
+    """Where Maven builds the launcher: docker/neo4j itself in a checkout; in an installation a
+    copy under RIGHTSGRAPH_HOME (site-packages is never written to)."""
+    return LAUNCHER_DIR if IN_CHECKOUT else settings.home / "launcher"
+
+
+def _sync_sources(project: Path) -> None:
+    """Make `project` hold the shipped pom.xml and src/ (mtimes kept, so an unchanged
+    installation does not rebuild; an upgraded one does)."""
+    if project == LAUNCHER_DIR:
+        return
+    if not (LAUNCHER_DIR / "pom.xml").is_file():
+        raise LocalNeo4jError(f"The launcher's Maven project is missing from {LAUNCHER_DIR}.")
+    shutil.rmtree(project / "src", ignore_errors=True)
+    shutil.copytree(LAUNCHER_DIR / "src", project / "src")
+    shutil.copy2(LAUNCHER_DIR / "pom.xml", project / "pom.xml")
+
+
+def build_launcher(force: bool = False, settings: Settings | None = None) -> str:
+    """Build the launcher with Maven unless already newer than pom and sources; the classpath."""
+    project = launcher_project(settings or get_settings())
+    target = project / "target"
     stamp = target / "rightsgraph-launcher.stamp"
-    inputs = [LAUNCHER_DIR / "pom.xml", *(p for p in (LAUNCHER_DIR / "src").rglob("*"))]
     with _locked(target / ".build.lock"):
+        _sync_sources(project)
+        inputs = [project / "pom.xml", *(project / "src").rglob("*")]
         newest = max(p.stat().st_mtime for p in inputs if p.is_file())
         if not force and stamp.exists() and stamp.stat().st_mtime > newest:
-            return _classpath()
+            return _classpath(project)
         mvn = _require("mvn", "Install Maven 3.8+ (e.g. `apt-get install maven`).")
         _require("java", "Install a Java 17 or 21 JDK (e.g. `apt-get install openjdk-17-jdk`).")
         done = subprocess.run(
             [mvn, "-q", "-B", "package"],
-            cwd=LAUNCHER_DIR,
+            cwd=project,
             capture_output=True,
             text=True,
             timeout=1800,
@@ -110,11 +132,11 @@ def build_launcher(force: bool = False) -> str:
         if done.returncode != 0:
             tail = "\n".join((done.stdout + done.stderr).splitlines()[-30:])
             raise LocalNeo4jError(
-                f"Building the Neo4j launcher failed (`mvn package` in {LAUNCHER_DIR}).\n{tail}\n"
+                f"Building the Neo4j launcher failed (`mvn package` in {project}).\n{tail}\n"
                 "Maven needs Maven Central (or a mirror in ~/.m2/settings.xml) on the first build."
             )
         stamp.write_text(f"built with Neo4j {neo4j_version()}\n")
-    return _classpath()
+    return _classpath(project)
 
 
 def java_command(
@@ -263,6 +285,23 @@ def local_password(settings: Settings) -> str:
     return password
 
 
+SERVER_UMASK = 0o077
+
+
+def make_private(settings: Settings) -> None:
+    """The server's folder, its data and log folders 0700 and the files already in the log
+    folders 0600 (a folder from before this rule included): nothing another local user can read.
+    The server itself runs with SERVER_UMASK, so what it writes later is private too."""
+    folders = [settings.neo4j_dir, data_dir(settings), data_dir(settings) / "logs"]
+    for folder in folders:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.chmod(0o700)
+    for folder in (settings.neo4j_dir, data_dir(settings) / "logs"):
+        for path in folder.iterdir():
+            if path.is_file() and not path.is_symlink():
+                path.chmod(0o600)
+
+
 def start(
     settings: Settings,
     auth_password: str | None = None,
@@ -291,7 +330,8 @@ def start(
                 f"Port {settings.neo4j_port} is already in use by another program. Stop it, or "
                 "choose another port (--port or RIGHTSGRAPH_NEO4J_PORT)."
             )
-        command = java_command(settings, build_launcher(), conf)
+        command = java_command(settings, build_launcher(settings=settings), conf)
+        make_private(settings)
         env = dict(os.environ)
         env.pop("RIGHTSGRAPH_NEO4J_AUTH", None)
         if auth_password:
@@ -299,7 +339,7 @@ def start(
         log = log_file(settings)
         if log.exists():
             log.replace(log.with_name(log.name + ".1"))
-        with log.open("wb") as out:
+        with os.fdopen(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
             proc = subprocess.Popen(
                 command,
                 stdin=subprocess.DEVNULL,
@@ -308,6 +348,7 @@ def start(
                 cwd=settings.neo4j_dir,
                 env=env,
                 start_new_session=True,
+                umask=SERVER_UMASK,  # every file Neo4j makes (store, logs) is the owner's only
             )
         _children[proc.pid] = proc
         pid_file(settings).write_text(f"{proc.pid}\n")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PASSWORD_FILE = "neo4j-password"
+# A source checkout (pyproject.toml beside the packages), not an installed wheel in site-packages.
+IN_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").is_file()
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -15,13 +17,24 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def _default_home() -> Path:
+    """`.data/` in a checkout; in an installation the user's data folder (never site-packages)."""
+    if IN_CHECKOUT:
+        return PROJECT_ROOT / ".data"
+    return Path(_env("XDG_DATA_HOME", str(Path.home() / ".local" / "share"))) / "rightsgraph"
+
+
+def shipped_dir(packaged: Path, checkout: str) -> Path:
+    """In a source checkout, a folder of the tree (`checkout`, relative to the project); in an
+    installation, its copy inside a package (`packaged`, made by setup.py's build step)."""
+    return PROJECT_ROOT / checkout if IN_CHECKOUT else packaged
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime settings; `external` is true when NEO4J_URI points at a server we do not run."""
 
-    home: Path = field(
-        default_factory=lambda: Path(_env("RIGHTSGRAPH_HOME", str(PROJECT_ROOT / ".data")))
-    )
+    home: Path = field(default_factory=lambda: Path(_env("RIGHTSGRAPH_HOME") or _default_home()))
     neo4j_port: int = field(default_factory=lambda: int(_env("RIGHTSGRAPH_NEO4J_PORT", "7687")))
     neo4j_uri_env: str | None = field(default_factory=lambda: _env("NEO4J_URI"))
     neo4j_user: str = field(default_factory=lambda: _env("NEO4J_USER", "neo4j") or "neo4j")

@@ -267,11 +267,10 @@ class GraphReader:
     def _scope_ids(self) -> set[str]:
         kind, ident = self.options.scope.split(":", 1)
         own = self.visibility.own("m")
-        if kind == "report":
-            if not self._query(
-                f"MATCH (r:Node {{{names.ID}: $rid}}) RETURN r.{names.ID}", rid=ident
-            ):
-                raise ScopeNotFound(f"no report {ident!r} in the graph")
+        if kind == "report":  # looked up at the export's level: a hidden report is no report
+            found = f"MATCH (m:Node {{{names.ID}: $rid}}) WHERE {own} RETURN m.{names.ID}"
+            if not self._query(found, rid=ident):
+                raise ScopeNotFound(f"no report {ident!r} visible at {self.options.tlp}")
             reports = self.mapping.in_report.neo4j_property
             cypher = f"MATCH (m:Node) WHERE $rid IN m.`{reports}` AND {own} RETURN m.{names.ID}"
             return self._closure(set(self._query(cypher, rid=ident)))

@@ -8,27 +8,26 @@ Source, and stream Batches whose last one is marked `final`. Keeping that here m
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from ingest.batch import Batch
-from ingest.errors import IngestError, Problem
+from ingest.errors import IngestError, Problem, more_problems
 from ingest.normalize import normalise_name, slug
 from ingest.resolve import merge_records
-from ontology.identifiers import valid_isin, valid_lei, valid_qid
 from ontology.model import load_model
 from ontology.records import ID_PATTERN, Record, RecordError, check_record
+from ontology.types import dates, money, url
+from ontology.types.identifiers import checked_isin as checked_isin  # re-exported for adapters
+from ontology.types.identifiers import checked_lei as checked_lei
+from ontology.types.identifiers import checked_qid as checked_qid
+from ontology.types.identifiers import valid_isin, valid_lei
 
 DEFAULT_BATCH_SIZE = 2000
-# No amount, share count or value in any currency comes near this: 1e18 dong is ~4e13 USD.
-# Above it a cell is a typo or an attack (1e308 overflows sums to infinity), not a fact.
-MAX_NUMBER = Decimal("1e18")
 MAX_PROBLEMS = 50
 
 
@@ -81,125 +80,16 @@ def organisation_ids(scheme: str | None, value: Any) -> dict[str, Any]:
     return {"identifier": [ident]} if ident else {}
 
 
-def checked_lei(value: Any) -> str | None:
-    text = str(value or "").strip().upper()
-    return text if valid_lei(text) else None
-
-
-def checked_isin(value: Any) -> str | None:
-    text = str(value or "").strip().upper()
-    return text if valid_isin(text) else None
-
-
-def checked_qid(value: Any) -> str | None:
-    text = str(value or "").strip().upper()
-    return text if valid_qid(text) else None
-
-
 # ---------------------------------------------------------------------- values
+# The value types live in ontology/types/; these names are what the adapters call them.
 
-
-def parse_decimal(value: Any) -> Decimal | None:
-    """A number from a cell: 1241058528, "1,241,058,528", "1 241 058,5", "" or "-" (None).
-
-    Raises ValueError for text that is not a number.
-    """
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int | float | Decimal):  # JSON's NaN and Infinity are floats too
-        return _plausible(value, Decimal(str(value)))
-    text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
-    if text in ("", "-", "–", "n/a", "N/A", "NA"):
-        return None
-    if "," in text and "." in text:
-        text = text.replace("," if text.rfind(",") < text.rfind(".") else ".", "")
-        text = text.replace(",", ".")
-    elif "," in text:
-        text = (
-            text.replace(",", "")
-            if re.fullmatch(r"-?\d{1,3}(,\d{3})+", text)
-            else text.replace(",", ".")
-        )
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not a number") from None
-    return _plausible(value, number)
-
-
-def _plausible(value: Any, number: Decimal) -> Decimal:
-    if not number.is_finite():
-        raise ValueError(f"{value!r} is not a finite number")
-    if abs(number) > MAX_NUMBER:
-        raise ValueError(f"{value!r} is implausibly large (above {MAX_NUMBER:.0E})")
-    return number
-
-
-def percent_to_fraction(value: Any) -> Decimal | None:
-    """A percentage, written "0.32" or "0.32%", as a fraction: 0.0032."""
-    if isinstance(value, str):
-        value = value.strip().rstrip("%").strip()
-    number = parse_decimal(value)
-    return None if number is None else number / 100
-
-
-_DATE_FORMS = ("%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y", "%Y%m%d")
-
-
-def iso_date(value: Any) -> str | None:
-    """A full date (YYYY-MM-DD) from a date, a datetime or an ISO-like string; ValueError if not."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = str(value).strip()
-    match = re.match(r"^(\d{4}-\d{2}-\d{2})[T ]", text)
-    if match:
-        text = match.group(1)
-    for form in _DATE_FORMS:
-        try:
-            return dt.datetime.strptime(text, form).date().isoformat()
-        except ValueError:
-            continue
-    raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)")
-
-
-_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:$|[T ])")
-
-
-def checked_partial_date(value: Any) -> str | None:
-    """A year, year-month or full date from ISO text ("2010-06-10T14:23:12Z" → "2010-06-10"),
-    None when empty; ValueError for anything else, "2015-02-31" and "2017-13" included, so a
-    fact's date that cannot be read is reported rather than dropped."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, dt.date):
-        return iso_date(value)
-    match = _PARTIAL_DATE.match(str(value).strip())
-    if not match:
-        raise ValueError(f"{value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-    year, month, day = match.groups()
-    try:
-        dt.date(int(year), int(month or 1), int(day or 1))
-    except ValueError:
-        raise ValueError(f"{value!r} is not a calendar date") from None
-    return match.group(0).rstrip("T ")
-
-
-def partial_date(value: Any) -> str | None:
-    """Like checked_partial_date, but None for what it cannot read: for metadata such as a
-    package's publication date, where a bad value loses a detail, not a fact."""
-    try:
-        return checked_partial_date(value)
-    except ValueError:
-        return None
-
-
-def http_url(value: Any) -> str | None:
-    text = str(value or "").strip()
-    return text if re.match(r"^https?://\S+$", text) else None
+parse_decimal = money.parse_number
+parse_amount = money.parse_amount
+percent_to_fraction = money.percent_to_fraction
+iso_date = dates.parse_full
+checked_partial_date = dates.parse
+partial_date = dates.lenient
+http_url = url.parse
 
 
 def first(values: Any) -> Any:
@@ -266,7 +156,10 @@ class BatchBuilder:
     """Collects checked records (merging repeats of one id) and cuts them into Batches.
 
     Problems are gathered rather than raised one by one, so a rejected file names every bad
-    record (up to MAX_PROBLEMS) with its line.
+    record (up to MAX_PROBLEMS, with the total) with its line. An input unit (a row, a
+    release, a statement) with a problem adds nothing: `unit_done` undoes the records it added,
+    so a quarantined load never keeps half of a row. The batches carry the problems; the
+    pipeline rejects the file or quarantines the units (`--on-invalid`).
     """
 
     def __init__(self, path: Path, report: Record, batch_size: int = DEFAULT_BATCH_SIZE):
@@ -278,8 +171,11 @@ class BatchBuilder:
         self.lines: dict[str, int] = {}
         self.unsupported: Counter = Counter()
         self.problems: list[Problem] = []
+        self.total_problems = 0  # found in this batch, listed or not
         self.units = 0
         self.position = 0
+        self._undo: list[tuple[str, Record | None]] = []  # this unit's adds, to take back
+        self._unit_failed = False
 
     def add(self, record: Record, where: str = "", line: int | None = None) -> str | None:
         """Check and keep one record; returns its id, or None when it was rejected."""
@@ -292,12 +188,15 @@ class BatchBuilder:
             return None
         rid = checked["id"]
         existing = self.records.get(rid)
+        self._undo.append((rid, existing))
         self.records[rid] = merge_records(existing, checked, self.model) if existing else checked
         if line is not None:
             self.lines.setdefault(rid, line)
         return rid
 
     def problem(self, record: str, rule: str, message: str, line: int | None = None) -> None:
+        self._unit_failed = True
+        self.total_problems += 1
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(Problem(self.file, record, rule, message, line))
 
@@ -318,16 +217,30 @@ class BatchBuilder:
             self.unsupported[what] += count
 
     def unit_done(self) -> bool:
-        """Mark one input unit (row, release, statement) read; True when a batch is full."""
+        """Mark one input unit (row, release, statement) read, taking back what it added when it
+        had a problem; True when a batch is full."""
+        if self._unit_failed:
+            for rid, previous in reversed(self._undo):
+                if previous is None:
+                    self.records.pop(rid, None)
+                    self.lines.pop(rid, None)
+                else:
+                    self.records[rid] = previous
+        self._undo.clear()
+        self._unit_failed = False
         self.units += 1
         return self.units >= self.batch_size
 
     def cut(self) -> Batch | None:
-        """The records gathered so far as a Batch (not yet final); raises on gathered problems."""
-        if self.problems:
-            raise IngestError(self.problems)
-        if not self.records:
+        """The records gathered so far as a Batch (not yet final), with the problems found."""
+        if self._undo or self._unit_failed:  # records added after the last unit: one more unit
+            self.units -= 1
+            self.unit_done()
+        if not self.records and not self.problems:
             return None
+        problems = list(self.problems)
+        if self.total_problems > len(problems):
+            problems.append(more_problems(self.file, self.total_problems - len(problems)))
         batch = Batch(
             file=self.file,
             records=list(self.records.values()),
@@ -337,9 +250,11 @@ class BatchBuilder:
             final=False,
             position=self.position,
             unsupported=dict(self.unsupported),
+            problems=problems,
         )
         self.position += 1
         self.records, self.lines, self.unsupported, self.units = {}, {}, Counter(), 0
+        self.problems, self.total_problems = [], 0
         return batch
 
 

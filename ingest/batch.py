@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ingest.errors import Problem
 from ontology.records import Record
 
 
@@ -32,6 +33,9 @@ class Batch:
     # reports behind links whose reports the writer cannot infer (our RDF exports state them)
     link_reports: dict[Any, list[str]] = field(default_factory=dict)
     resolve: bool = True  # False when the ids are the graph's own (a restore): no resolution
+    # problems the adapter found while reading; the units they concern are not in `records`
+    problems: list[Problem] = field(default_factory=list)
+    set_aside: set[str] = field(default_factory=set)  # ids of records left out for a problem
 
     @property
     def all_records(self) -> list[Record]:

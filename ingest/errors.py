@@ -44,3 +44,30 @@ class IngestError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
+
+
+MORE_PROBLEMS = "more-problems"
+
+
+def more_problems(file: str, count: int) -> Problem:
+    """The line that stands for problems found but not listed (the list stops at a cap)."""
+    return Problem(file, "-", MORE_PROBLEMS, f"{count:,} more problem(s) not listed")
+
+
+def capped(problems: list[Problem], limit: int) -> list[Problem]:
+    """At most `limit` problems per file, then one line per file counting the rest."""
+    out: list[Problem] = []
+    shown: dict[str, int] = {}
+    hidden: dict[str, int] = {}
+    for problem in problems:
+        if problem.rule == MORE_PROBLEMS:
+            hidden[problem.file] = hidden.get(problem.file, 0) + int(
+                problem.message.split(" ", 1)[0].replace(",", "")
+            )
+        elif shown.get(problem.file, 0) < limit:
+            shown[problem.file] = shown.get(problem.file, 0) + 1
+            out.append(problem)
+        else:
+            hidden[problem.file] = hidden.get(problem.file, 0) + 1
+    out.extend(more_problems(file, count) for file, count in hidden.items())
+    return out

@@ -12,11 +12,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ingest.content import MAX_LINE_BYTES
+from ingest.content import is_json_lines as is_json_lines  # by content; the adapters ask here
 from ingest.errors import IngestError, Problem
-
-JSON_LINES = (".jsonl", ".ndjson", ".ijson", ".ftm")
-MAX_LINE_BYTES = 16 << 20  # one statement or entity; far above any real one
-
 
 MAX_DEPTH = 100  # levels of nesting in one JSON document or line
 MAX_NODES = 5_000_000  # values in one JSON document
@@ -55,10 +53,6 @@ def _shaped(value: Any, label: str, record: str = "-", line: int | None = None) 
     if problem:
         raise IngestError([problem])
     return value
-
-
-def is_json_lines(path: Path) -> bool:
-    return path.suffix.lower() in JSON_LINES
 
 
 def load_json(path: Path) -> Any:

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from neo4j import Driver
 
+from core.suggest import did_you_mean
 from ingest.adapters import discover, read_batches
 from ingest.batch import Batch
+from ingest.content import Member, unpacked
 from ingest.decisions import store_proposals, store_redirects
-from ingest.errors import IngestError, Problem
+from ingest.erasure import PERSON, erased_properties, strip_erased
+from ingest.errors import IngestError, Problem, capped
 from ingest.evidence import check_quotes, keep_shipped_copy
 from ingest.fact_keys import assign_fact_ids
 from ingest.resolve import Proposal, Resolver, merge_records, rename_references
@@ -31,7 +35,7 @@ from ingest.writer import (
 from ontology.model import OntologyModel, load_model
 from ontology.records import Record
 from ontology.types import sharing
-from ontology.validate import validate_records
+from ontology.validate import Violation, validate_records
 
 Progress = Callable[[str, int], None]
 
@@ -46,6 +50,9 @@ class IngestResult:
     new_proposals: int = 0  # proposals the graph did not hold before this run
     unsupported: Counter = field(default_factory=Counter)
     rejected: Counter = field(default_factory=Counter)
+    quarantined: Counter = field(default_factory=Counter)  # records set aside, per file
+    rejects_files: list[str] = field(default_factory=list)
+    rejects: list[dict[str, Any]] = field(default_factory=list)  # what the rejects files hold
     dry_run: bool = False
 
     @property
@@ -59,6 +66,11 @@ class IngestResult:
             "files": self.files,
             **self.summary.as_dict(),
             "rejected": dict(self.rejected),
+            **(
+                {"quarantined": dict(self.quarantined), "rejects_files": self.rejects_files}
+                if self.quarantined
+                else {}
+            ),
             "problems": [p.as_dict() for p in self.problems],
             "proposals": [p.as_dict() for p in self.proposals],
             "new_proposals": self.new_proposals,
@@ -111,17 +123,86 @@ def lookup_nodes(
     return {r["id"]: {"labels": r["labels"], "tlp": r["tlp"], "name": r["name"]} for r in rows}
 
 
+ON_INVALID = ("reject", "quarantine")
+MAX_LISTED = 50  # problems listed per file; the rest are counted
+NEEDS_THE_GRAPH = frozenset({"dangling-reference"})  # offline, these wait for the graph
+QUARANTINE_ROUNDS = 5  # dropping a record can leave another dangling: a few rounds settle it
+
+
+@dataclass
+class Quarantine:
+    """What `--on-invalid quarantine` set aside in one file: each problem, and per batch the
+    ids of the records left out (the write pass leaves out the same ones)."""
+
+    problems: list[Problem] = field(default_factory=list)
+    dropped: dict[int, set[str]] = field(default_factory=dict)
+
+    def entries(self, display: str) -> list[dict[str, Any]]:
+        """One rejects-file line per problem, naming the file as the user knows it."""
+        return [
+            {
+                "file": display,
+                "line": p.line,
+                "record": p.record,
+                "rule": p.rule,
+                "message": p.message,
+            }
+            for p in self.problems
+        ]
+
+
 def prepare(
     batch: Batch,
     resolver: Resolver,
     model: OntologyModel,
     database: str | None,
     checked: bool = False,
+    quarantine: Quarantine | None = None,
 ) -> Prepared:
-    """Resolve and validate one batch; raise IngestError naming every problem. `checked` skips
-    the SHACL and quote checks for a batch whose file a check pass has just validated whole."""
+    """Resolve and validate one batch; raise IngestError naming every problem, those the
+    adapter found while reading included. With a `quarantine`, the records with problems are
+    set aside instead (whole records, never parts) and the rest is prepared."""
+    if quarantine is None:
+        try:
+            prepared = _prepare(
+                batch, batch.all_records, resolver, model, database, checked, batch.set_aside
+            )
+        except IngestError as exc:
+            raise IngestError(batch.problems + exc.problems) from None
+        if batch.problems:
+            raise IngestError(batch.problems)
+        return prepared
+    if batch.position not in quarantine.dropped:
+        quarantine.problems.extend(batch.problems)
+    dropped = quarantine.dropped.setdefault(batch.position, set())
+    for _ in range(QUARANTINE_ROUNDS):
+        records = [r for r in batch.all_records if r["id"] not in dropped]
+        try:
+            return _prepare(batch, records, resolver, model, database, checked)
+        except IngestError as exc:
+            bad = {p.record for p in exc.problems} & {r["id"] for r in records}
+            report = batch.report["id"] if batch.report else None
+            if not bad or report in bad:  # a file-wide fault: nothing to set aside
+                raise
+            quarantine.problems.extend(p for p in exc.problems if p.record in bad)
+            dropped |= bad
+    raise IngestError(
+        [Problem(batch.file, "-", "quarantine", "records kept failing after setting some aside")]
+    )
+
+
+def _prepare(
+    batch: Batch,
+    records: list[Record],
+    resolver: Resolver,
+    model: OntologyModel,
+    database: str | None,
+    checked: bool,
+    excused: set[str] | frozenset[str] = frozenset(),
+) -> Prepared:
+    """prepare's work on `records`; references to `excused` ids (records the adapter left out
+    for a problem already reported) are not reported again as dangling."""
     label = batch.file
-    records = batch.all_records
     in_graph = lookup_nodes(resolver.driver, {r["id"] for r in records}, database)
     renames: dict[str, str] = {}
     by_id: dict[str, Record] = {}
@@ -182,7 +263,8 @@ def prepare(
             resolved = rename_references(resolved, {ref: canonical}, model)
     refs = _referenced(resolved, model) - {r["id"] for r in resolved}
     known_nodes = lookup_nodes(resolver.driver, refs, database)
-    for ref in sorted(refs - set(known_nodes)):
+    dangling = refs - set(known_nodes) - excused
+    for ref in sorted(dangling):
         owner = next((r["id"] for r in resolved if ref in _referenced([r], model)), "?")
         problems.append(
             Problem(
@@ -194,21 +276,24 @@ def prepare(
             )
         )
     known = {i: model.class_of_labels(n["labels"]).name for i, n in known_nodes.items()}
-    if not problems and not checked:
+    if not checked:  # every fault at once: the shapes run whatever else was found
         for v in validate_records(resolved, known, model):
+            if v.value is not None and v.value in dangling:  # reported as dangling already
+                continue
             problems.append(
                 Problem(
                     label,
                     v.record,
                     v.rule,
-                    str(v).split(": ", 1)[1].rsplit(" [rule", 1)[0],
+                    str(v).split(": ", 1)[1].rsplit(" [rule", 1)[0] + _vocabulary_hint(v, model),
                     batch.lines.get(v.record),
                 )
             )
-    if (
-        not problems and not checked
-    ):  # every quote of a source whose text is at hand must stand in it
-        problems.extend(check_quotes(batch))
+    if not checked:  # every quote of a source whose text is at hand must stand in it
+        kept = {r["id"] for r in records}
+        problems.extend(
+            check_quotes(replace(batch, records=[r for r in batch.records if r["id"] in kept]))
+        )
     if problems:
         raise IngestError(problems)
 
@@ -254,6 +339,14 @@ def _one_node_per_fact(
     return rename_references(folded.values(), renames, model), renames
 
 
+def _vocabulary_hint(violation: Violation, model: OntologyModel) -> str:
+    """' (did you mean "x"?)' for a value that is not one of its vocabulary's notations."""
+    spec = model.properties.get(violation.path or "")
+    if spec is None or spec.kind != "vocab" or violation.value is None:
+        return ""
+    return did_you_mean(violation.value, model.vocabulary(spec.vocabulary or "").concepts)
+
+
 def effective_tlp(
     records: list[Record], default: str, known: dict[str, dict[str, Any]], model: OntologyModel
 ) -> dict[str, str]:
@@ -281,37 +374,62 @@ def ingest_paths(
     options: dict[str, Any] | None = None,
     uploaded: bool = False,
 ) -> IngestResult:
-    """Ingest every file; a file with problems is rejected whole and the others go on.
+    """Ingest every file; a file with problems is rejected whole and the others go on, or with
+    `options["on_invalid"] == "quarantine"` its valid records load and each invalid one is
+    written to `<name>.rejects.jsonl` beside it (`options["rejects_dir"]`: elsewhere).
     `uploaded` (the API): the files came from a caller, so their reports may name no file on
     this machine (`sourceText` is refused)."""
     model = load_model()
     result = IngestResult(run_id=new_run_id(), dry_run=dry_run)
+    options = dict(options or {})
+    on_invalid = options.pop("on_invalid", None) or "reject"
+    rejects_dir = options.pop("rejects_dir", None)
+    if on_invalid not in ON_INVALID:
+        raise ValueError(f"on_invalid must be one of {', '.join(ON_INVALID)}, not {on_invalid!r}")
     if driver is not None and not dry_run:
         ensure_schema(driver, database)
     resolver = Resolver(driver, database, model)
-    for path in discover(paths):
-        result.files.append(str(path))
-        start = len(result.proposals)
-        try:
-            _ingest_file(
-                path,
-                driver,
-                database,
-                dry_run,
-                fmt,
-                {**(options or {}), _UPLOADED: uploaded},
-                resolver,
-                model,
-                result,
-                progress,
-            )
-            _keep_proposals(result, start, resolver, driver, database, dry_run)
-        except IngestError as exc:
-            del result.proposals[start:]
-            result.problems.extend(exc.problems)
-            result.rejected[str(path)] += 1
-            resolver = Resolver(driver, database, model)  # forget what the rejected file taught
+    try:
+        with unpacked(discover(paths)) as members:  # archives give their members
+            for member in members:
+                result.files.append(member.name)
+                start = len(result.proposals)
+                quarantine = Quarantine() if on_invalid == "quarantine" else None
+                try:
+                    _ingest_file(
+                        member.path,
+                        driver,
+                        database,
+                        dry_run,
+                        fmt,
+                        {**options, _UPLOADED: uploaded},
+                        resolver,
+                        model,
+                        result,
+                        progress,
+                        quarantine,
+                    )
+                    _keep_proposals(result, start, resolver, driver, database, dry_run)
+                except IngestError as exc:
+                    del result.proposals[start:]
+                    result.problems.extend(capped(_named(exc.problems, member), MAX_LISTED))
+                    result.rejected[member.name] += 1
+                    resolver = Resolver(driver, database, model)  # forget the rejected file
+                    continue
+                if quarantine is not None and quarantine.problems:
+                    _write_rejects(member, quarantine, result, rejects_dir)
+    except IngestError as exc:  # an archive out of bounds
+        result.problems.extend(exc.problems)
+        result.rejected.update(p.file for p in exc.problems[:1])
     return result
+
+
+def _named(problems: list[Problem], member: Member) -> list[Problem]:
+    """Problems naming an unpacked member by its place in the archive, not the temporary copy."""
+    if member.name == str(member.path):
+        return problems
+    path = str(member.path)
+    return [replace(p, file=member.name) if p.file == path else p for p in problems]
 
 
 _UPLOADED = "_uploaded"
@@ -344,8 +462,30 @@ def _keep_proposals(
         )
 
 
+def rejects_path(member: Member, folder: Path | None = None) -> Path:
+    """`<name>.rejects.jsonl` beside the file (or the archive it came from), or in `folder`."""
+    outer = Path(member.name.split("!", 1)[0])
+    inner = Path(member.name.split("!", 1)[1]) if "!" in member.name else outer
+    return (folder or outer.parent) / f"{inner.stem}.rejects.jsonl"
+
+
+def _write_rejects(
+    member: Member, quarantine: Quarantine, result: IngestResult, folder: Path | None
+) -> None:
+    entries = quarantine.entries(member.name)
+    result.quarantined[member.name] = len(entries)
+    result.rejects.extend(entries)
+    if result.dry_run:
+        return
+    target = rejects_path(member, folder)
+    with target.open("w", encoding="utf-8") as out:
+        for entry in entries:
+            out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    result.rejects_files.append(str(target))
+
+
 def _ingest_file(
-    path, driver, database, dry_run, fmt, options, resolver, model, result, progress
+    path, driver, database, dry_run, fmt, options, resolver, model, result, progress, quarantine
 ) -> None:
     batches = _read(path, fmt, options)
     first = next(batches, None)
@@ -354,7 +494,16 @@ def _ingest_file(
     second = next(batches, None)
     if second is None:  # one batch: prepare, then write it in one transaction
         _run_batch(
-            first, driver, database, dry_run, resolver, model, result, progress, sweep_ids=set()
+            first,
+            driver,
+            database,
+            dry_run,
+            resolver,
+            model,
+            result,
+            progress,
+            sweep_ids=set(),
+            quarantine=quarantine,
         )
         return
     # a stream of batches: check all of it first, so bad input writes nothing
@@ -362,13 +511,20 @@ def _ingest_file(
     check_resolver = Resolver(driver, database, model)
     rels_of: dict[str, set[RelKey]] = defaultdict(set)
     batches_of: Counter = Counter()
+    problems: list[Problem] = []
     for batch in _chain(first, second, batches):
-        prepared = prepare(batch, check_resolver, model, database)
+        try:
+            prepared = prepare(batch, check_resolver, model, database, quarantine=quarantine)
+        except IngestError as exc:  # go on: one run names every fault of the file
+            problems.extend(exc.problems)
+            continue
         seen.update(r["id"] for r in prepared.records)
         for record in prepared.records:
             if model.cls(record["type"]).resolved:  # entities recur across batches; facts do not
                 batches_of[record["id"]] += 1
                 rels_of[record["id"]].update(relationship_rows(record, model))
+    if problems:
+        raise IngestError(problems)
     stated_in_file = {k for i, keys in rels_of.items() if batches_of[i] > 1 for k in keys}
     del rels_of
     if dry_run:
@@ -386,6 +542,7 @@ def _ingest_file(
             sweep_ids=seen if batch.final else None,
             stated_in_file=stated_in_file,
             checked=True,
+            quarantine=quarantine,
         )
 
 
@@ -407,8 +564,9 @@ def _run_batch(
     sweep_ids,
     stated_in_file=None,
     checked=False,
+    quarantine=None,
 ) -> None:
-    prepared = prepare(batch, resolver, model, database, checked)
+    prepared = prepare(batch, resolver, model, database, checked, quarantine)
     result.proposals.extend(prepared.proposals)
     result.unsupported.update(batch.unsupported)
     if progress:
@@ -418,8 +576,10 @@ def _run_batch(
         return
     if sweep_ids is not None and not sweep_ids:  # a single batch keeps exactly what it states
         sweep_ids = {r["id"] for r in prepared.records}
+    people = [r["id"] for r in prepared.records if r.get("type") == PERSON]
+    records = strip_erased(prepared.records, erased_properties(driver, people, database))
     plan = WritePlan(
-        prepared.records,
+        records,
         prepared.tlp,
         batch.report_id,
         result.run_id,

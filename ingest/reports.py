@@ -11,6 +11,8 @@ from typing import Any, NoReturn
 import yaml
 from rdflib import RDF, BNode, Graph
 
+from core.offline import NetworkRefused, offline
+from ingest import content
 from ingest.batch import Batch
 from ingest.errors import IngestError, Problem
 from ingest.jsondocs import MAX_DEPTH, MAX_NODES, check_shape, too_deep
@@ -30,6 +32,7 @@ MAX_REPORT_BYTES = 50 * 1024 * 1024
 MAX_ALIASES = 1_000  # uses of YAML aliases
 MAX_ALIAS_EXPANSION = 10_000  # values the aliases may add
 RDF_FORMATS = {".ttl": "turtle", ".nt": "nt", ".n3": "n3", ".trig": "trig", ".nq": "nquads"}
+CONTENT_RDF = {"turtle": "turtle", "ntriples": "nt"}  # rdflib's names for what content.detect finds
 LINE_KEY = "__line__"
 
 
@@ -145,7 +148,7 @@ def read_text(path: Path, max_bytes: int = MAX_REPORT_BYTES) -> str:
 def parse_document(path: Path) -> Any:
     text = read_text(path)
     label = str(path)
-    if path.suffix.lower() in (".json", ".jsonld"):
+    if path.suffix.lower() in (".json", ".jsonld") or content.detect(path) in ("json", "jsonld"):
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -182,6 +185,10 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
     if suffix in RDF_FORMATS:
         yield _read_rdf(path, RDF_FORMATS[suffix], exact_ids)
         return
+    syntax = content.detect(path)
+    if syntax in CONTENT_RDF:  # an RDF export under another name (.txt, .rdf, none)
+        yield _read_rdf(path, CONTENT_RDF[syntax], exact_ids)
+        return
     doc = parse_document(path)
     label = str(path)
     if doc is None:
@@ -189,6 +196,19 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
             [Problem(label, "-", "empty-file", "no document in the file (only blanks or comments)")]
         )
     if _is_inline_jsonld(doc):  # our JSON-LD export: read as RDF, like the other formats
+        remote = remote_references(doc)
+        if remote:
+            raise IngestError(
+                [
+                    Problem(
+                        label,
+                        "-",
+                        "remote-context",
+                        "a JSON-LD context may not name another document (@context as a URL, "
+                        f"@import): nothing an upload names is fetched; found {remote[0][:200]!r}",
+                    )
+                ]
+            )
         yield _read_rdf(path, "json-ld", exact_ids)
         return
     if not isinstance(doc, dict) or not isinstance(doc.get("@graph"), list):
@@ -203,6 +223,7 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
             ]
         )
     problems: list[Problem] = []
+    set_aside: set[str] = set()  # ids of records left out for a problem
     lines: dict[str, int] = {}
     records = []
     seen: set[str] = set()
@@ -224,6 +245,8 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
             record = check_record(_strip_lines(raw), where=f"#{index + 1}")
         except RecordError as exc:
             problems.append(Problem(label, exc.record, exc.rule, exc.message, line))
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                set_aside.add(raw["id"])
             continue
         if record["id"] in seen:
             problems.append(
@@ -239,7 +262,7 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
     if not records and not problems:
         problems.append(Problem(label, "-", "empty-report", "the report has no records"))
     tlp = (report or {}).get("tlp", "GREEN")
-    if problems:
+    if problems and (report is None or not records):  # nothing sound to check the rest with
         raise IngestError(problems)
     yield Batch(
         file=label,
@@ -248,7 +271,29 @@ def read_report(path: Path, exact_ids: bool = False) -> Iterator[Batch]:
         report_id=report["id"] if report else None,
         default_tlp=tlp if sharing.is_level(tlp) else sharing.DEFAULT,
         lines=lines,
+        problems=problems,  # the pipeline reports them with what else it finds
+        set_aside=set_aside,
     )
+
+
+def remote_references(value: Any) -> list[str]:
+    """Every other document a JSON-LD value names for its parser to fetch: a `@context` that is
+    (or lists) a string, and every `@import`, at any depth."""
+    found: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                if key == "@import":
+                    found.append(str(inner))
+                elif key == "@context":
+                    contexts = inner if isinstance(inner, list) else [inner]
+                    found.extend(str(c) for c in contexts if isinstance(c, str))
+                stack.append(inner)
+    return found
 
 
 def _is_inline_jsonld(doc: Any) -> bool:
@@ -264,7 +309,8 @@ def _read_rdf(path: Path, fmt: str, exact_ids: bool = False) -> Batch:
     text = read_text(path, max_bytes=2 * 1024 * 1024 * 1024)
     graph = Graph()
     try:
-        graph.parse(data=text, format=fmt)
+        with offline(f"parsing {path.name}"):  # the second lock: no parser fetches anything
+            graph.parse(data=text, format=fmt)
     except Exception as exc:  # rdflib raises many parser-specific types
         message = " ".join(str(exc).split())  # rdflib's first line may be only "at line N of <>:"
         found = re.search(r"at line (\d+)", message)
@@ -273,7 +319,7 @@ def _read_rdf(path: Path, fmt: str, exact_ids: bool = False) -> Batch:
                 Problem(
                     str(path),
                     "-",
-                    "rdf-syntax",
+                    "remote-context" if isinstance(exc, NetworkRefused) else "rdf-syntax",
                     message[:300],
                     int(found.group(1)) if found else None,
                 )

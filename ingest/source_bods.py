@@ -333,4 +333,5 @@ ADAPTER = Adapter(
     sniff=sniff_bods,
     read=read_bods,
     description="Beneficial Ownership Data Standard 0.2–0.4 statements (JSON or JSON lines)",
+    syntaxes=("json-lines", "json"),
 )

@@ -26,13 +26,14 @@ from ingest.adapter_kit import (
     http_url,
     import_report,
     name_key,
-    parse_decimal,
+    parse_amount,
     percent_to_fraction,
     safe_id,
     url_source,
 )
 from ingest.adapters import Adapter
 from ingest.batch import Batch
+from ingest.errors import IngestError
 from ingest.jsondocs import LineIndex, MemoryIndex, head_text, is_json_lines, iter_items
 from ingest.normalize import normalise_name, slug
 from ingest.regions import country_code
@@ -53,8 +54,36 @@ ACTOR_PROPERTIES = {
     "website",
     "sourceUrl",
     "addressEntity",
+    "address",
     "topics",
+    "idNumber",
+    "taxNumber",
+    # Person
+    "birthDate",
+    "birthPlace",
+    "position",
+    "firstName",
+    "lastName",
+    "gender",
+    "title",
+    "citizenship",
+    # Organization, Company, LegalEntity
+    "registrationNumber",
+    "incorporationDate",
+    "sector",
 }
+# Person properties kept as they are (text, several values each)
+PERSON_TEXT = {
+    "birthPlace": "birthPlace",
+    "position": "position",
+    "firstName": "firstName",
+    "lastName": "lastName",
+    "title": "personTitle",
+}
+GENDERS = ("male", "female", "other")
+# top-level fields of an entity (OpenSanctions' export form) that the mapping reads
+ENTITY_FIELDS = {"id", "schema", "properties", "caption", "referents", "datasets"}
+ENTITY_FIELDS |= {"first_seen", "last_seen"}
 OWNERSHIP_PROPERTIES = {
     "owner",
     "asset",
@@ -89,6 +118,7 @@ CONTRACT_PROPERTIES = {
     "contractDate",
     "description",
 }
+DIRECTORSHIP_PROPERTIES = {"director", "organization", "role", "startDate", "endDate", "sourceUrl"}
 SANCTION_PROPERTIES = {
     "entity",
     "authority",
@@ -141,6 +171,8 @@ class FtmReader:
         self.must_be_company: set[str] = set()
         self.isins: dict[str, list[str]] = defaultdict(list)
         self.address_country: dict[str, str] = {}
+        self.address_text: dict[str, str] = {}
+        self.detailed: set[str] = set()  # entities whose skipped details are counted
         self.awarded: set[str] = set()
 
     # ------------------------------------------------------------------ pass 1
@@ -170,8 +202,11 @@ class FtmReader:
                 code = country_code(one(props, "country"))
                 if code:
                     self.address_country[eid] = code
-        if self.builder.problems:
-            self.builder.cut()  # raises the gathered problems before anything is mapped
+                full = one(props, "full")
+                if full:
+                    self.address_text[eid] = str(full)
+        if self.builder.problems:  # malformed entities: nothing is mapped
+            raise IngestError(self.builder.cut().problems)  # type: ignore[union-attr]
 
     def _well_formed(self, entity: Any, line: int | None) -> bool:
         where = f"line {line}" if line else "-"
@@ -208,8 +243,10 @@ class FtmReader:
                 elif schema == "Contract":
                     if str(entity["id"]) not in self.awarded:
                         b.skip("FtM Contract entities without a ContractAward (no supplier)")
-                elif schema == "Sanction":
+                elif schema in ("Sanction", "Debarment"):
                     self.sanction(entity, line)
+                elif schema == "Directorship":
+                    self.directorship(entity, line)
                 elif schema not in ("Security", "Address"):  # folded into their issuer / holder
                     b.skip(f"FtM {schema} entities")
                 if b.unit_done():
@@ -280,6 +317,9 @@ class FtmReader:
         props = props_of(entity)
         cls = self.actor_class(str(eid), schema, props)
         names = [str(n) for n in props.get("name") or [] if n]
+        caption = entity.get("caption")
+        if isinstance(caption, str) and caption in names:  # the publisher's preferred name
+            names = [caption] + [n for n in names if n != caption]
         aliases = names[1:] + [
             str(a) for a in (props.get("alias") or []) + (props.get("previousName") or []) if a
         ]
@@ -296,6 +336,7 @@ class FtmReader:
             "website": http_url(one(props, "website")),
             "identifier": [f"ftm:{eid}"] + [f"ftm:{r}" for r in entity.get("referents") or []],
             "evidence": self.evidence(entity, props),
+            **self.screening_details(entity, props, cls),
         }
         if cls != "Person":
             record["lei"] = checked_lei(one(props, "leiCode"))
@@ -307,6 +348,109 @@ class FtmReader:
         elif str(eid) in self.isins:
             self.builder.skip("FtM Security entities whose issuer is not a company")
         return self.builder.add(record, f"entity {eid}", self.index.line(str(eid))), cls
+
+    def screening_details(self, entity: dict, props: dict[str, list], cls: str) -> dict[str, Any]:
+        """What a sanctions or PEP screening needs: topics, dates seen, numbers, addresses, and
+        a person's birth, nationality, names and positions or an organisation's registration."""
+        eid = str(entity["id"])
+        where, line = f"entity {eid}", self.index.line(eid)
+
+        def texts(name: str) -> list[str]:
+            return [str(v) for v in props.get(name) or [] if v not in (None, "")]
+
+        first_time = eid not in self.detailed  # an entity is re-emitted for every reference
+        self.detailed.add(eid)
+        addresses = texts("address") + [
+            self.address_text[a]
+            for a in map(_entity_id, props.get("addressEntity") or [])
+            if a in self.address_text
+        ]
+        unfound = [
+            a for a in map(_entity_id, props.get("addressEntity") or []) if a not in self.index
+        ]
+        if first_time:  # OpenSanctions exports refer to addresses they do not include
+            self.builder.skip(
+                "FtM addressEntity references to entities not in the file", len(unfound)
+            )
+            for field in set(entity) - ENTITY_FIELDS:
+                self.builder.skip(f"FtM entity field {field}")
+        details: dict[str, Any] = {
+            "topic": list(dict.fromkeys(texts("topics"))) or None,
+            "firstSeen": self.builder.date(
+                entity.get("first_seen"), "first_seen", where, "ftm-date", line
+            ),
+            "lastSeen": self.builder.date(
+                entity.get("last_seen"), "last_seen", where, "ftm-date", line
+            ),
+            "idNumber": list(dict.fromkeys(texts("idNumber"))) or None,
+            "taxNumber": list(dict.fromkeys(texts("taxNumber"))) or None,
+            "address": list(dict.fromkeys(addresses)) or None,
+        }
+        if cls == "Person":
+            births = [
+                self.builder.date(v, "birthDate", where, "ftm-date", line)
+                for v in texts("birthDate")
+            ]
+            countries = texts("nationality") + texts("citizenship")
+            nationalities = [country_code(c) for c in countries]
+            if None in nationalities and first_time:
+                self.builder.skip(
+                    "FtM nationalities that are not ISO 3166 countries", nationalities.count(None)
+                )
+            gender = one(props, "gender")
+            if gender is not None and str(gender).lower() not in GENDERS and first_time:
+                self.builder.skip("FtM gender values other than male, female, other")
+            details.update(
+                {
+                    "birthDate": list(dict.fromkeys(b for b in births if b)) or None,
+                    "nationality": list(dict.fromkeys(n for n in nationalities if n)) or None,
+                    "gender": str(gender).lower()
+                    if gender and str(gender).lower() in GENDERS
+                    else None,
+                    **{
+                        ours: list(dict.fromkeys(texts(theirs))) or None
+                        for theirs, ours in PERSON_TEXT.items()
+                    },
+                }
+            )
+        else:
+            details.update(
+                {
+                    "registrationNumber": list(dict.fromkeys(texts("registrationNumber"))) or None,
+                    "incorporationDate": self.date(props, "incorporationDate", where, line),
+                    "sector": list(dict.fromkeys(texts("sector"))) or None,
+                }
+            )
+        return details
+
+    def directorship(self, entity: dict, line: int | None) -> None:
+        """FtM Directorship → a Directorship of the organisation, held by the director."""
+        b = self.builder
+        props = props_of(entity)
+        director, _ = self.actor(_entity_id(one(props, "director")))
+        organisation, org_cls = self.actor(_entity_id(one(props, "organization")))
+        if director is None or organisation is None or org_cls == "Person":
+            b.skip("FtM Directorship entities without a director and an organisation in the file")
+            return
+        where = f"entity {entity['id']}"
+        self.count_unmapped("Directorship", props, DIRECTORSHIP_PROPERTIES)
+        role = one(props, "role")
+        b.add(
+            {
+                "id": safe_id("ftm", str(entity["id"])),
+                "type": "Directorship",
+                "name": str(role or "Directorship"),
+                "director": director,
+                "directorshipOf": organisation,
+                "role": str(role) if role else None,
+                "startDate": self.date(props, "startDate", where, line),
+                "endDate": self.date(props, "endDate", where, line),
+                "identifier": [f"ftm:{entity['id']}"],
+                "evidence": self.evidence(entity, props),
+            },
+            where,
+            line,
+        )
 
     def ownership(self, entity: dict, line: int | None) -> None:
         b = self.builder
@@ -361,13 +505,13 @@ class FtmReader:
             ("amountEur", "EUR"),
             ("amountUsd", "USD"),
         ):
-            try:
-                value = parse_decimal(one(props, field))
+            try:  # an amount property: "1.2m EUR" reads as well as "1200000"
+                money = parse_amount(one(props, field), str(currency).upper() if currency else None)
             except ValueError:
-                self.builder.skip(f"FtM {field} values that are not numbers")
+                self.builder.skip(f"FtM {field} values that are not amounts")
                 continue
-            if value is not None and value >= 0 and currency:
-                return {"amount": value, "currency": str(currency).upper()}
+            if money is not None and money.amount >= 0 and money.currency:
+                return {"amount": money.amount, "currency": money.currency}
         return {}
 
     def award(self, entity: dict, line: int | None) -> None:
@@ -416,6 +560,15 @@ class FtmReader:
             line,
         )
 
+    def debarment(self, props: dict[str, list]) -> bool:
+        """OpenSanctions writes a debarment as a Sanction of entities with the debarment topic
+        (and without the sanction one)."""
+        for target in map(_entity_id, props.get("entity") or []):
+            topics = props_of(self.index.get(target) or {}).get("topics") or []
+            if "debarment" in topics and "sanction" not in topics:
+                return True
+        return False
+
     def sanction(self, entity: dict, line: int | None) -> None:
         b = self.builder
         props = props_of(entity)
@@ -442,15 +595,18 @@ class FtmReader:
                 line,
             )
         program = one(props, "program")
-        self.count_unmapped("Sanction", props, SANCTION_PROPERTIES)
+        schema = entity["schema"]
+        self.count_unmapped(schema, props, SANCTION_PROPERTIES)
+        debarred = schema == "Debarment" or self.debarment(props)
+        kind = "Debarment" if debarred else "Sanction"
         b.add(
             {
                 "id": safe_id("ftm", str(entity["id"])),
                 "type": "Measure",
-                "measureType": "sanction",
+                "measureType": "procurement-ban" if debarred else "sanction",
+                "program": str(program) if program else None,
                 "name": str(
-                    program
-                    or (f"Sanction by {authority}" if authority else f"Sanction {entity['id']}")
+                    program or (f"{kind} by {authority}" if authority else f"{kind} {entity['id']}")
                 ),
                 "description": one(props, "reason", "provisions"),
                 "imposedBy": imposer,
@@ -484,4 +640,5 @@ ADAPTER = Adapter(
     sniff=sniff_ftm,
     read=read_ftm,
     description="FollowTheMoney entities (JSON lines, as Aleph and OpenSanctions export them)",
+    syntaxes=("json-lines", "json"),
 )

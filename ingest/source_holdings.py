@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ingest import content
 from ingest.adapter_kit import (
     DEFAULT_BATCH_SIZE,
     BatchBuilder,
@@ -31,10 +32,11 @@ from ingest.adapter_kit import (
     parse_decimal,
     percent_to_fraction,
 )
-from ingest.adapters import Adapter
+from ingest.adapters import CLI_OPTIONS, Adapter, suggest
 from ingest.batch import Batch
 from ingest.normalize import slug
 from ingest.regions import country_code
+from ontology.types import money
 
 # normalised header (lower-case letters and digits only) -> field
 COLUMNS = {
@@ -43,8 +45,13 @@ COLUMNS = {
     "companyname": "name",
     "issuer": "name",
     "issuername": "name",
+    "security": "name",
     "securityname": "name",
+    "securitydescription": "name",
+    "instrument": "name",
+    "instrumentname": "name",
     "holding": "name",
+    "holdingname": "name",
     "isin": "isin",
     "isincode": "isin",
     "lei": "lei",
@@ -57,17 +64,22 @@ COLUMNS = {
     "date": "as_of",
     "reportdate": "as_of",
     "valuationdate": "as_of",
-    "marketvaluenok": "value_nok",
-    "marketvalueusd": "value_usd",
+    "positiondate": "as_of",
     "value": "value",
     "marketvalue": "value",
     "marketvaluelocal": "value",
+    "fairvalue": "value",
+    "positionvalue": "value",
+    "holdingvalue": "value",
     "currency": "currency",
     "valuecurrency": "currency",
+    "currencycode": "currency",
+    "ccy": "currency",
     "shares": "shares",
     "numberofshares": "shares",
     "sharecount": "shares",
     "quantity": "shares",
+    "nominal": "shares",
     "ownership": "ownership",
     "ownershippercent": "ownership",
     "ownershippct": "ownership",
@@ -81,11 +93,28 @@ COLUMNS = {
     "countryofincorporation": "incorporation_country",
     "country": "country",
 }
+# a value column that names its currency: "Market Value(NOK)", "Fair value EUR" -> value_nok, …
+_VALUE_IN = re.compile(r"^(marketvalue|value|fairvalue|positionvalue|holdingvalue)([a-z]{3})$")
 # columns read but deliberately not mapped (see docs/adapters.md)
 IGNORED = {"region", "sourcefile"}
-VALUE_FIELDS = {"value", "value_nok", "value_usd"}
+IDENTITY_FIELDS = {"isin", "lei", "fund", "shares"}
 HEADER_SCAN_ROWS = 20
 FUND_NAMES = {"gpfg": "Government Pension Fund Global", "nbim": "Government Pension Fund Global"}
+# how the error messages spell the headers they suggest, one per field
+HEADINGS = {
+    "name": ("Name", "Company", "Issuer", "Security Name"),
+    "isin": ("ISIN",),
+    "lei": ("LEI",),
+    "fund": ("Fund",),
+    "as_of": ("As Of", "Date"),
+    "value": ("Market Value", "Value", "Market Value(NOK)", "Market Value(USD)"),
+    "currency": ("Currency",),
+    "shares": ("Shares", "Quantity"),
+    "ownership": ("Ownership",),
+    "voting": ("Voting",),
+    "industry": ("Industry", "Sector"),
+    "country": ("Country", "Incorporation Country"),
+}
 
 
 def header_key(cell: Any) -> str:
@@ -93,15 +122,62 @@ def header_key(cell: Any) -> str:
     return re.sub(r"[^a-z0-9]", "", str(cell or "").casefold())
 
 
+def column_field(cell: Any) -> str | None:
+    """The field a header cell names: COLUMNS, or `value_<currency>` for a value column that
+    names an ISO 4217 currency."""
+    key = header_key(cell)
+    if key in COLUMNS:
+        return COLUMNS[key]
+    match = _VALUE_IN.match(key)
+    if match and match.group(2).upper() in money.currency_codes():
+        return f"value_{match.group(2)}"
+    return None
+
+
+def is_value_field(field: str) -> bool:
+    return field == "value" or field.startswith("value_")
+
+
+def field_currency(field: str) -> str | None:
+    """The currency a value column names ("value_nok" -> "NOK"); None for the generic one."""
+    return field[len("value_") :].upper() if field.startswith("value_") else None
+
+
 def map_header(cells: list[Any]) -> dict[int, str] | None:
     """Column index -> field, when the row is a holdings header (a name and a value or id)."""
-    fields = {i: COLUMNS[header_key(c)] for i, c in enumerate(cells) if header_key(c) in COLUMNS}
+    fields = {i: f for i, c in enumerate(cells) if (f := column_field(c))}
     present = set(fields.values())
-    if "name" in present and (
-        present & VALUE_FIELDS or present & {"isin", "lei", "fund", "shares"}
-    ):
+    if "name" in present and (any(is_value_field(f) for f in present) or present & IDENTITY_FIELDS):
         return fields
     return None
+
+
+def explain_header(rows: list[list[Any]]) -> str:
+    """Why none of `rows` is a holdings header: the columns found, what is missing, and the
+    known header each unknown column most resembles."""
+    cells = max(rows, key=lambda r: sum(1 for c in r if _cell(c)), default=[])
+    found = [str(c).strip() for c in cells if _cell(c)]
+    if not found:
+        return "no header row: the first rows are empty"
+    present = {f for c in found if (f := column_field(c))}
+    missing = []
+    if "name" not in present:
+        missing.append("a name column (Name, Company, Issuer or Security Name)")
+    if not any(is_value_field(f) for f in present) and not present & IDENTITY_FIELDS:
+        missing.append("a value or identifier column (Market Value, ISIN, LEI, Shares or Fund)")
+    headings = [h for options in HEADINGS.values() for h in options]
+    hints = []
+    for cell in found:
+        if column_field(cell) is None and header_key(cell) not in IGNORED:
+            hint = suggest(cell, headings)
+            if hint:
+                hints.append(f"{cell!r}{hint}")
+    message = f"columns found: {', '.join(repr(c) for c in found)}"
+    if missing:
+        message += "; missing " + " and ".join(missing)
+    if hints:
+        message += "; " + ", ".join(hints)
+    return message
 
 
 # ---------------------------------------------------------------------- fund and date defaults
@@ -234,13 +310,19 @@ def read_holdings(
     fund: str | None = None,
     as_of: str | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    option_names: dict[str, str] | None = None,
     **_: Any,
 ) -> Iterator[Batch]:
-    yield from finalised(_batches(path, fund, as_of, batch_size))
+    names = {**CLI_OPTIONS, **(option_names or {})}
+    yield from finalised(_batches(path, fund, as_of, batch_size, names))
 
 
 def _batches(
-    path: Path, fund_option: str | None, as_of_option: str | None, batch_size: int
+    path: Path,
+    fund_option: str | None,
+    as_of_option: str | None,
+    batch_size: int,
+    names: dict[str, str],
 ) -> Iterator[Batch | None]:
     sha = file_sha256(path)
     source = file_source(path, sha, publisher=None)
@@ -248,15 +330,17 @@ def _batches(
     try:
         default_as_of = iso_date(as_of_option) if as_of_option else None
     except ValueError as exc:
-        raise fail(path, "-", "as-of", f"--as-of: {exc}") from None
+        raise fail(path, "-", "as-of", f"{names['as_of']}: {exc}") from None
     default_fund = fund_option or fund_from_name(path)
     default_as_of = default_as_of or as_of_from_name(path)
-    rows = _rows_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _rows_csv(path)
+    rows = _rows_xlsx(path) if content.detect(path) == "xlsx" else _rows_csv(path)
     fields: dict[int, str] | None = None
     unknown: list[tuple[int, str]] = []
+    head: list[list[Any]] = []
     for line, cells in rows:
         if fields is None:
             fields = map_header(cells)
+            head.append(cells)
             if fields is None and line >= HEADER_SCAN_ROWS:
                 break
             if fields is not None:
@@ -270,7 +354,7 @@ def _batches(
                         path,
                         "-",
                         "holdings-fund",
-                        "no fund column and no fund given: pass --fund NAME "
+                        f"no fund column and no fund given: pass {names['fund']} NAME "
                         "(or name the file after the fund, e.g. GPFG)",
                     )
                 if "as_of" not in fields.values() and not default_as_of:
@@ -278,7 +362,7 @@ def _batches(
                         path,
                         "-",
                         "holdings-as-of",
-                        "no as-of column and no date given: pass --as-of YYYY-MM-DD "
+                        f"no as-of column and no date given: pass {names['as_of']} YYYY-MM-DD "
                         "(or put the date in the file name, e.g. EQ_2019_Industry.xlsx)",
                     )
             continue
@@ -295,7 +379,8 @@ def _batches(
             path,
             "-",
             "holdings-header",
-            "no header row with a Name column and a value or identifier column in the first rows",
+            "no header row with a Name column and a value or identifier column in the first "
+            f"rows ({explain_header(head)})",
         )
     yield builder.cut()
 
@@ -336,50 +421,49 @@ def _fund_and_date(
     return fund_name, as_of
 
 
+# field, its check, and how a failure is named
+CHECKED_IDS = (
+    ("isin", checked_isin, "ISIN {!r} is malformed or fails its check digit"),
+    ("lei", checked_lei, "LEI {!r} is malformed or fails its check digits"),
+)
+
+
 def _identifiers(
     builder: BatchBuilder, row: dict[str, Any], where: str, line: int
 ) -> tuple[str | None, str | None]:
     """(ISIN, LEI) of the row; a malformed one is a problem and is left out."""
-    isin = lei = None
-    if row.get("isin"):
-        isin = checked_isin(row["isin"])
-        if isin is None:
-            builder.problem(
-                where,
-                "isin",
-                f"ISIN {_cell(row['isin'])!r} is malformed or fails its check digit",
-                line,
-            )
-    if row.get("lei"):
-        lei = checked_lei(row["lei"])
-        if lei is None:
-            builder.problem(
-                where,
-                "lei",
-                f"LEI {_cell(row['lei'])!r} is malformed or fails its check digits",
-                line,
-            )
-    return isin, lei
+    found: dict[str, str | None] = {}
+    for key, check, message in CHECKED_IDS:
+        found[key] = check(row[key]) if row.get(key) else None
+        if row.get(key) and found[key] is None:
+            builder.problem(where, key, message.format(_cell(row[key])), line)
+    return found["isin"], found["lei"]
 
 
 def _numbers(
     builder: BatchBuilder, row: dict[str, Any], where: str, line: int
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """(values and shares, ownership and voting fractions); None (a problem) when one is bad."""
+    """(amounts by value column and the share count, ownership and voting fractions); None (a
+    problem) when one is bad. Value columns read amounts ("1,2 milliarder", "NOK 1.48bn") in
+    the currency their header or the row's currency column names."""
+    currency = _cell(row.get("currency")).upper() or None
     try:
-        numbers = {
-            k: parse_decimal(row.get(k)) for k in ("value", "value_nok", "value_usd", "shares")
+        numbers: dict[str, Any] = {
+            k: money.parse_amount(v, field_currency(k) or currency)
+            for k, v in row.items()
+            if is_value_field(k)
         }
+        numbers["shares"] = parse_decimal(row.get("shares"))
         shares = {k: percent_to_fraction(row.get(k)) for k in ("ownership", "voting")}
     except ValueError as exc:
         builder.problem(where, "holdings-number", str(exc), line)
         return None
     for key, fraction in shares.items():
-        if fraction is not None and not 0 <= fraction <= 1:
+        if fraction is not None and not -1 <= fraction <= 1:
             builder.problem(
                 where,
                 "holdings-percent",
-                f"{key} {_cell(row.get(key))!r} is not a percentage between 0 and 100",
+                f"{key} {_cell(row.get(key))!r} is not a percentage between -100 and 100",
                 line,
             )
             return None
@@ -418,17 +502,20 @@ def _company(
 
 
 def _market_value(
-    builder: BatchBuilder, row: dict[str, Any], numbers: dict[str, Any], where: str, line: int
+    builder: BatchBuilder, numbers: dict[str, Any], where: str, line: int
 ) -> tuple[Any, str | None] | None:
-    """(value, currency): NOK first, else the generic value, else USD; None (a problem) when a
-    value has no currency."""
-    currency = _cell(row.get("currency")).upper() or None
-    value = numbers["value"]
-    if numbers["value_nok"] is not None:
-        value, currency = numbers["value_nok"], "NOK"
-    elif value is None and numbers["value_usd"] is not None:
-        value, currency = numbers["value_usd"], "USD"
-    if value is not None and not currency:
+    """(value, currency): NOK first, else the generic value, else another currency's column,
+    else USD; None (a problem) when a value has no currency."""
+    order = [
+        "value_nok",
+        "value",
+        *sorted(k for k in numbers if k.startswith("value_")),
+        "value_usd",
+    ]
+    amount = next((numbers[k] for k in order if numbers.get(k) is not None), None)
+    if amount is None:
+        return None, None
+    if not amount.currency:
         builder.problem(
             where,
             "holdings-currency",
@@ -436,7 +523,7 @@ def _market_value(
             line,
         )
         return None
-    return value, currency
+    return amount.amount, amount.currency
 
 
 def _row(
@@ -474,10 +561,11 @@ def _row(
     if source["id"] not in builder.records:
         builder.add(source, where)
     company_key, company_id = _company(builder, source, row, name, ids, where, line)
-    valued = _market_value(builder, row, numbers, where, line)
+    valued = _market_value(builder, numbers, where, line)
     if valued is None or fund_id is None or company_id is None:
         return
     value, currency = valued
+    usd = numbers.get("value_usd")
     fund_key = _fund_slug(fund_name)[:40].rstrip("-")
     builder.add(
         {
@@ -490,10 +578,14 @@ def _row(
             "held": True,
             "marketValue": value,
             "currency": currency,
-            "marketValueUsd": numbers["value_usd"],
+            "marketValueUsd": usd.amount if usd is not None else None,
             "shares": numbers["shares"],
             "ownershipShare": shares["ownership"],
             "votingShare": shares["voting"],
+            # a short position, as published: the signs are kept and the holding flagged
+            "shortPosition": True
+            if any(v is not None and v < 0 for v in shares.values())
+            else None,
             "industry": _cell(row.get("industry")) or None,
             "evidence": [evidence],
         },
@@ -511,8 +603,8 @@ def _fund_slug(name: str) -> str:
 
 
 def sniff_holdings(path: Path, start: bytes) -> bool:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return start[:2] == b"PK"
+    if content.detect(path) == "xlsx":
+        return True
     text = start.decode("utf-8-sig", "ignore")
     for line in text.splitlines()[:HEADER_SCAN_ROWS]:
         delimiter = max(",;\t|", key=line.count)
@@ -521,10 +613,25 @@ def sniff_holdings(path: Path, start: bytes) -> bool:
     return False
 
 
+def explain_holdings(path: Path, start: bytes) -> str | None:
+    """Why a table is not a holdings table: its columns, what it lacks, "did you mean"."""
+    if content.detect(path) != "csv":
+        return None
+    text = start.decode("utf-8-sig", "ignore")
+    lines = text.splitlines()[:HEADER_SCAN_ROWS]
+    if not lines:
+        return None
+    delimiter = max(",;\t|", key=lines[0].count)
+    rows = [next(csv.reader([ln], delimiter=delimiter), []) for ln in lines[:3]]
+    return f"as a holdings table: {explain_header(rows)}"
+
+
 ADAPTER = Adapter(
     name="holdings",
     suffixes=(".csv", ".tsv", ".xlsx", ".xlsm"),
     sniff=sniff_holdings,
     read=read_holdings,
+    explain=explain_holdings,
     description="fund holdings tables (NBIM equity lists or the generic layout), CSV or XLSX",
+    syntaxes=("csv", "xlsx"),
 )

@@ -587,4 +587,5 @@ ADAPTER = Adapter(
     sniff=sniff_ocds,
     read=read_ocds,
     description="OCDS 1.1 release packages, record packages and JSON lines of releases",
+    syntaxes=("json-lines", "json"),
 )

@@ -5,12 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ingest import content
 from ingest.adapters import Adapter
 from ingest.reports import RDF_FORMATS, read_report
 
 
 def _sniff_report(path: Path, start: bytes) -> bool:
+    """RDF and YAML are ours whatever their name; JSON only with a JSON-LD graph (other JSON
+    is OCDS, BODS or FtM), or when the file is named as YAML (JSON is YAML too)."""
     if path.suffix.lower() in RDF_FORMATS:
+        return True
+    syntax = content.detect(path)
+    if syntax in ("turtle", "ntriples", "yaml"):
         return True
     text = start.decode("utf-8", "ignore")
     return "@graph" in text or path.suffix.lower() in (".yaml", ".yml")
@@ -26,4 +32,5 @@ ADAPTER = Adapter(
     sniff=_sniff_report,
     read=_read_report,
     description="case reports (YAML / JSON-LD under the RightsGraph context) and RDF exports",
+    syntaxes=("yaml", "json", "jsonld", "turtle", "ntriples"),
 )

@@ -22,7 +22,7 @@ from ingest import blocking, decisions
 from ingest.resolve import resolution_keys, search_text
 from ontology.model import OntologyModel, load_model
 from ontology.records import Record
-from ontology.types import sharing
+from ontology.types import dates, money, sharing
 
 DERIVED = (system.SOURCE_IDS, system.RESOLVE_KEYS, system.SEARCH_TEXT, system.BLOCK_KEYS)
 RUN_PROPERTY = system.INGEST_RUN
@@ -34,16 +34,10 @@ def max_tlp(levels: Iterable[str | None]) -> str:
 
 def to_neo4j(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return (
-            int(value)
-            if value == value.to_integral_value() and abs(value) < 2**53
-            else float(value)
-        )
+        return money.to_neo4j(value)
     if isinstance(value, list):
         return [to_neo4j(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+    return dates.to_neo4j(value)
 
 
 def _number(value: Any) -> Any:
@@ -92,7 +86,7 @@ def schema_statements(model: OntologyModel | None = None) -> list[str]:
     stmts.append(
         "CREATE FULLTEXT INDEX rg_search IF NOT EXISTS FOR (n:"
         + "|".join(f"`{label}`" for label in searchable)
-        + f") ON EACH [n.name, n.`{system.SEARCH_TEXT}`]"
+        + f") ON EACH [{', '.join(f'n.`{p}`' for p in SEARCH_INDEX_PROPERTIES)}]"
     )
     stmts += blocking.schema_statements(model) + decisions.schema_statements()
     stmts += [
@@ -103,7 +97,23 @@ def schema_statements(model: OntologyModel | None = None) -> list[str]:
     return stmts
 
 
+# the sharing level is indexed too, so a search can filter by it inside Lucene (api/fulltext.py)
+SEARCH_INDEX_PROPERTIES = ("name", system.SEARCH_TEXT, system.TLP)
+
+
+def _drop_outdated_search_index(driver: Driver, database: str | None) -> None:
+    """Drop rg_search when it indexes other properties than SEARCH_INDEX_PROPERTIES (an older
+    version's), so ensure_schema creates it anew."""
+    rows, _, _ = driver.execute_query(
+        "SHOW FULLTEXT INDEXES YIELD name, properties WHERE name = 'rg_search' RETURN properties",
+        database_=database,
+    )
+    if rows and sorted(rows[0]["properties"]) != sorted(SEARCH_INDEX_PROPERTIES):
+        driver.execute_query("DROP INDEX rg_search IF EXISTS", database_=database)
+
+
 def ensure_schema(driver: Driver, database: str | None = None) -> None:
+    _drop_outdated_search_index(driver, database)
     for stmt in schema_statements():
         driver.execute_query(stmt, database_=database)
     driver.execute_query("CALL db.awaitIndexes(60)", database_=database)

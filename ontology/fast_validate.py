@@ -23,9 +23,9 @@ from typing import Any
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
-from ontology.identifiers import valid_isin, valid_lei
 from ontology.model import SHAPES_FILE, OntologyModel, PropertySpec, id_to_iri, load_model
 from ontology.records import RESERVED_KEYS, Record, to_literal, vocab_iri
+from ontology.types.identifiers import valid_isin, valid_lei
 from ontology.violations import SH, Violation, short_name, sorted_violations
 
 

@@ -17,7 +17,9 @@ from typing import Any
 
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 
+from core.suggest import did_you_mean
 from ontology.model import ID_BASE, OntologyModel, PropertySpec, id_to_iri, iri_to_id, load_model
+from ontology.types import dates, money, url
 
 Record = dict[str, Any]
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:~@-]{0,254}$")
@@ -58,8 +60,11 @@ def check_record(record: Any, model: OntologyModel | None = None, where: str = "
             label, f"id {rid!r} must be a string of letters, digits and . _ : ~ @ -", "record-id"
         )
     if rtype not in model.classes or model.classes[rtype] not in model.node_classes:
-        known = ", ".join(sorted(c.neo4j_label for c in model.node_classes))  # type: ignore[misc]
-        raise RecordError(label, f"unknown type {rtype!r} (known: {known})", "unknown-type")
+        names = sorted(c.neo4j_label for c in model.node_classes)  # type: ignore[misc]
+        hint = did_you_mean(str(rtype), names) if isinstance(rtype, str) else ""
+        raise RecordError(
+            label, f"unknown type {rtype!r}{hint} (known: {', '.join(names)})", "unknown-type"
+        )
     allowed = model.properties_of(rtype)
     out: Record = {"id": rid, "type": rtype}
     for key, value in record.items():
@@ -67,7 +72,10 @@ def check_record(record: Any, model: OntologyModel | None = None, where: str = "
             continue
         spec = allowed.get(key)
         if spec is None:
-            raise RecordError(label, f"unknown property {key!r} for {rtype}", "unknown-property")
+            hint = did_you_mean(str(key), allowed)
+            raise RecordError(
+                label, f"unknown property {key!r} for {rtype}{hint}", "unknown-property"
+            )
         if value is None:
             continue
         values = value if isinstance(value, list) else [value]
@@ -93,35 +101,24 @@ def _check_edge(label: str, spec: PropertySpec, value: Any, model: OntologyModel
         raise RecordError(label, f"{spec.name} entries must be mappings", "value-form")
     for key in value:
         if key not in edge_props:
-            raise RecordError(label, f"unknown property {key!r} in {spec.name}", "unknown-property")
+            hint = did_you_mean(str(key), edge_props)
+            raise RecordError(
+                label, f"unknown property {key!r} in {spec.name}{hint}", "unknown-property"
+            )
     return dict(value)
 
 
 # ---------------------------------------------------------------------- values
 
 
-def canonical_decimal(value: Any) -> str | None:
-    """A number as a plain decimal string (no exponent), or None when it is not a number."""
-    if isinstance(value, bool):
-        return None
-    try:
-        number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
-    except (InvalidOperation, ValueError):
-        return None
-    if not number.is_finite():
-        return None
-    text = format(number, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+canonical_decimal = money.canonical
 
 
 def to_literal(spec: PropertySpec, value: Any) -> Literal:
     """A typed literal; a value that does not fit gives an ill-typed literal SHACL reports."""
     datatype = spec.datatype or XSD.string
     if datatype == XSD.decimal:
-        text = canonical_decimal(value)
-        return Literal(text if text is not None else str(value), datatype=XSD.decimal)
+        return money.to_rdf(value)
     if datatype == XSD.boolean:
         if isinstance(value, bool):
             return Literal("true" if value else "false", datatype=XSD.boolean)
@@ -130,10 +127,9 @@ def to_literal(spec: PropertySpec, value: Any) -> Literal:
             datatype=XSD.boolean,
         )
     if datatype == XSD.date:
-        text = value.isoformat() if isinstance(value, dt.date) else str(value)
-        return Literal(text, datatype=XSD.date)
+        return dates.to_rdf(value)
     if datatype == XSD.anyURI:
-        return Literal(str(value), datatype=XSD.anyURI)
+        return url.to_rdf(value)
     if isinstance(value, dt.date):
         value = value.isoformat()
     return Literal(str(value))

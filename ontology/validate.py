@@ -9,9 +9,9 @@ from pyshacl import validate as shacl_validate
 from rdflib import RDF, BNode, Graph, URIRef
 
 from ontology.fast_validate import fast_validate
-from ontology.identifiers import register_sparql_functions
 from ontology.model import OntologyModel, id_to_iri, load_model, shapes_graph
 from ontology.records import Record, records_to_graph
+from ontology.types.identifiers import register_sparql_functions
 from ontology.violations import SH, Violation, short_name, sorted_violations
 
 __all__ = [

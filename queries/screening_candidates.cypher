@@ -8,22 +8,26 @@
 //                         'cne100000pm8^10 OR (hikvison~1 OR hikvison*)'
 //   $tlp    LIST<STRING>  sharing levels the caller may see (default every level:
 //                         ["CLEAR","GREEN","AMBER","AMBER+STRICT","RED"])
-//   $limit  INTEGER       candidates per row (default 10)
+//   $limit  INTEGER       candidates per row (default 200)
 //
-// Returns one row per input row: row, candidates [{id, name, aliases, resolveKeys, score}],
-// best first.
+// Returns one row per input row: row, candidates [{id, name, aliases, resolveKeys,
+// searchText, score}], best first by Lucene's score: at most 200 companies, the sharing filter
+// applied before that limit (the index call has none). The API also puts the filter into each
+// query (the index's tlp field) and re-ranks the candidates by their own texts.
 //
 // cypher-shell:
 //   :param rows => [{row: 0, query: 'cne100000pm8^10'}, {row: 1, query: 'dahua~1 AND technology~1'}]
 //   :param tlp => ['CLEAR','GREEN','AMBER','AMBER+STRICT','RED']
-//   :param limit => 10
+//   :param limit => 200
 
 UNWIND $rows AS row
 CALL (row) {
-  CALL db.index.fulltext.queryNodes('rg_search', row.query, {limit: 200}) YIELD node, score
+  CALL db.index.fulltext.queryNodes('rg_search', row.query) YIELD node, score
   WHERE node:Company AND node.tlp IN $tlp
-  WITH node, score ORDER BY score DESC, node.id LIMIT coalesce($limit, 10)
+  WITH node, score LIMIT 200
+  WITH node, score ORDER BY score DESC, node.id LIMIT coalesce($limit, 200)
   RETURN collect({id: node.id, name: node.name, aliases: node.aliases,
-                  resolveKeys: node.resolveKeys, score: score}) AS candidates
+                  resolveKeys: node.resolveKeys, searchText: node.searchText,
+                  score: score}) AS candidates
 }
 RETURN row.row AS row, candidates

@@ -11,9 +11,12 @@
 //                                 ["CLEAR","GREEN","AMBER","AMBER+STRICT","RED"])
 //   $offset, $limit  INTEGER      the page (default 0, 20)
 //
-// Returns one row: total (visible hits among the 1000 best) and hits, the page, best first:
-//   [{id, labels, name, aliases, country, score}]; a source's score counts half, so that the
-//   companies, organisations and places a name stands for come before articles titled with it.
+// Returns one row: total (visible hits, at most 1000) and hits, the page, best first:
+//   [{id, labels, name, aliases, country, searchText, score}]; a source's score counts half, so
+//   that the companies, organisations and places a name stands for come before articles titled
+//   with it. The sharing filter comes before any limit (the index call has none), so hidden
+//   nodes never crowd visible ones out; the API also puts the filter into $query itself (the
+//   index's tlp field) and re-ranks the hits by their own texts (api/fulltext.py).
 //
 // cypher-shell:
 //   :param query => 'hikvision'
@@ -22,11 +25,12 @@
 //   :param offset => 0
 //   :param limit => 20
 
-CALL db.index.fulltext.queryNodes('rg_search', $query, {limit: 1000}) YIELD node, score
+CALL db.index.fulltext.queryNodes('rg_search', $query) YIELD node, score
 WHERE node.tlp IN $tlp AND ($types IS NULL OR any(l IN labels(node) WHERE l IN $types))
+WITH node, score LIMIT 1000
 WITH node, score * CASE WHEN node:Source THEN 0.5 ELSE 1.0 END AS score
 ORDER BY score DESC, node.id
 WITH collect({id: node.id, labels: labels(node), name: node.name, aliases: node.aliases,
-              country: node.country, score: score}) AS hits
+              country: node.country, searchText: node.searchText, score: score}) AS hits
 RETURN size(hits) AS total,
        hits[coalesce($offset, 0)..coalesce($offset, 0) + coalesce($limit, 20)] AS hits

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from neo4j import Driver
 
+from core.names import SYSTEM_LABEL
 from export.options import ExportOptions
 from export.rdf import RdfWriter
 from export.stream import open_output, write_export
@@ -48,7 +49,9 @@ def resolution_file(path: Path) -> Path:
 
 
 def node_count(driver: Driver, database: str | None = None) -> int:
-    rows, _, _ = driver.execute_query("MATCH (n) RETURN count(n) AS n", database_=database)
+    rows, _, _ = driver.execute_query(  # the API's keys and audit log are no part of the graph
+        f"MATCH (n) WHERE NOT n:`{SYSTEM_LABEL}` RETURN count(n) AS n", database_=database
+    )
     return rows[0]["n"]
 
 

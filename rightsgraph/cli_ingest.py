@@ -15,7 +15,7 @@ from rich.table import Table
 
 from core.settings import get_settings
 from ingest.adapters import adapters
-from ingest.pipeline import IngestResult, ingest_paths
+from ingest.pipeline import ON_INVALID, IngestResult, ingest_paths
 from rightsgraph.clitools import connect_or_exit
 
 err = Console(stderr=True)
@@ -50,11 +50,22 @@ def ingest(
     as_of: str | None = typer.Option(
         None, "--as-of", help="As-of date (YYYY-MM-DD) for holdings files without one."
     ),
+    on_invalid: str = typer.Option(
+        "reject",
+        "--on-invalid",
+        help="reject: a file with an invalid record loads nothing (default); quarantine: its "
+        "valid records load and each invalid one goes to <name>.rejects.jsonl beside it.",
+        case_sensitive=False,
+    ),
 ) -> None:
     """Ingest case reports and source files: resolve, validate (SHACL), write — each file all or nothing."""
+    if on_invalid.lower() not in ON_INVALID:
+        err.print(f"[red]error:[/red] --on-invalid is one of {', '.join(ON_INVALID)}")
+        raise typer.Exit(2)
     settings = get_settings()
     driver = connect_or_exit(settings)
     options = {k: v for k, v in {"fund": fund, "as_of": as_of}.items() if v}
+    options["on_invalid"] = on_invalid.lower()
     try:
         with Progress(
             TextColumn("{task.description}"),
@@ -114,6 +125,10 @@ def print_result(result: IngestResult, proposals_file: Path | None = None) -> No
     console.print(table)
     for name, count in result.unsupported.items():
         console.print(f"[yellow]skipped[/yellow] {count} × {name}")
+    for name, count in result.quarantined.items():
+        console.print(f"[yellow]quarantined[/yellow] {count} invalid record(s) of {name}")
+    for target in result.rejects_files:
+        console.print(f"[yellow]rejects[/yellow] written to {target}")
     if result.proposals:
         where = f"written to {proposals_file}" if proposals_file else "see `rightsgraph review`"
         new = "" if result.dry_run else f", {result.new_proposals} new"

@@ -1,7 +1,7 @@
 """`rightsgraph keys …`: create, list and revoke API keys; read the audit log.
 
-Keys live in `<RIGHTSGRAPH_HOME>/auth.sqlite` (or RIGHTSGRAPH_AUTH_DB), the file the API reads on
-every request, so a revoked key stops working at once in every worker."""
+Keys and the audit log live in the shared Neo4j (api/system_store.py), which every API process
+reads on every request, so a revoked key stops working at once in every process."""
 
 from __future__ import annotations
 
@@ -19,9 +19,12 @@ def _stores():
     from api.audit import AuditLog
     from api.auth import KeyStore
     from api.settings import get_api_settings
+    from api.system_store import SystemStore
+    from core.db import connect
 
-    path = get_api_settings().auth_path
-    return KeyStore(path), AuditLog(path)
+    settings = get_api_settings()
+    store = SystemStore(connect(settings.neo4j), settings.neo4j.neo4j_database, settings.auth_path)
+    return KeyStore(store), AuditLog(store)
 
 
 @keys_app.command("create")
@@ -78,14 +81,19 @@ def revoke(key_id: str = typer.Argument(..., help="The key's id (from `keys list
 def audit(
     limit: int = typer.Option(50, "--limit", min=1, help="How many of the latest entries."),
 ) -> None:
-    """The latest audit entries, oldest first: when, who, endpoint, outcome, what."""
+    """The latest audit entries, oldest first: when, who, endpoint, outcome, what. Control
+    characters are shown escaped (\\x1b, \\r, …), so no stored text can rewrite the screen."""
+    from api.audit import printable
+
     _, log = _stores()
     for e in log.recent(limit):
         who = f"{e.key_id} ({e.caller})" if e.key_id else e.caller
         reason = f": {e.reason}" if e.reason else ""
         params = f" parameters {e.parameters}" if e.parameters not in (None, "{}") else ""
-        typer.echo(f"{e.at}  {who}  {e.endpoint}  {e.outcome}{reason}")
-        typer.echo(f"    {e.what}{params}".replace("\n", "\n    "))
+        times = f" ×{e.count} until {e.last_at}" if e.count > 1 else ""
+        head = f"#{e.seq} {e.at}  {who}  {e.endpoint}  {e.outcome}{reason}{times}"
+        typer.echo(printable(head).replace("\n", " "))
+        typer.echo(("    " + printable(f"{e.what}{params}")).replace("\n", "\n    "))
 
 
 def register(app: typer.Typer) -> None:

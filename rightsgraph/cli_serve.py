@@ -14,9 +14,21 @@ def serve(
     reload: bool = typer.Option(
         False, "--reload", help="Restart on code changes (development; one worker)."
     ),
+    forwarded_allow_ips: str = typer.Option(
+        "",
+        "--forwarded-allow-ips",
+        envvar="RIGHTSGRAPH_FORWARDED_ALLOW_IPS",
+        help="Comma-separated addresses of the reverse proxies whose X-Forwarded-For names the "
+        "client. Default: none, so no proxy header changes the client address.",
+    ),
 ) -> None:
     """Serve the API (OpenAPI at /docs); Neo4j is reached through the usual settings."""
+    import os
+
     import uvicorn
+
+    trusted = ",".join(ip.strip() for ip in forwarded_allow_ips.split(",") if ip.strip())
+    os.environ["RIGHTSGRAPH_FORWARDED_ALLOW_IPS"] = trusted  # the app's limiter knows it too
 
     from core.settings import get_settings
 
@@ -40,6 +52,9 @@ def serve(
         port=port,
         workers=None if reload else workers,
         reload=reload,
+        # uvicorn trusts X-Forwarded-For from 127.0.0.1 by default: only from the named proxies
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
     )
 
 

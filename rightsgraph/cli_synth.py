@@ -11,25 +11,31 @@ from rich.table import Table
 
 from rightsgraph.synth import SynthConfig, write_synth
 
+DEFAULT = SynthConfig()  # the option defaults are the configuration's
+
 
 def synth(
-    out: Annotated[Path, typer.Option("-o", "--out", help="Folder to write the files into.")],
-    funds: Annotated[int, typer.Option(help="Funds holding shares.")] = 10,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write the files into.")],
+    funds: Annotated[int, typer.Option(help="Funds holding shares.")] = DEFAULT.funds,
     companies: Annotated[
         int, typer.Option(help="Companies: 60 % listed, the rest subsidiaries.")
-    ] = 1000,
+    ] = DEFAULT.companies,
     holdings: Annotated[
         int, typer.Option(help="Holdings rows (fund, company, as-of date).")
-    ] = 10_000,
-    contracts: Annotated[int, typer.Option(help="Government contracts (OCDS releases).")] = 1000,
+    ] = DEFAULT.holdings,
+    contracts: Annotated[
+        int, typer.Option(help="Government contracts (OCDS releases).")
+    ] = DEFAULT.contracts,
     regions: Annotated[
         int, typer.Option(help="Countries, provinces, prefectures and counties.")
-    ] = 200,
+    ] = DEFAULT.regions,
     allegations_pct: Annotated[
         float, typer.Option(help="Per cent of companies with an allegation.")
-    ] = 3.0,
-    seed: Annotated[int, typer.Option(help="Same seed and counts, byte-identical files.")] = 0,
-    chunk: Annotated[int, typer.Option(help="Records per case-report file.")] = 5000,
+    ] = DEFAULT.allegations_pct,
+    seed: Annotated[
+        int, typer.Option(help="Same seed and counts, byte-identical files.")
+    ] = DEFAULT.seed,
+    chunk: Annotated[int, typer.Option(help="Records per case-report file.")] = DEFAULT.chunk,
 ) -> None:
     """Generate a realistic synthetic graph (case reports, holdings CSV, OCDS JSON lines) for
     benchmarks; load it with `rightsgraph ingest DIR`. Its identifiers are made up: keep it out
@@ -38,10 +44,10 @@ def synth(
         funds, companies, holdings, contracts, regions, allegations_pct, seed, chunk
     )
     try:
-        summary = write_synth(config, out)
+        summary = write_synth(config, output)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    table = Table(title=f"synthetic graph (seed {seed}) in {out}")
+    table = Table(title=f"synthetic graph (seed {seed}) in {output}")
     table.add_column("written")
     table.add_column("count", justify="right")
     for kind, count in sorted(summary.records.items()):

@@ -1,4 +1,5 @@
-"""A deterministic generator of realistic synthetic graphs, written in the formats ingest reads.
+"""The one generator of synthetic data: realistic graphs written in the formats ingest reads,
+and small graphs as records in memory, both with their vocabularies from the ontology.
 
 Benchmarks must exercise the real ingest path, so the generator writes files, not records:
 case reports (YAML) for regions, companies and civil-society organisations, ownership and
@@ -21,6 +22,13 @@ What makes the graphs realistic:
 Each entity's attributes come from its own seeded random stream, so any part of the output can
 be produced without the rest in memory: holdings are streamed row by row (memory does not grow
 with their number), and only per-company and per-region arrays are kept.
+
+Tests and the export benchmark want small graphs in memory instead: `generate_records` and
+`generate_report` give a deterministic case report of about seven records per unit (regions,
+bureaus, funds, sources, companies, holdings, contracts, allegations), with sharing levels drawn
+per source and fact; `write_fund_holdings` writes a holdings table of one made-up fund. Harm
+categories, allegation statuses and sharing levels always come from the ontology
+(`ontology.model`, `ontology.types.sharing`), never from a list here.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import csv
 import json
 import math
 import random
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -43,6 +52,7 @@ from ingest.regions import country_region, place_regions
 from ontology.identifiers import isin_check_digit, lei_check_digits
 from ontology.model import CONTEXT_URL, load_model
 from ontology.records import Record
+from ontology.types import sharing
 
 # (ISO 3166-1 code, currency, weight): where companies are incorporated and contracts awarded
 COUNTRIES = (
@@ -59,18 +69,6 @@ COUNTRIES = (
     ("NO", "NOK", 2),
 )
 FUND_CURRENCIES = ("USD", "NOK", "EUR", "GBP", "JPY")
-INDUSTRIES = (
-    "Technology",
-    "Industrials",
-    "Financials",
-    "Health Care",
-    "Consumer Goods",
-    "Energy",
-    "Utilities",
-    "Telecommunications",
-    "Basic Materials",
-    "Real Estate",
-)
 COMPANY_WORDS = {
     "Technology": ("Technology", "Digital", "Vision", "Software", "Electronics"),
     "Industrials": ("Engineering", "Machinery", "Construction", "Logistics"),
@@ -83,6 +81,7 @@ COMPANY_WORDS = {
     "Basic Materials": ("Mining", "Chemicals", "Steel", "Cotton"),
     "Real Estate": ("Properties", "Land"),
 }
+INDUSTRIES = tuple(COMPANY_WORDS)  # each with the words its company names draw from
 LEGAL_SUFFIXES = ("Co., Ltd.", "Group", "Holdings", "Inc.", "AG", "S.A.", "Corporation")
 FUND_KINDS = ("Pension Fund", "Equity Fund", "Sovereign Fund", "Index Fund", "Growth Fund")
 DEPARTMENTS = (
@@ -105,6 +104,8 @@ CONTRACT_ITEMS = (
     "security checkpoints",
     "solar panels",
 )
+# how common each allegation status is (the statuses themselves are the ontology's; one not
+# listed here weighs 1)
 STATUS_WEIGHTS = {"alleged": 6, "responded": 2, "substantiated": 2, "disputed": 1, "withdrawn": 1}
 LISTED_SHARE = 0.6  # of companies: listed (ISIN, in holdings); the rest are subsidiaries
 MAX_OWNERSHIP_DEPTH = 4
@@ -143,6 +144,22 @@ class SynthConfig:
 class SynthSummary:
     records: Counter = field(default_factory=Counter)  # record type (or "holding rows") -> count
     files: list[Path] = field(default_factory=list)
+
+
+def vocabulary(prop: str) -> list[str]:
+    """The values a property takes: the notations of its ontology vocabulary, sorted."""
+    model = load_model()
+    return sorted(model.vocabulary(model.properties[prop].vocabulary or "").concepts)
+
+
+def allegation_statuses() -> list[str]:
+    """The ontology's allegation statuses, the commonest first."""
+    known = vocabulary("status")
+    return [s for s in STATUS_WEIGHTS if s in known] + [s for s in known if s not in STATUS_WEIGHTS]
+
+
+def status_weights(statuses: list[str]) -> list[int]:
+    return [STATUS_WEIGHTS.get(s, 1) for s in statuses]
 
 
 def word(kind: int, i: int) -> str:
@@ -209,12 +226,9 @@ class Synth:
         self.config = config
         self.seed = config.seed
         self.n_listed = max(1, round(config.companies * LISTED_SHARE))
-        model = load_model()
         self._companies: dict[int, Company] = {}
-        self.harms = sorted(model.vocabulary("HarmCategories").concepts)
-        self.statuses = [
-            s for s in STATUS_WEIGHTS if s in model.vocabulary("AllegationStatuses").concepts
-        ]
+        self.harms = vocabulary("harmCategory")
+        self.statuses = allegation_statuses()
 
     def rng(self, *key: object) -> random.Random:
         """The random stream of one entity or one part: independent of everything else."""
@@ -444,7 +458,7 @@ class Synth:
                 "against": [company.id],
                 "concerns": [region.id],
                 "harmCategory": harms,
-                "status": rng.choices(self.statuses, [STATUS_WEIGHTS[s] for s in self.statuses])[0],
+                "status": rng.choices(self.statuses, status_weights(self.statuses))[0],
                 "claimant": [f"cso-synth-{rng.randrange(self.n_csos)}"],
                 "date": f"{rng.randint(2016, 2024)}-{rng.randint(1, 12):02d}",
                 "evidence": [{"quote": description}],
@@ -623,7 +637,9 @@ class Synth:
             "sourceType": "dataset",
         }
 
-    def _write_holdings(self, path: Path, summary: SynthSummary) -> None:
+    def write_holdings(self, path: Path) -> int:
+        """The holdings table alone (the generic CSV layout of the holdings adapter), streamed;
+        the number of rows."""
         with path.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh, lineterminator="\n")
             writer.writerow(HOLDINGS_COLUMNS)
@@ -631,8 +647,11 @@ class Synth:
             for row in self.holding_rows():
                 writer.writerow(row)
                 rows += 1
+        return rows
+
+    def _write_holdings(self, path: Path, summary: SynthSummary) -> None:
+        summary.records["holding rows"] = self.write_holdings(path)
         summary.files.append(path)
-        summary.records["holding rows"] = rows
 
     def _write_ocds(self, path: Path, summary: SynthSummary) -> None:
         with path.open("w", encoding="utf-8") as fh:
@@ -662,3 +681,210 @@ class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[mi
 
 def write_synth(config: SynthConfig, out: Path) -> SynthSummary:
     return Synth(config).write(out)
+
+
+# ---------------------------------------------------------------------- a one-fund holdings table
+
+
+def fund_holdings_company(i: int) -> str:
+    """Company i of `write_fund_holdings`: distinct made-up names, so no two rows resolve to one
+    company by accident."""
+    return f"{word(5, i)} Test Holdings {i:05d} ASA"
+
+
+def write_fund_holdings(
+    path: Path, companies: int, dates: int, fund: str = "Test Fund", first_year: int = 2001
+) -> Path:
+    """A holdings CSV of `companies` × `dates` year-end rows of one fund, in the generic layout
+    of the holdings adapter (companies in Norway, values in NOK)."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["Fund", "As of", "Name", "Country", "Market Value(NOK)", "Ownership"])
+        for year in range(first_year, first_year + dates):
+            for i in range(companies):
+                out.writerow(
+                    [fund, f"{year}-12-31", fund_holdings_company(i), "Norway", 1000 + i, "0.25"]
+                )
+    return path
+
+
+# ---------------------------------------------------------------------- case records in memory
+
+
+def generate_records(
+    units: int, seed: int = 0, prefix: str = "g", levels: Iterable[str] | None = None
+) -> list[Record]:
+    """About 7 records per unit, every id and literal tagged with `prefix` and the unit number
+    (`g-3-co`, `g-3-src`, …). `levels` (sharing levels of the ontology) draws a level for each
+    source and fact. Same arguments, same records; identifiers differ between prefixes."""
+    chosen = tuple(levels or ())
+    unknown = [lvl for lvl in chosen if not sharing.is_level(lvl)]
+    if unknown:
+        raise ValueError(f"not sharing levels: {unknown}; known: {', '.join(sharing.levels())}")
+    return _RecordStream(units, seed, prefix, chosen).records()
+
+
+def generate_report(
+    units: int,
+    seed: int = 0,
+    prefix: str = "g",
+    levels: Iterable[str] | None = None,
+    tlp: str | None = None,
+) -> dict[str, Any]:
+    """A reviewed case report (JSON-LD document) of `generate_records`, at sharing level `tlp`
+    (default: the most open)."""
+    return {
+        "@context": CONTEXT_URL,
+        "id": f"report-{prefix}",
+        "type": "Report",
+        "name": f"Generated report {prefix}",
+        "reviewStatus": "reviewed",
+        "tlp": tlp or sharing.most_open(),
+        "@graph": generate_records(units, seed, prefix, levels),
+    }
+
+
+class _RecordStream:
+    """The records of `generate_records`, drawn from one seeded random stream in order."""
+
+    def __init__(self, units: int, seed: int, prefix: str, levels: tuple[str, ...]):
+        self.units, self.prefix, self.levels = units, prefix, levels
+        self.rng = random.Random(seed)
+        self.key = zlib.crc32(prefix.encode())  # identifiers per prefix
+        self.harms = vocabulary("harmCategory")
+        self.statuses = allegation_statuses()
+        self.sources: list[str] = []
+
+    def tlp(self) -> dict[str, str]:
+        return {"tlp": self.rng.choice(self.levels)} if self.levels else {}
+
+    def evidence(self, tag: str, p: str, source: str) -> list[Record]:
+        """The unit's own source, and sometimes an earlier one (so facts rest on several levels)."""
+        cited = [source] + ([self.rng.choice(self.sources)] if self.rng.random() < 0.4 else [])
+        return [
+            {"source": s, "quote": f'quote {tag} from {s}: "{p}"\n', "locator": f"p. {n + 1}"}
+            for n, s in enumerate(dict.fromkeys(cited))
+        ]
+
+    def records(self) -> list[Record]:
+        country = f"{self.prefix}-country"
+        out: list[Record] = [
+            {
+                "id": country,
+                "type": "Region",
+                "name": f"Country {self.prefix}",
+                "regionType": "country",
+            }
+        ]
+        for i in range(self.units):
+            out += self.unit(i, country)
+        return out
+
+    def unit(self, i: int, country: str) -> list[Record]:
+        """Unit i: a province and its bureau every 5 units, a fund every 10, then the unit's
+        source, company, holding, contract and allegation."""
+        p = f"{self.prefix}-{i}"
+        out = self.province(p, country) if i % 5 == 0 else []
+        if i % 10 == 0:
+            lei = synthetic_lei(self.key, 2 * i + 1)
+            out.append({"id": f"{p}-fund", "type": "Fund", "name": f"Pension Fund {p}", "lei": lei})
+        region = f"{self.prefix}-{i - i % 5}-region"
+        source = self.source(i, p)
+        return [
+            *out,
+            source,
+            self.company(i, p, region),
+            self.holding(i, p, source["id"]),
+            self.contract(i, p, source["id"], region),
+            self.allegation(i, p, source["id"], region),
+        ]
+
+    def province(self, p: str, country: str) -> list[Record]:
+        region = {
+            "id": f"{p}-region",
+            "type": "Region",
+            "name": f"Province {p}",
+            "partOf": country,
+            "alias": [f"Prov {p}", f"Alias {p}"],
+        }
+        bureau = {
+            "id": f"{p}-bureau",
+            "type": "GovernmentBody",
+            "name": f"Public Security Bureau {p}",
+            "jurisdiction": region["id"],
+        }
+        return [region, bureau]
+
+    def source(self, i: int, p: str) -> Record:
+        self.sources.append(f"{p}-src")
+        return {
+            "id": f"{p}-src",
+            "type": "Source",
+            "name": f"Report on company {p}",
+            "sourceType": "report",
+            "url": f"https://example.org/{p}",
+            "published": f"{2015 + i % 9}",
+            "language": "en",
+            **self.tlp(),
+        }
+
+    def company(self, i: int, p: str, region: str) -> Record:
+        return {
+            "id": f"{p}-co",
+            "type": "Company",
+            "name": f"Surveillance Company {p}",
+            "lei": synthetic_lei(self.key, 2 * i),
+            "isin": [synthetic_isin("CN", self.key, i)],
+            "wikidataId": f"Q{self.key}{i:06d}",
+            "headquarters": region,
+            "alias": [f"SC {p}"],
+        }
+
+    def fact(self, kind: str, p: str, source: str, fields: Record) -> Record:
+        """A fact of unit p (`p-holding` …) resting on the unit's source (and maybe an earlier
+        one), at a drawn sharing level."""
+        return {
+            "id": f"{p}-{kind}",
+            "type": kind.capitalize(),
+            **fields,
+            "evidence": self.evidence(kind, p, source),
+            **self.tlp(),
+        }
+
+    def holding(self, i: int, p: str, source: str) -> Record:
+        fields = {
+            "fund": f"{self.prefix}-{i - i % 10}-fund",
+            "company": f"{p}-co",
+            "asOf": f"{2016 + i % 8}-12-31",
+            "marketValue": round(self.rng.uniform(1e5, 1e9), 2),
+            "currency": "NOK",
+            "ownershipShare": round(self.rng.random() / 100, 6),
+            "held": i % 7 != 0,
+        }
+        return self.fact("holding", p, source, fields)
+
+    def contract(self, i: int, p: str, source: str, region: str) -> Record:
+        fields = {
+            "name": f"Surveillance contract {p}",
+            "supplier": [f"{p}-co"],
+            "buyer": f"{self.prefix}-{i - i % 5}-bureau",
+            "performedIn": [region],
+            "amount": self.rng.randrange(10_000, 10_000_000),
+            "currency": "CNY",
+            "date": f"{2016 + i % 8}-{1 + i % 12:02d}",
+            "item": [f"cameras {p}", f"platform {p}"],
+        }
+        return self.fact("contract", p, source, fields)
+
+    def allegation(self, i: int, p: str, source: str, region: str) -> Record:
+        fields = {
+            "name": f"Allegation {p}",
+            "description": f"Company {p} supplies surveillance in Province {p}.",
+            "against": [f"{p}-co"],
+            "concerns": [region],
+            "concernsContract": [f"{p}-contract"],
+            "harmCategory": sorted(self.rng.sample(self.harms, 2)),
+            "status": self.rng.choices(self.statuses, status_weights(self.statuses))[0],
+            "startDate": f"{2017 + i % 7}",
+        }
+        return self.fact("allegation", p, source, fields)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -10,11 +11,17 @@ import pytest
 from neo4j import Driver
 
 from ingest.adapters import adapter_for
+from ingest.errors import IngestError
 from ingest.pipeline import IngestResult, ingest_paths
 from ontology.records import Record
 
 DATA = Path(__file__).resolve().parent / "data" / "adapters"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+# the shared samples sit beside the checkout (../shared/data); RIGHTSGRAPH_SHARED_DATA names
+# another place, for a worktree that is not beside them
+SHARED = Path(
+    os.environ.get("RIGHTSGRAPH_SHARED_DATA")
+    or Path(__file__).resolve().parents[2] / "shared" / "data"
+)
 
 
 def shared_sample(*parts: str) -> Path:
@@ -27,6 +34,9 @@ def shared_sample(*parts: str) -> Path:
 def read_all(path: Path, fmt: str | None = None, **options: Any) -> tuple[list, dict[str, Record]]:
     """(batches, records by id) as the adapter yields them, without a database."""
     batches = list(adapter_for(path, fmt).read(path, **options))
+    problems = [p for batch in batches for p in batch.problems]
+    if problems:  # what the pipeline does with them by default: reject the file
+        raise IngestError(problems)
     records: dict[str, Record] = {}
     for batch in batches:
         for record in batch.all_records:

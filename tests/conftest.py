@@ -80,8 +80,22 @@ def driver(neo4j_server: Settings) -> Iterator[Driver]:
 def neo4j_db(driver: Driver, settings: Settings) -> Driver:
     """The session driver, the test database emptied first (nodes and relationships; indexes and
     constraints stay)."""
-    with driver.session(database=settings.neo4j_database) as session:
-        session.run(
-            "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-        ).consume()
+    from helpers import empty
+
+    empty(driver, settings.neo4j_database)
     return driver
+
+
+@pytest.fixture(scope="module")
+def auth_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A key and audit store (SQLite) of its own for one test module."""
+    return tmp_path_factory.mktemp("auth") / "auth.sqlite"
+
+
+@pytest.fixture(scope="module")
+def tokens(settings: Settings) -> dict[str, str]:
+    """A token per role and level of security_helpers.KEYS, and a revoked one, in the shared
+    store (Neo4j)."""
+    from security_helpers import make_keys
+
+    return make_keys(settings)

@@ -26,8 +26,8 @@ Normalisations (only values that differ from run to run or from checkout to chec
 - the checkout's absolute path → `<root>`, and API key ids (random for every key made) →
   `<key-CALLER>`: no output carries either today; the rewrites are there so an output that starts
   carrying one shows as that one change, not as a test that fails on every run.
-Nothing else is rewritten (no timestamps reach these outputs: key creation times and evidence
-sidecars stay in SQLite and the evidence folder), nothing the product returns is re-sorted.
+Nothing else is rewritten (no timestamps reach these outputs: key creation times stay in the
+shared store, evidence sidecars in the evidence folder), nothing the product returns is re-sorted.
 The API runs with long query timeouts (SLOW), so a loaded machine gives answers, not 503s.
 """
 
@@ -48,6 +48,8 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.auth import KeyStore
 from api.settings import ApiSettings
+from api.system_store import SystemStore
+from core.db import make_driver
 from core.dump import canonical_dump
 from core.settings import Settings
 from ingest.pipeline import ingest_paths
@@ -128,7 +130,9 @@ PUBLIC_URLS = [
     "/static/nothing.js",
 ]
 ASSETS = ["/static/app.js", "/static/api.js", "/static/graph.js", "/static/export.js",
-          "/static/style.css", "/static/vendor/cytoscape.min.js"]  # fmt: skip
+          "/static/style.css", "/static/docs.js", "/static/vendor/cytoscape.min.js",
+          "/static/vendor/swagger-ui-bundle.js", "/static/vendor/swagger-ui.css",
+          "/static/vendor/swagger-favicon.png"]  # fmt: skip
 CYPHER = [
     {"query": "MATCH (c:Company)-[r]->(n) RETURN c, r, n.id AS to ORDER BY c.id, type(r), to LIMIT 5"},
     {"query": "MATCH p = (:Fund {id: $id})-[*1..2]->() RETURN p ORDER BY length(p), [n IN nodes(p) | n.id] LIMIT 2", "parameters": {"id": "gpfg"}},
@@ -235,7 +239,7 @@ def _answer(request: str, response: Response) -> tuple[str, str]:
 
 
 def _api(settings: Settings, auth_db: Path, key_ids: dict[str, str]) -> dict[str, str]:
-    store = KeyStore(auth_db)
+    store = KeyStore(SystemStore(make_driver(settings), settings.neo4j_database))
     headers: dict[str, dict[str, str]] = {}
     for caller, grant in CALLERS.items():
         headers[caller] = {}

@@ -1,9 +1,8 @@
-"""Helpers for the fault and load tests: a Neo4j of their own to kill, the generated holdings
-table and the uvicorn API subprocess (both from bench/load_test.py, one copy of each)."""
+"""Helpers for the fault tests: a Neo4j of their own to kill, a generated holdings table (from
+the one synthetic generator) and the API served by `rightsgraph serve` in a subprocess."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -17,25 +16,22 @@ from neo4j import Driver
 from core import neo4j_local
 from core.db import make_driver
 from core.settings import Settings
+from rightsgraph.served import child_server
 
 ROOT = Path(__file__).resolve().parent.parent
 # the server these tests kill: never the shared test server (default: the test port + 10)
 FAULT_PORT = int(os.environ.get("RIGHTSGRAPH_TEST_FAULT_NEO4J_PORT") or TEST_PORT + 10)
 
 
-def _bench_module():
-    spec = importlib.util.spec_from_file_location("load_test", ROOT / "bench" / "load_test.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("load_test", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-load_test = _bench_module()
-write_holdings = load_test.write_holdings
-api_server = load_test.api_server
-rss_kib = load_test.rss_kib
+@contextmanager
+def api_server(env: dict[str, str]) -> Iterator[tuple[str, int]]:
+    """`rightsgraph serve` on a free loopback port, as a deployer starts it: (base url, pid)."""
+    with child_server(
+        lambda port: [sys.executable, "-m", "rightsgraph.cli", "serve", "--port", str(port)],
+        env,
+        ROOT,
+    ) as served:
+        yield served
 
 
 @contextmanager
@@ -71,17 +67,6 @@ def ingest_cli(path: Path, settings: Settings, *args: str) -> subprocess.Popen:
         env=env_for(settings),
         cwd=ROOT,
     )
-
-
-def empty(driver: Driver, database: str) -> None:
-    """Delete everything in small transactions: relationships first, so a source cited by tens of
-    thousands of rows does not take its whole fan-out into one transaction's memory."""
-    with driver.session(database=database) as session:  # batched deletes need auto-commit
-        for query in (
-            "MATCH ()-[r]->() CALL { WITH r DELETE r } IN TRANSACTIONS OF 10000 ROWS",
-            "MATCH (n) CALL { WITH n DELETE n } IN TRANSACTIONS OF 10000 ROWS",
-        ):
-            session.run(query).consume()
 
 
 def count(driver: Driver, database: str, label: str) -> int:

@@ -45,10 +45,10 @@ def test_entities_map_to_our_classes_with_links_and_counts():
     assert any(s["name"] == "example_registry" for s in of_type(records, "Source"))
     assert batches[-1].unsupported == {
         "FtM property Ownership.sharesCount": 1,
-        "FtM property Person.birthDate": 1,
         "FtM Contract entities without a ContractAward (no supplier)": 1,
-        "FtM Directorship entities": 1,
     }
+    assert records["ftm-person-1"]["birthDate"] == ["1965"]
+    assert records["ftm-dir-1"]["type"] == "Directorship"
 
 
 def test_references_across_batches_resolve_by_reemitting_the_referenced_entities(
@@ -153,3 +153,71 @@ def test_export_is_valid_followthemoney(neo4j_db, settings):
     assert by_id["ftm-sanction-1"]["properties"]["authority"] == ["US Department of Commerce"]
     holdings = [e for e in entities if e["properties"].get("ownershipType") == ["holding"]]
     assert len(holdings) == 3 and stats.written["Ownership"] == 6
+
+
+OPENSANCTIONS = DATA / "entities.ftm.json"  # OpenSanctions' export form: JSON lines
+
+
+def test_an_opensanctions_export_keeps_what_a_screening_needs():
+    _, records = read_all(OPENSANCTIONS)
+    ivan = records["ftm-NK-2a8fQYq3b9X1cE7d"]
+    assert ivan["type"] == "Person" and ivan["name"] == "Ivan Petrovich Sidorov"  # the caption
+    assert "Иван Петрович Сидоров" in ivan["alias"]  # the other scripts' names stay
+    assert ivan["birthDate"] == ["1961-07-14"] and ivan["birthPlace"] == ["Leningrad"]
+    assert ivan["nationality"] == ["RU", "CY"]  # nationality and citizenship
+    assert ivan["gender"] == "male" and ivan["personTitle"] == ["Dr."]
+    assert ivan["firstName"] == ["Ivan"] and ivan["lastName"] == ["Sidorov"]
+    assert ivan["position"] == ["Member of the State Duma"]
+    assert ivan["idNumber"] == ["4509 123456"] and ivan["taxNumber"] == ["770123456789"]
+    assert ivan["topic"] == ["sanction", "role.pep"]
+    assert ivan["firstSeen"] == "2022-03-02" and ivan["lastSeen"] == "2025-06-30"
+    assert "ftm:ofac-12345" in ivan["identifier"]  # referents
+    assert ivan["address"] == ["Nevsky prospekt 10, St Petersburg"]
+    assert {e["source"] for e in ivan["evidence"]} >= {
+        "src-ftm-dataset-us-ofac-sdn",
+        "src-ftm-dataset-eu-fsf",
+    }
+    assert records["ftm-NK-Dr5wYx8Lm2Pq"]["birthDate"] == ["1970"]  # a year is a date too
+    company = records["ftm-NK-Co9Zk1Rt4"]
+    assert company["type"] == "Company" and company["registrationNumber"] == ["1027700123456"]
+    assert company["incorporationDate"] == "2002-08-19" and company["country"] == "RU"
+    assert company["lei"] == "253400JT3MQWNDKMJE44" and company["isin"] == ["RU0007288411"]
+    assert company["sector"] == ["Mining"] and company["address"] == [
+        "ul. Lenina 1, Norilsk, Russia"
+    ]
+
+
+def test_sanctions_debarments_and_directorships_become_measures_and_seats():
+    batches, records = read_all(OPENSANCTIONS)
+    ofac = records["ftm-ofac-sanc-5d2c"]
+    assert ofac["type"] == "Measure" and ofac["measureType"] == "sanction"
+    assert ofac["program"] == "RUSSIA-EO14024" and ofac["startDate"] == "2022-03-11"
+    assert records[ofac["imposedBy"]]["name"] == "Office of Foreign Assets Control"
+    assert records["ftm-eu-sanc-77aa"]["endDate"] == "2026-03-15"
+    assert records["ftm-wb-debar-1a"]["measureType"] == "procurement-ban"
+    seat = records["ftm-dir-3e4f"]
+    assert seat["type"] == "Directorship" and seat["role"] == "Chairman of the board"
+    assert (
+        seat["director"] == "ftm-NK-2a8fQYq3b9X1cE7d"
+        and seat["directorshipOf"] == "ftm-NK-Co9Zk1Rt4"
+    )
+    skipped = batches[-1].unsupported
+    assert skipped["FtM Family entities"] == 1
+    assert skipped["FtM addressEntity references to entities not in the file"] == 1
+    assert skipped["FtM property Person.fatherName"] == 1
+
+
+def test_an_opensanctions_export_is_ingested_under_its_own_name(neo4j_db, settings):
+    database = settings.neo4j_database
+    result = ingest(neo4j_db, database, [OPENSANCTIONS])
+    assert result.ok, [str(p) for p in result.problems]
+    rows, _, _ = neo4j_db.execute_query(
+        "MATCH (p:Person {id: 'ftm-NK-2a8fQYq3b9X1cE7d'})-[:DIRECTOR_IN]->(:Directorship)"
+        "-[:DIRECTORSHIP_OF]->(c:Company) "
+        "RETURN p.birthDates AS born, p.nationalities AS nat, p.topics AS topics, c.name AS company",
+        database_=database,
+    )
+    assert rows, "the director, the seat and the company are linked"
+    assert rows[0]["born"] == ["1961-07-14"] and sorted(rows[0]["nat"]) == ["CY", "RU"]
+    assert sorted(rows[0]["topics"]) == ["role.pep", "sanction"]
+    assert rows[0]["company"] == "Severny Metals JSC"

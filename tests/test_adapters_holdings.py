@@ -181,3 +181,104 @@ def test_shared_nbim_extract_loads_every_year(neo4j_db, settings):
         "MATCH (h:Holding) RETURN count(h) AS n", database_=settings.neo4j_database
     )[0]
     assert count["n"] == 12
+
+
+# NBIM's half-year file of 2025, as published: sheet "Holdings Report", no fund and no date
+# column (the file name carries the date), empty cells left out, three short positions.
+NBIM_HEADER = (
+    "Industry",
+    "Region",
+    "Country",
+    "Name",
+    "Market Value(NOK)",
+    "Market Value(USD)",
+    "Voting",
+    "Ownership",
+    "Incorporation Country",
+)
+NBIM_2025_ROWS = [
+    ("Technology", "Asia", "China", "Iflytek Co Ltd", 50057046, 5780827, 0.08, 0.08, "China"),
+    ("Basic Materials", "Europe", "Spain", "Acerinox SA", 780869918, 88863464, 2.91, 2.91, "Spain"),
+    ("Industrials", "Europe", "Sweden", "Short One AB", 1520000, 150000, None, -0.46, "Sweden"),
+    ("Financials", "Europe", "Norway", "Short Two ASA", 2300000, 230000, -0.38, -0.38, "Norway"),
+    ("Energy", "Americas", "Canada", "Short Three Inc", 990000, 99000, -0.15, -0.15, "Canada"),
+]
+
+
+def nbim_workbook(path: Path, rows=NBIM_2025_ROWS) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Holdings Report"
+    sheet.append(NBIM_HEADER)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_short_positions_load_with_their_sign_and_a_flag(tmp_path):
+    path = nbim_workbook(tmp_path / "EQ_2025_06_30_Industry.xlsx")
+    _, records = read_all(path, fund="Government Pension Fund Global")
+    holdings = {
+        h["name"].split(" in ", 1)[1].rsplit(",", 1)[0]: h for h in of_type(records, "Holding")
+    }
+    assert len(holdings) == 5
+    short = holdings["Short One AB"]
+    assert short["ownershipShare"] == Decimal("-0.0046") and short["shortPosition"] is True
+    assert "votingShare" not in short  # the empty cell stays empty
+    assert holdings["Short Three Inc"]["votingShare"] == Decimal("-0.0015")
+    assert "shortPosition" not in holdings["Acerinox SA"]
+    assert {h["asOf"] for h in holdings.values()} == {"2025-06-30"}
+
+
+def test_a_short_position_file_is_ingested_whole(tmp_path, neo4j_db, settings):
+    path = nbim_workbook(tmp_path / "EQ_2025_06_30_Industry.xlsx")
+    result = ingest(
+        neo4j_db, settings.neo4j_database, [path], fund="Government Pension Fund Global"
+    )
+    assert result.ok, [str(p) for p in result.problems]
+    rows, _, _ = neo4j_db.execute_query(
+        "MATCH (h:Holding {shortPosition: true}) RETURN h.ownershipShare AS share ORDER BY share",
+        database_=settings.neo4j_database,
+    )
+    assert [r["share"] for r in rows] == [-0.0046, -0.0038, -0.0015]
+
+
+def test_an_nbim_file_of_any_year_needs_only_the_fund(tmp_path):
+    path = nbim_workbook(tmp_path / "EQ_2016_Industry.xlsx", NBIM_2025_ROWS[:2])
+    with pytest.raises(IngestError) as exc:
+        read_all(path)
+    assert "--fund" in exc.value.problems[0].message
+    _, records = read_all(path, fund="GPFG")
+    assert {h["asOf"] for h in of_type(records, "Holding")} == {"2016-12-31"}
+
+
+def test_a_generic_isin_sheet_maps_by_its_header_and_reads_amounts():
+    _, records = read_all(DATA / "holdings_generic_isin_sheet.csv", fund="Example Fund")
+    holdings = {h["company"]: h for h in of_type(records, "Holding")}
+    assert holdings["isin-CNE100000PM8"]["marketValue"] == Decimal("12410000")
+    assert holdings["isin-NO0010096985"]["marketValue"] == Decimal("1200000000")
+    apple = holdings["isin-US0378331005"]
+    assert apple["marketValue"] == Decimal("1480000000") and apple["currency"] == "USD"
+    assert {h["asOf"] for h in holdings.values()} == {"2020-06-30"}
+
+
+def test_a_value_with_text_that_is_no_unit_is_refused_not_truncated(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text('Fund,Name,Value,Currency,As Of\nF,Acme,"12,41 apples",NOK,2020-06-30\n')
+    with pytest.raises(IngestError) as exc:
+        read_all(path)
+    problem = exc.value.problems[0]
+    assert problem.rule == "holdings-number" and "'apples'" in problem.message
+
+
+@pytest.mark.parametrize("fmt", [None, "holdings"])
+def test_a_misspelt_header_lists_the_columns_and_suggests(fmt):
+    with pytest.raises(IngestError) as exc:
+        read_all(DATA / "holdings_misspelt_header.csv", fmt)
+    message = exc.value.problems[0].message
+    assert "'Fund', 'Compnay', 'ISN', 'Market Value(NOK)', 'As Of'" in message
+    assert """'Compnay' (did you mean "Company"?)""" in message
+    assert """'ISN' (did you mean "ISIN"?)""" in message

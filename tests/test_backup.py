@@ -8,10 +8,10 @@ import subprocess
 import sys
 
 import pytest
-from helpers import DOCUMENTED, PROJECT_ROOT, SEED
-from test_export import dump, graphgen, ingest, wipe
+from helpers import DOCUMENTED, PROJECT_ROOT, SEED, dump, ingest, wipe
 
 from rightsgraph.backup import NotEmpty, backup, restore
+from rightsgraph.synth import generate_report
 
 
 @pytest.mark.parametrize("name", ["backup.nt", "backup.nt.gz"])
@@ -19,7 +19,7 @@ def test_restore_of_a_backup_rebuilds_the_same_graph_at_every_level(
     neo4j_db, settings, tmp_path, name
 ) -> None:
     generated = tmp_path / "g.jsonld"
-    doc = graphgen.generate_report(units=12, seed=5, prefix="b", levels=("GREEN", "AMBER", "RED"))
+    doc = generate_report(units=12, seed=5, prefix="b", levels=("GREEN", "AMBER", "RED"))
     generated.write_text(json.dumps(doc), encoding="utf-8")
     ingest(neo4j_db, settings, SEED, DOCUMENTED, generated)
     before = dump(neo4j_db, settings)

@@ -121,16 +121,6 @@ def graph(driver: Driver, settings: Settings) -> Driver:
 
 
 @pytest.fixture(scope="module")
-def auth_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("auth") / "auth.sqlite"
-
-
-@pytest.fixture(scope="module")
-def tokens(auth_db: Path) -> dict[str, str]:
-    return make_keys(auth_db)
-
-
-@pytest.fixture(scope="module")
 def client(graph: Driver, settings: Settings, auth_db: Path) -> Iterator[TestClient]:
     with TestClient(make_app(settings, auth_db, rate_limit=0)) as c:
         yield c
@@ -158,7 +148,7 @@ def test_every_hostile_query_is_refused_audited_and_changes_nothing(
         body = response.json()
         assert body["title"] == "Query refused" and words in body["detail"], (name, body)
     assert canonical_dump(graph, settings.neo4j_database) == before
-    refused = [e for e in audit_entries(auth_db) if e.outcome == "refused"]
+    refused = [e for e in audit_entries(settings) if e.outcome == "refused"]
     logged = {(e.what, e.key_id) for e in refused}
     investigator = tokens["investigator"].split("_")[1]
     for name, query, _ in HOSTILE:
@@ -230,7 +220,7 @@ def test_a_query_over_the_time_limit_is_stopped_and_audited(
     graph: Driver, settings: Settings, tmp_path: Path
 ) -> None:
     auth_db = tmp_path / "auth.sqlite"
-    tokens = make_keys(auth_db)
+    tokens = make_keys(settings)
     with TestClient(make_app(settings, auth_db, cypher_timeout=1.0)) as c:
         response = cypher(
             c,
@@ -241,7 +231,7 @@ def test_a_query_over_the_time_limit_is_stopped_and_audited(
     body = response.json()
     assert response.status_code == 422 and "longer than 1 s" in body["detail"], body
     assert body["title"] == "Query timed out"
-    (entry,) = audit_entries(auth_db)
+    entry = audit_entries(settings)[-1]
     assert entry.outcome == "timeout" and "longer than" in (entry.reason or "")
 
 
@@ -256,7 +246,7 @@ def test_a_query_over_the_time_limit_is_stopped_and_audited(
     ],
 )
 def test_only_investigators_cleared_for_red_may_query(
-    client: TestClient, tokens: dict[str, str], auth_db: Path, who: str | None, status: int
+    client: TestClient, tokens: dict[str, str], settings: Settings, who: str | None, status: int
 ) -> None:
     query = f"MATCH (n) RETURN count(n) AS probe_{who}"
     response = cypher(client, tokens[who] if who else None, query)
@@ -264,7 +254,7 @@ def test_only_investigators_cleared_for_red_may_query(
     assert response.headers["content-type"].startswith(PROBLEM)
     if status == 401:
         assert response.headers["www-authenticate"].startswith("Bearer")
-    entry = audit_entries(auth_db)[-1]
+    entry = audit_entries(settings)[-1]
     assert entry.outcome == "refused" and entry.endpoint == "POST /cypher"
     assert entry.reason and entry.reason.startswith(str(status))
 

@@ -127,10 +127,10 @@ def test_administration_commands_are_refused_by_the_server(graph: Driver) -> Non
 @pytest.fixture()
 def api(graph: Driver, settings: Settings, tmp_path: Path) -> Iterator[tuple[TestClient, dict]]:
     auth_db = tmp_path / "auth.sqlite"
-    tokens = make_keys(auth_db)
+    tokens = make_keys(settings)
     app = make_app(settings, auth_db, rate_limit=0, cypher_timeout=1.0, cypher_max_bytes=50_000)
     with TestClient(app) as client:
-        yield client, {**tokens, "auth_db": auth_db}
+        yield client, tokens
     wait_idle(graph)
 
 
@@ -141,7 +141,7 @@ def post(client: TestClient, token: str, query: str, **parameters: object):
 
 
 def test_a_query_that_ignores_its_timeout_is_cut_off_audited_and_holds_its_key(
-    api: tuple[TestClient, dict], graph: Driver
+    api: tuple[TestClient, dict], graph: Driver, settings: Settings
 ) -> None:
     client, tokens = api
     began = time.monotonic()
@@ -149,12 +149,12 @@ def test_a_query_that_ignores_its_timeout_is_cut_off_audited_and_holds_its_key(
     took = time.monotonic() - began
     assert response.status_code == 422, response.text
     assert response.json()["title"] == "Query timed out" and took < 4.5, took
-    entry = audit_entries(tokens["auth_db"])[-1]
+    entry = audit_entries(settings)[-1]
     assert entry.outcome == "timeout" and "longer than 1 s" in (entry.reason or "")
     if running_queries(graph):  # Neo4j still runs it: the key waits, others do not
         again = post(client, tokens["investigator"], "RETURN 1 AS one")
         assert again.status_code == 429 and "one at a time" in again.json()["detail"]
-        assert audit_entries(tokens["auth_db"])[-1].outcome == "refused"
+        assert audit_entries(settings)[-1].outcome == "refused"
     other = post(client, tokens["editor"], "RETURN 1 AS one")
     assert other.status_code == 200, other.text
 
@@ -171,7 +171,7 @@ def test_one_query_per_key_and_a_breaker_for_the_server(
     assert 429 in codes and set(codes) <= {200, 422, 429}, [a.text for a in answers]
     wait_idle(graph)
     auth_db = tmp_path / "breaker.sqlite"
-    more = make_keys(auth_db)
+    more = make_keys(settings)
     app = make_app(settings, auth_db, rate_limit=0, cypher_max_running=1)
     with TestClient(app) as small, ThreadPoolExecutor(2) as pool:
         first = pool.submit(post, small, more["investigator"], TIGHT_LOOP, n=LOOP_ITEMS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import re
@@ -11,14 +10,14 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 from fastapi.testclient import TestClient
-from helpers import DOCUMENTED, PROJECT_ROOT, SEED
+from helpers import DOCUMENTED, PROJECT_ROOT, SEED, ingest, wipe
+from helpers import entity_dump as dump
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from neo4j import Driver
 from rdflib import RDF, RDFS, Graph, URIRef
 
-from core.dump import canonical_dump
 from core.settings import Settings
 from export.mapping import ExportMapping
 from export.options import ExportOptions, ScopeNotFound
@@ -26,10 +25,10 @@ from export.rdf import PROV
 from export.reader import required_links
 from export.stream import write_export
 from ingest.fact_keys import fact_id
-from ingest.pipeline import IngestResult, ingest_paths
 from ontology.model import RG, id_to_iri, load_model
 from ontology.types import sharing
 from ontology.validate import validate_graph
+from rightsgraph.synth import generate_report
 
 FORMATS = {"ntriples": ".nt", "turtle": ".ttl", "jsonld": ".jsonld"}
 OXIGRAPH = {
@@ -42,29 +41,7 @@ LEVELS = sharing.levels()
 TLP_ORDER = {lvl: sharing.rank(lvl) for lvl in LEVELS}
 
 
-def _graphgen():
-    spec = importlib.util.spec_from_file_location(
-        "graphgen", PROJECT_ROOT / "bench" / "graphgen.py"
-    )
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
-
-
-graphgen = _graphgen()
-
-
 # ---------------------------------------------------------------------- helpers
-
-
-def wipe(driver: Driver, settings: Settings) -> None:
-    driver.execute_query("MATCH (n) DETACH DELETE n", database_=settings.neo4j_database)
-
-
-def ingest(driver: Driver, settings: Settings, *paths: Path, **options) -> IngestResult:
-    result = ingest_paths(list(paths), driver, database=settings.neo4j_database, options=options)
-    assert result.ok, result.problems[:5]
-    return result
 
 
 def export(driver: Driver, settings: Settings, **options) -> tuple[str, int]:
@@ -74,14 +51,9 @@ def export(driver: Driver, settings: Settings, **options) -> tuple[str, int]:
     return out.getvalue(), getattr(writer, "triples", 0)
 
 
-def dump(driver: Driver, settings: Settings) -> list[str]:
-    """The entity graph (an RDF export leaves out proposals, decisions and redirects)."""
-    return canonical_dump(driver, settings.neo4j_database, entities_only=True)
-
-
 def write_generated(tmp_path: Path, name: str, **kwargs) -> Path:
     path = tmp_path / f"{name}.jsonld"
-    path.write_text(json.dumps(graphgen.generate_report(prefix=name, **kwargs)), encoding="utf-8")
+    path.write_text(json.dumps(generate_report(prefix=name, **kwargs)), encoding="utf-8")
     return path
 
 
@@ -122,7 +94,7 @@ def test_generated_graph_and_overlapping_reports_round_trip_exactly(
     link's report list differs from what both ends share and must survive."""
     first = write_generated(tmp_path, "g", units=40, seed=1, levels=LEVELS)
     second = tmp_path / "second.jsonld"
-    doc = graphgen.generate_report(units=10, seed=2, prefix="h")
+    doc = generate_report(units=10, seed=2, prefix="h")
     doc["@graph"] += [  # both ends of g-0-co's HEADQUARTERED_IN, without the link
         {"id": "g-0-co", "type": "Company", "name": "Surveillance Company g-0"},
         {"id": "g-0-region", "type": "Region", "name": "Province g-0"},
@@ -229,7 +201,7 @@ def test_superclass_types_are_the_ontologys_external_superclasses() -> None:
 def test_a_fact_resting_only_on_a_red_source_is_left_out_with_its_quotes(
     neo4j_db, settings, tmp_path
 ) -> None:
-    doc = graphgen.generate_report(units=2, seed=0, prefix="t")
+    doc = generate_report(units=2, seed=0, prefix="t")
     for record in doc["@graph"]:
         if record["id"] == "t-1-src":
             record["tlp"] = "RED"
@@ -301,9 +273,7 @@ def test_an_export_at_level_l_holds_exactly_what_level_l_may_see(
 ) -> None:
     wipe(neo4j_db, settings)
     path = tmp_path_factory.mktemp("prop") / "r.jsonld"
-    doc = graphgen.generate_report(
-        units=units, seed=seed, prefix="p", levels=LEVELS, tlp=report_tlp
-    )
+    doc = generate_report(units=units, seed=seed, prefix="p", levels=LEVELS, tlp=report_tlp)
     path.write_text(json.dumps(doc), encoding="utf-8")
     ingest(neo4j_db, settings, path)
     records = {r["id"]: r for r in doc["@graph"]}
@@ -440,7 +410,7 @@ def test_ftm_and_rdf_exports_hold_the_same_nodes_at_every_level(neo4j_db, settin
     """One reader for every format: a fact whose company is above the level (here: a RED company
     with holdings and contracts at lower levels) is left out of the FtM export as it is of the
     RDF one, never written without its company."""
-    doc = graphgen.generate_report(units=30, seed=4, prefix="f", levels=LEVELS)
+    doc = generate_report(units=30, seed=4, prefix="f", levels=LEVELS)
     held = {r["company"] for r in doc["@graph"] if r["type"] == "Holding"}
     next(r for r in doc["@graph"] if r["type"] == "Company" and r["id"] in held)["tlp"] = "RED"
     path = tmp_path / "f.jsonld"

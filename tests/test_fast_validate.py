@@ -7,32 +7,39 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import warnings
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 import pytest
-from helpers import DOCUMENTED, SEED, by_id, report_records
+from helpers import (
+    ALLEGATION,
+    CONTRACT,
+    DEMAND,
+    DOCUMENTED,
+    HOLDING,
+    OWNERSHIP,
+    SEED,
+    SOURCE,
+    VALID_ISIN,
+    VALID_LEI,
+    bundled_records,
+    bundled_types,
+    drop,
+    known_for,
+    report_records,
+    set_to,
+)
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
 
 from ontology.fast_validate import ShapeCompileError, compile_shapes, fast_validate
-from ontology.identifiers import isin_check_digit, lei_check_digits
 from ontology.model import SHAPES_FILE, load_model
 from ontology.records import Record, RecordError, check_record
 from ontology.validate import SH, validate_records
 
 MODEL = load_model()
-RECORDS = {**by_id(report_records(SEED)), **by_id(report_records(DOCUMENTED))}
-CLASS_OF = {rid: r["type"] for rid, r in RECORDS.items()}
-VALID_LEI = "5493001KJTIIGC8Y1R" + lei_check_digits("5493001KJTIIGC8Y1R")
-VALID_ISIN = "CNE100000PM" + isin_check_digit("CNE100000PM")
-HOLDING = "holding-gpfg-hikvision-2019-12-31"
-OWNERSHIP = "ownership-cethik-hikvision"
-CONTRACT = "contracts-xinjiang-hikvision-dahua-since-2016"
-ALLEGATION = "allegation-open-letter-hikvision-dahua-xinjiang"
-DEMAND = "demand-open-letter-gpfg-divest-hikvision-dahua"
-SOURCE = "src-scandasia-2020-ngos-divest"
+RECORDS = bundled_records()
+CLASS_OF = bundled_types()
 
 
 @pytest.fixture(autouse=True)
@@ -49,20 +56,6 @@ def both(records: list[Record], known: dict[str, str] | None = None) -> tuple[li
     return validate_records(records, known, engine="pyshacl"), fast_validate(records, known)
 
 
-def _strings(value) -> set[str]:
-    if isinstance(value, dict):
-        return set().union(*map(_strings, value.values()))
-    if isinstance(value, list):
-        return set().union(*map(_strings, value)) if value else set()
-    return {value} if isinstance(value, str) else set()
-
-
-def known_for(record: Record) -> dict[str, str]:
-    """The bundled records this one refers to, standing in the graph as typed nodes."""
-    refs = _strings({k: v for k, v in record.items() if k not in ("id", "type")})
-    return {rid: CLASS_OF[rid] for rid in refs - {record["id"]} if rid in CLASS_OF}
-
-
 def alone(record: Record) -> tuple[list, list]:
     """One record validated against the bundled records it refers to."""
     checked = check_record(record)
@@ -74,56 +67,52 @@ def test_bundled_reports_conform_in_both_validators(path) -> None:
     assert both(report_records(path)) == ([], [])
 
 
-def _set(key, value) -> Callable[[Record], None]:
-    return lambda r: r.__setitem__(key, value)
-
-
-def _drop(key) -> Callable[[Record], None]:
-    return lambda r: r.pop(key)
-
-
 INVALID = [
-    ("fact-without-evidence", DEMAND, _drop("evidence")),
-    ("negative-amount", CONTRACT, _set("amountMin", -5)),
-    ("minus-infinity-amount", CONTRACT, _set("amountMin", "-Infinity")),
-    ("unknown-currency", CONTRACT, _set("currency", "USX")),
-    ("amount-without-currency", CONTRACT, _drop("currency")),
-    ("bad-lei-check-digits", "hikvision", _set("lei", VALID_LEI[:-2] + "00")),
-    ("lei-wrong-length", "hikvision", _set("lei", "5493001KJ")),
-    ("bad-isin-check-digit", "hikvision", _set("isin", [VALID_ISIN, VALID_ISIN[:-1] + "1"])),
-    ("isin-wrong-form", "hikvision", _set("isin", ["cne100000pm8"])),
-    ("ownership-share-above-1", OWNERSHIP, _set("share", 38.88)),
-    ("ownership-share-not-a-number", OWNERSHIP, _set("share", "a third")),
-    ("holding-share-as-percent", HOLDING, _set("ownershipShare", 32)),
-    ("negative-market-value", HOLDING, _set("marketValue", -1)),
-    ("unknown-harm-category", ALLEGATION, _set("harmCategory", ["bad vibes!"])),
-    ("unknown-status", ALLEGATION, _set("status", "rumoured")),
-    ("two-statuses", ALLEGATION, _set("status", ["alleged", "withdrawn"])),
-    ("allegation-without-target", ALLEGATION, _drop("against")),
-    ("allegation-against-a-region", ALLEGATION, _set("against", ["xinjiang"])),
-    ("holding-without-as-of", HOLDING, _drop("asOf")),
-    ("holding-impossible-date", HOLDING, _set("asOf", "2019-02-30")),
-    ("holding-partial-as-of", HOLDING, _set("asOf", "2019-12")),
-    ("month-13-start-date", CONTRACT, _set("startDate", "2016-13")),
-    ("holding-two-funds", HOLDING, _set("fund", ["gpfg", "hikvision"])),
-    ("holding-fund-is-a-company", HOLDING, _set("fund", "dahua")),
-    ("holding-in-itself", HOLDING, _set("company", HOLDING)),
-    ("dangling-reference", HOLDING, _set("company", "no-such-company")),
-    ("held-not-boolean", HOLDING, _set("held", "maybe")),
-    ("bad-tlp", DEMAND, _set("tlp", "YELLOW")),
-    ("bad-url", SOURCE, _set("url", "scandasia.com/article")),
-    ("url-with-space", SOURCE, _set("url", "https://example.org/a b")),
-    ("bad-qid", "xinjiang", _set("wikidataId", "Q0148")),
-    ("qid-as-url", "xinjiang", _set("wikidataId", "http://www.wikidata.org/entity/Q34800")),
-    ("country-not-iso", "gpfg", _set("country", "Norway")),
-    ("two-names", "hikvision", _set("name", ["Hikvision", "Hangzhou Hikvision"])),
-    ("empty-name", "hikvision", _set("name", "")),
-    ("evidence-from-a-company", DEMAND, _set("evidence", [{"source": "hikvision", "quote": "x"}])),
-    ("evidence-empty-quote", DEMAND, _set("evidence", [{"source": SOURCE, "quote": ""}])),
-    ("evidence-without-source", DEMAND, _set("evidence", [{"quote": "x", "locator": "p. 1"}])),
-    ("retrieved-not-a-date", SOURCE, _set("retrieved", "yesterday")),
-    ("bad-sha256", SOURCE, _set("sha256", "5F4BED40")),
-    ("unknown-review-status", "report-seed-open-letter", _set("reviewStatus", "draft")),
+    ("fact-without-evidence", DEMAND, drop("evidence")),
+    ("negative-amount", CONTRACT, set_to("amountMin", -5)),
+    ("minus-infinity-amount", CONTRACT, set_to("amountMin", "-Infinity")),
+    ("unknown-currency", CONTRACT, set_to("currency", "USX")),
+    ("amount-without-currency", CONTRACT, drop("currency")),
+    ("bad-lei-check-digits", "hikvision", set_to("lei", VALID_LEI[:-2] + "00")),
+    ("lei-wrong-length", "hikvision", set_to("lei", "5493001KJ")),
+    ("bad-isin-check-digit", "hikvision", set_to("isin", [VALID_ISIN, VALID_ISIN[:-1] + "1"])),
+    ("isin-wrong-form", "hikvision", set_to("isin", ["cne100000pm8"])),
+    ("ownership-share-above-1", OWNERSHIP, set_to("share", 38.88)),
+    ("ownership-share-not-a-number", OWNERSHIP, set_to("share", "a third")),
+    ("holding-share-as-percent", HOLDING, set_to("ownershipShare", 32)),
+    ("negative-market-value", HOLDING, set_to("marketValue", -1)),
+    ("unknown-harm-category", ALLEGATION, set_to("harmCategory", ["bad vibes!"])),
+    ("unknown-status", ALLEGATION, set_to("status", "rumoured")),
+    ("two-statuses", ALLEGATION, set_to("status", ["alleged", "withdrawn"])),
+    ("allegation-without-target", ALLEGATION, drop("against")),
+    ("allegation-against-a-region", ALLEGATION, set_to("against", ["xinjiang"])),
+    ("holding-without-as-of", HOLDING, drop("asOf")),
+    ("holding-impossible-date", HOLDING, set_to("asOf", "2019-02-30")),
+    ("holding-partial-as-of", HOLDING, set_to("asOf", "2019-12")),
+    ("month-13-start-date", CONTRACT, set_to("startDate", "2016-13")),
+    ("holding-two-funds", HOLDING, set_to("fund", ["gpfg", "hikvision"])),
+    ("holding-fund-is-a-company", HOLDING, set_to("fund", "dahua")),
+    ("holding-in-itself", HOLDING, set_to("company", HOLDING)),
+    ("dangling-reference", HOLDING, set_to("company", "no-such-company")),
+    ("held-not-boolean", HOLDING, set_to("held", "maybe")),
+    ("bad-tlp", DEMAND, set_to("tlp", "YELLOW")),
+    ("bad-url", SOURCE, set_to("url", "scandasia.com/article")),
+    ("url-with-space", SOURCE, set_to("url", "https://example.org/a b")),
+    ("bad-qid", "xinjiang", set_to("wikidataId", "Q0148")),
+    ("qid-as-url", "xinjiang", set_to("wikidataId", "http://www.wikidata.org/entity/Q34800")),
+    ("country-not-iso", "gpfg", set_to("country", "Norway")),
+    ("two-names", "hikvision", set_to("name", ["Hikvision", "Hangzhou Hikvision"])),
+    ("empty-name", "hikvision", set_to("name", "")),
+    (
+        "evidence-from-a-company",
+        DEMAND,
+        set_to("evidence", [{"source": "hikvision", "quote": "x"}]),
+    ),
+    ("evidence-empty-quote", DEMAND, set_to("evidence", [{"source": SOURCE, "quote": ""}])),
+    ("evidence-without-source", DEMAND, set_to("evidence", [{"quote": "x", "locator": "p. 1"}])),
+    ("retrieved-not-a-date", SOURCE, set_to("retrieved", "yesterday")),
+    ("bad-sha256", SOURCE, set_to("sha256", "5F4BED40")),
+    ("unknown-review-status", "report-seed-open-letter", set_to("reviewStatus", "draft")),
 ]
 
 

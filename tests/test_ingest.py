@@ -16,6 +16,7 @@ from helpers import (
     DOCUMENTED,
     SEED,
     TEST_REPORTS,
+    dump,
     label_counts,
     report_document,
     type_counts,
@@ -23,7 +24,6 @@ from helpers import (
 )
 from neo4j import Driver
 
-from core.dump import canonical_dump
 from core.settings import Settings
 from ingest.pipeline import IngestResult, ingest_paths
 
@@ -51,10 +51,6 @@ def ingest(driver: Driver | None, settings: Settings, *paths: Path, **kw) -> Ing
     result = ingest_paths(list(paths), driver, database=settings.neo4j_database, **kw)
     assert result.ok, [str(p) for p in result.problems]
     return result
-
-
-def dump(driver: Driver, settings: Settings) -> list[str]:
-    return canonical_dump(driver, settings.neo4j_database)
 
 
 def node(driver: Driver, settings: Settings, node_id: str) -> dict | None:

@@ -9,7 +9,6 @@ first batch's Holdings are visible in the database.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import signal
@@ -19,33 +18,16 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import empty
 from neo4j import Driver
 
 from core.dump import canonical_dump
 from core.settings import Settings
 from ingest.adapter_kit import DEFAULT_BATCH_SIZE
+from rightsgraph.synth import write_fund_holdings
 
 COMPANIES = 600
 DATES = 10  # 6,000 rows: three batches of 2,000
-SYLLABLES = ["ka", "lo", "mi", "ren", "tau", "vex", "zor", "pil", "qua", "dun", "bri", "sol"]
-
-
-def company_name(i: int) -> str:
-    """Distinct made-up names, so no two rows resolve to one company by accident."""
-    word = "".join(SYLLABLES[(i // len(SYLLABLES) ** k) % len(SYLLABLES)] for k in range(3))
-    return f"{word.capitalize()} Test Holdings {i:04d} ASA"
-
-
-def write_holdings(path: Path) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        out = csv.writer(fh)
-        out.writerow(["Fund", "As of", "Name", "Country", "Market Value(NOK)", "Ownership"])
-        for year in range(2011, 2011 + DATES):
-            for i in range(COMPANIES):
-                out.writerow(
-                    ["Test Fund", f"{year}-12-31", company_name(i), "Norway", 1000 + i, "0.25"]
-                )
-    return path
 
 
 def ingest_cli(path: Path) -> subprocess.Popen:
@@ -70,19 +52,14 @@ def run_to_end(path: Path) -> dict:
     return json.loads(out)
 
 
-def empty(driver: Driver, database: str) -> None:
-    with driver.session(database=database) as session:  # batched deletes need auto-commit
-        session.run(
-            "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-        ).consume()
-
-
 @pytest.mark.timeout(600)
 def test_killed_ingest_leaves_whole_batches_and_rerun_equals_a_clean_run(
     neo4j_db: Driver, settings: Settings, tmp_path: Path
 ) -> None:
     database = settings.neo4j_database
-    table = write_holdings(tmp_path / "test-fund-holdings.csv")
+    table = write_fund_holdings(
+        tmp_path / "test-fund-holdings.csv", COMPANIES, DATES, first_year=2011
+    )
     rows = COMPANIES * DATES
     assert rows >= 3 * DEFAULT_BATCH_SIZE, "the stream must span several batches"
 

@@ -162,6 +162,21 @@ def test_kill_then_start_recovers_committed_data(tmp_path: Path) -> None:
             os.kill(leftover, 9)
 
 
+def assert_private(settings: Settings) -> None:
+    """The server's folder, data and logs 0700; the launcher's log, Neo4j's logs and every file
+    of the store readable by the owner only (folders by its umask, 0077)."""
+    root = settings.neo4j_dir
+    for folder in (root, neo4j_local.data_dir(settings), neo4j_local.data_dir(settings) / "logs"):
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
+    logs = [neo4j_local.log_file(settings), *(neo4j_local.data_dir(settings) / "logs").iterdir()]
+    assert len(logs) > 1
+    for path in logs:
+        assert path.stat().st_mode & 0o077 == 0, path
+    for path in neo4j_local.data_dir(settings).rglob("*"):
+        if not path.is_symlink():
+            assert path.stat().st_mode & 0o077 == 0, path
+
+
 def test_auth_is_on_by_default_with_a_private_generated_password(tmp_path: Path) -> None:
     """Issue 19, item 4: no flag, no NEO4J_PASSWORD: a generated password (0600) that the CLI
     finds; anonymous Bolt is refused. `--no-auth` is the only way to turn it off."""
@@ -179,6 +194,7 @@ def test_auth_is_on_by_default_with_a_private_generated_password(tmp_path: Path)
         assert secret.stat().st_mode & 0o777 == 0o600
         password = secret.read_text().strip()
         assert len(password) >= 24 and settings.bolt_password == password
+        assert_private(settings)  # issue 19 item 7: the server's files are the owner's only
         with (
             GraphDatabase.driver(settings.neo4j_uri, auth=None) as drv,
             pytest.raises(neo4j.exceptions.AuthError),

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from graph_fixture import ADDITIONS, load_reports
@@ -82,16 +83,6 @@ SCREENING = [
 def graph(driver: Driver, settings: Settings) -> Driver:
     load_reports(driver, settings.neo4j_database, [SEED, ADDITIONS, CONFIDENTIAL])
     return driver
-
-
-@pytest.fixture(scope="module")
-def auth_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("auth") / "auth.sqlite"
-
-
-@pytest.fixture(scope="module")
-def tokens(auth_db: Path) -> dict[str, str]:
-    return make_keys(auth_db)
 
 
 @pytest.fixture(scope="module")
@@ -267,7 +258,7 @@ def test_an_editor_cleared_for_red_can_ingest_files_and_a_json_report(
     )
     assert as_json.status_code == 200, as_json.text
     assert as_json.json()["files"] == ["report-json-upload.json"]
-    entries = [e for e in audit_entries(auth_db) if e.endpoint == "POST /ingest"]
+    entries = [e for e in audit_entries(settings) if e.endpoint == "POST /ingest"]
     assert [e.outcome for e in entries[-4:]] == ["ok"] * 4
     assert entries[-4].what == "files: my case.yaml"
 
@@ -287,7 +278,7 @@ def test_a_rejected_upload_is_a_422_report_naming_the_uploaded_file(
     assert body["problems"][0]["file"] == "evil name.yaml" and body["problems"][0]["rule"]
     assert "rightsgraph-ingest-" not in response.text  # no temporary path
     assert canonical_dump(graph, settings.neo4j_database) == before
-    entry = audit_entries(auth_db)[-1]
+    entry = audit_entries(settings)[-1]
     assert entry.outcome == "refused" and entry.what == "files: evil name.yaml"
     for content, media in (
         (b"x", "text/plain"),
@@ -312,12 +303,12 @@ def test_a_rejected_upload_is_a_422_report_naming_the_uploaded_file(
     ],
 )
 def test_only_editors_cleared_for_red_may_ingest(
-    client: TestClient, tokens: dict[str, str], auth_db: Path, who: str | None, status: int
+    client: TestClient, tokens: dict[str, str], settings: Settings, who: str | None, status: int
 ) -> None:
     files = [("files", ("r.yaml", (TEST_REPORTS / "hikvision-typo.yaml").read_bytes()))]
     response = client.post("/ingest", files=files, headers=key(tokens[who]) if who else {})
     assert response.status_code == status, response.text
-    entry = audit_entries(auth_db)[-1]
+    entry = audit_entries(settings)[-1]
     assert entry.endpoint == "POST /ingest" and entry.outcome == "refused"
 
 
@@ -325,12 +316,12 @@ def test_an_upload_over_the_size_limit_is_413_and_audited(
     graph: Driver, settings: Settings, tmp_path: Path
 ) -> None:
     auth_db = tmp_path / "auth.sqlite"
-    tokens = make_keys(auth_db)
+    tokens = make_keys(settings)
     with TestClient(make_app(settings, auth_db, max_upload_bytes=2000, max_body_bytes=500)) as c:
         big = [("files", ("big.yaml", b"#" * 5000, "application/yaml"))]
         response = c.post("/ingest", files=big, headers=key(tokens["editor"]))
         assert response.status_code == 413 and response.headers["content-type"].startswith(PROBLEM)
-        assert audit_entries(auth_db)[-1].reason.startswith("413")
+        assert audit_entries(settings)[-1].reason.startswith("413")
 
         def chunks():  # no Content-Length: stopped while streaming
             for _ in range(10):
@@ -350,7 +341,7 @@ def test_an_upload_over_the_size_limit_is_413_and_audited(
 def test_rate_limits_answer_429_with_retry_after(
     graph: Driver, settings: Settings, tmp_path: Path
 ) -> None:
-    tokens = make_keys(tmp_path / "auth.sqlite")
+    tokens = make_keys(settings)
     app = make_app(settings, tmp_path / "auth.sqlite", rate_limit=3, rate_limit_anonymous=2)
     with TestClient(app) as c:
         statuses = [
@@ -368,7 +359,7 @@ def test_rate_limits_answer_429_with_retry_after(
 def test_closed_mode_needs_a_key_except_for_health_and_the_page(
     graph: Driver, settings: Settings, tmp_path: Path
 ) -> None:
-    tokens = make_keys(tmp_path / "auth.sqlite")
+    tokens = make_keys(settings)
     with TestClient(make_app(settings, tmp_path / "auth.sqlite", anonymous="closed")) as c:
         for url in ("/search?q=hikvision", "/entities/hikvision", "/campaigns", "/export", "/docs"):
             response = c.get(url)
@@ -410,7 +401,7 @@ def test_keys_cli_creates_lists_revokes_and_prints_the_audit(
     monkeypatch.setenv("RIGHTSGRAPH_AUTH_DB", str(auth_db))
     runner = CliRunner()
     created = runner.invoke(
-        cli, ["keys", "create", "--name", "Desk", "--role", "investigator", "--tlp", "red"]
+        cli, ["keys", "create", "--name", "Desk", "--role", "Investigator", "--tlp", "red"]
     )
     assert created.exit_code == 0, created.output
     token = created.stdout.strip().splitlines()[-1]
@@ -438,3 +429,34 @@ def test_keys_cli_creates_lists_revokes_and_prints_the_audit(
     assert "RETURN 1 AS one" in audit.stdout and "CREATE (n)" in audit.stdout
     assert "refused" in audit.stdout and key_id in audit.stdout
     assert runner.invoke(cli, ["keys", "revoke", "nope"]).exit_code == 2
+
+
+def test_ingest_errors_name_the_api_parameters_and_quarantine_returns_the_rejects(
+    client: TestClient, tokens: dict[str, str], graph: Driver, settings: Settings
+) -> None:
+    def post(name: str, data: bytes, query: str = "") -> httpx.Response:
+        files = [("files", (name, data, "text/csv"))]
+        return client.post(
+            f"/ingest?dry_run=true{query}", files=files, headers=key(tokens["editor"])
+        )
+
+    unknown = post("t.csv", b"city,population\nOslo,700000\n")
+    assert unknown.status_code == 422
+    message = unknown.json()["problems"][0]["message"]
+    assert "the `format` query parameter" in message and "--format" not in message
+    no_fund = post("h.csv", b"Name,Market Value(NOK),As Of\nAcme,100,2020-06-30\n")
+    assert "the `fund` query parameter" in no_fund.json()["problems"][0]["message"]
+    assert (
+        post("h.csv", b"Name,Market Value(NOK),As Of\nAcme,100,2020-06-30\n", "&fund=F").status_code
+        == 200
+    )
+    bulk = b"Fund,Name,Market Value(NOK),As Of\nF,Acme,100,2020-06-30\nF,Bad,1 apple,2020-06-30\n"
+    assert post("bulk.csv", bulk).status_code == 422
+    kept = post("bulk.csv", bulk, "&on_invalid=quarantine")
+    assert kept.status_code == 200, kept.text
+    body = kept.json()
+    assert body["quarantined"] == {"bulk.csv": 1} and body["created"]["Holding"] == 1
+    assert [(r["file"], r["line"], r["rule"]) for r in body["rejects"]] == [
+        ("bulk.csv", 3, "holdings-number")
+    ]
+    assert "rightsgraph-ingest-" not in kept.text

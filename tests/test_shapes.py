@@ -3,43 +3,34 @@ reported by its name (the shape's IRI), on the record that breaks it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from helpers import DOCUMENTED, SEED, by_id, report_records
+from helpers import (
+    ALLEGATION,
+    CONTRACT,
+    DEMAND,
+    DOCUMENTED,
+    HOLDING,
+    OWNERSHIP,
+    SEED,
+    SOURCE,
+    VALID_ISIN,
+    VALID_LEI,
+    bundled_records,
+    drop,
+    known_for,
+    report_records,
+    set_to,
+)
 
-from ontology.identifiers import isin_check_digit, lei_check_digits
 from ontology.records import Record, check_record
 from ontology.validate import validate_records
 
-SEED_RECORDS = by_id(report_records(SEED))
-DOCUMENTED_RECORDS = by_id(report_records(DOCUMENTED))
-ALL_RECORDS = {**SEED_RECORDS, **DOCUMENTED_RECORDS}
-KNOWN = {rid: r["type"] for rid, r in ALL_RECORDS.items()}
-
-VALID_LEI = "5493001KJTIIGC8Y1R" + lei_check_digits("5493001KJTIIGC8Y1R")
-VALID_ISIN = "CNE100000PM" + isin_check_digit("CNE100000PM")
-HOLDING = "holding-gpfg-hikvision-2019-12-31"
-OWNERSHIP = "ownership-cethik-hikvision"
-CONTRACT = "contracts-xinjiang-hikvision-dahua-since-2016"
-ALLEGATION = "allegation-open-letter-hikvision-dahua-xinjiang"
-DEMAND = "demand-open-letter-gpfg-divest-hikvision-dahua"
-SOURCE = "src-scandasia-2020-ngos-divest"
-
-
-def _strings(value) -> set[str]:
-    if isinstance(value, dict):
-        return set().union(*map(_strings, value.values()))
-    if isinstance(value, list):
-        return set().union(*map(_strings, value)) if value else set()
-    return {value} if isinstance(value, str) else set()
+ALL_RECORDS = bundled_records()
 
 
 def violations_of(record: Record) -> list:
     """Validate one record; the ids it refers to stand in the graph as typed stubs."""
-    refs = _strings({k: v for k, v in record.items() if k != "id"})
-    known = {rid: KNOWN[rid] for rid in refs if rid in KNOWN}
-    return validate_records([check_record(record)], known)
+    return validate_records([check_record(record)], known_for(record))
 
 
 @pytest.mark.parametrize("path", [SEED, DOCUMENTED], ids=lambda p: p.stem)
@@ -52,90 +43,82 @@ def test_valid_identifiers_conform() -> None:
     assert violations_of(company) == []
 
 
-def _set(key, value) -> Callable[[Record], None]:
-    return lambda r: r.__setitem__(key, value)
-
-
-def _drop(key) -> Callable[[Record], None]:
-    return lambda r: r.pop(key)
-
-
 # (name, record id, mutation, the rules the violations must name — exactly)
 INVALID = [
-    ("fact-without-evidence", DEMAND, _drop("evidence"), {"Fact-evidence"}),
-    ("negative-amount", CONTRACT, _set("amountMin", -5), {"Fact-amountMin"}),
-    ("unknown-currency", CONTRACT, _set("currency", "USX"), {"Fact-currency"}),
-    ("amount-without-currency", CONTRACT, _drop("currency"), {"Fact-amountHasCurrency"}),
+    ("fact-without-evidence", DEMAND, drop("evidence"), {"Fact-evidence"}),
+    ("negative-amount", CONTRACT, set_to("amountMin", -5), {"Fact-amountMin"}),
+    ("unknown-currency", CONTRACT, set_to("currency", "USX"), {"Fact-currency"}),
+    ("amount-without-currency", CONTRACT, drop("currency"), {"Fact-amountHasCurrency"}),
     (
         "bad-lei-check-digits",
         "hikvision",
-        _set("lei", VALID_LEI[:-2] + "00"),
+        set_to("lei", VALID_LEI[:-2] + "00"),
         {"Organization-leiCheckDigits"},
     ),
     (
         "lei-wrong-length",
         "hikvision",
-        _set("lei", "5493001KJ"),
+        set_to("lei", "5493001KJ"),
         {"Organization-lei", "Organization-leiCheckDigits"},
     ),
     (
         "bad-isin-check-digit",
         "hikvision",
-        _set("isin", [VALID_ISIN[:-1] + "1"]),
+        set_to("isin", [VALID_ISIN[:-1] + "1"]),
         {"Company-isinCheckDigit"},
     ),
-    ("ownership-share-above-1", OWNERSHIP, _set("share", 38.88), {"Ownership-share"}),
-    ("holding-share-as-percent", HOLDING, _set("ownershipShare", 32), {"Holding-ownershipShare"}),
-    ("negative-market-value", HOLDING, _set("marketValue", -1), {"Holding-marketValue"}),
+    ("ownership-share-above-1", OWNERSHIP, set_to("share", 38.88), {"Ownership-share"}),
+    ("holding-share-as-percent", HOLDING, set_to("ownershipShare", 32), {"Holding-ownershipShare"}),
+    ("negative-market-value", HOLDING, set_to("marketValue", -1), {"Holding-marketValue"}),
     (
         "unknown-harm-category",
         ALLEGATION,
-        _set("harmCategory", ["bad-vibes"]),
+        set_to("harmCategory", ["bad-vibes"]),
         {"Allegation-harmCategory"},
     ),
-    ("unknown-status", ALLEGATION, _set("status", "rumoured"), {"Allegation-status"}),
-    ("two-statuses", ALLEGATION, _set("status", ["alleged", "withdrawn"]), {"Allegation-status"}),
-    ("allegation-without-target", ALLEGATION, _drop("against"), {"Allegation-against"}),
+    ("unknown-status", ALLEGATION, set_to("status", "rumoured"), {"Allegation-status"}),
+    ("two-statuses", ALLEGATION, set_to("status", ["alleged", "withdrawn"]), {"Allegation-status"}),
+    ("allegation-without-target", ALLEGATION, drop("against"), {"Allegation-against"}),
     (
         "allegation-against-a-region",
         ALLEGATION,
-        _set("against", ["xinjiang"]),
+        set_to("against", ["xinjiang"]),
         {"Allegation-against"},
     ),
-    ("holding-without-date", HOLDING, _drop("asOf"), {"Holding-asOf"}),
-    ("holding-impossible-date", HOLDING, _set("asOf", "2019-02-30"), {"Holding-asOf"}),
-    ("holding-partial-asof", HOLDING, _set("asOf", "2019-12"), {"Holding-asOf"}),
-    ("partial-date-month-13", CONTRACT, _set("startDate", "2016-13"), {"Fact-startDate"}),
-    ("holding-two-funds", HOLDING, _set("fund", ["gpfg", "nbim"]), {"Holding-fund"}),
-    ("holding-fund-is-a-company", HOLDING, _set("fund", "dahua"), {"Holding-fund"}),
-    ("held-not-boolean", HOLDING, _set("held", "maybe"), {"Holding-held"}),
-    ("bad-wikidata-qid", "china", _set("wikidataId", "Q0148"), {"Node-wikidataId"}),
-    ("wikidata-url-not-qid", "china", _set("wikidataId", "wd:Q148"), {"Node-wikidataId"}),
+    ("holding-without-date", HOLDING, drop("asOf"), {"Holding-asOf"}),
+    ("holding-impossible-date", HOLDING, set_to("asOf", "2019-02-30"), {"Holding-asOf"}),
+    ("holding-partial-asof", HOLDING, set_to("asOf", "2019-12"), {"Holding-asOf"}),
+    ("partial-date-month-13", CONTRACT, set_to("startDate", "2016-13"), {"Fact-startDate"}),
+    ("holding-two-funds", HOLDING, set_to("fund", ["gpfg", "nbim"]), {"Holding-fund"}),
+    ("holding-fund-is-a-company", HOLDING, set_to("fund", "dahua"), {"Holding-fund"}),
+    ("held-not-boolean", HOLDING, set_to("held", "maybe"), {"Holding-held"}),
+    ("bad-wikidata-qid", "china", set_to("wikidataId", "Q0148"), {"Node-wikidataId"}),
+    ("wikidata-url-not-qid", "china", set_to("wikidataId", "wd:Q148"), {"Node-wikidataId"}),
     (
         "evidence-from-a-company",
         DEMAND,
-        _set("evidence", [{"source": "hikvision", "quote": "x"}]),
+        set_to("evidence", [{"source": "hikvision", "quote": "x"}]),
         {"Evidence-source", "Node-evidence"},
     ),
     (
         "evidence-with-empty-quote",
         DEMAND,
-        _set("evidence", [{"source": SOURCE, "quote": ""}]),
+        set_to("evidence", [{"source": SOURCE, "quote": ""}]),
         {"Evidence-quote", "Node-evidence"},
     ),
-    ("demand-without-target", DEMAND, _drop("target"), {"Demand-target"}),
-    ("unknown-demand-type", DEMAND, _set("demandType", "boycott"), {"Demand-demandType"}),
-    ("bad-tlp-level", DEMAND, _set("tlp", "YELLOW"), {"Node-tlp"}),
-    ("country-not-iso", "gpfg", _set("country", "Norway"), {"Node-country"}),
-    ("bad-url", SOURCE, _set("url", "scandasia.com/article"), {"Source-url"}),
-    ("bad-sha256", SOURCE, _set("sha256", "5F4BED40"), {"Source-sha256"}),
-    ("unknown-source-type", SOURCE, _set("sourceType", "tweet"), {"Source-sourceType"}),
-    ("source-without-title", SOURCE, _drop("name"), {"Source-name"}),
-    ("bad-identifier-form", "hikvision", _set("identifier", ["002415"]), {"Node-identifier"}),
+    ("demand-without-target", DEMAND, drop("target"), {"Demand-target"}),
+    ("unknown-demand-type", DEMAND, set_to("demandType", "boycott"), {"Demand-demandType"}),
+    ("bad-tlp-level", DEMAND, set_to("tlp", "YELLOW"), {"Node-tlp"}),
+    ("country-not-iso", "gpfg", set_to("country", "Norway"), {"Node-country"}),
+    ("bad-url", SOURCE, set_to("url", "scandasia.com/article"), {"Source-url"}),
+    ("bad-sha256", SOURCE, set_to("sha256", "5F4BED40"), {"Source-sha256"}),
+    ("unknown-source-type", SOURCE, set_to("sourceType", "tweet"), {"Source-sourceType"}),
+    ("source-without-title", SOURCE, drop("name"), {"Source-name"}),
+    ("bad-identifier-form", "hikvision", set_to("identifier", ["002415"]), {"Node-identifier"}),
     (
         "unknown-review-status",
         "report-seed-open-letter",
-        _set("reviewStatus", "draft"),
+        set_to("reviewStatus", "draft"),
         {"Report-reviewStatus"},
     ),
 ]

@@ -1,4 +1,5 @@
-"""`rightsgraph synth` writes a deterministic, realistic graph that ingests without problems."""
+"""The one synthetic generator: `rightsgraph synth` writes a deterministic, realistic graph that
+ingests without problems; small graphs in memory and one-fund holdings tables for the tests."""
 
 from __future__ import annotations
 
@@ -11,10 +12,23 @@ import pytest
 from helpers import label_counts
 from typer.testing import CliRunner
 
+from ingest.adapters import adapter_for
 from ingest.pipeline import ingest_paths
 from ontology.identifiers import valid_isin, valid_lei
+from ontology.model import load_model
+from ontology.records import check_record
+from ontology.types import sharing
+from ontology.validate import validate_records
 from rightsgraph.cli import app
-from rightsgraph.synth import MAX_OWNERSHIP_DEPTH, Synth, SynthConfig, write_synth
+from rightsgraph.synth import (
+    MAX_OWNERSHIP_DEPTH,
+    Synth,
+    SynthConfig,
+    generate_records,
+    generate_report,
+    write_fund_holdings,
+    write_synth,
+)
 
 SMALL = SynthConfig(
     funds=4, companies=120, holdings=700, contracts=60, regions=40, seed=7, chunk=80
@@ -143,3 +157,48 @@ EXPECTED_LABELS = (
 def test_bad_options_are_refused(tmp_path: Path, args: list[str]) -> None:
     result = CliRunner().invoke(app, ["synth", "-o", str(tmp_path), *args])
     assert result.exit_code != 0
+
+
+# ---------------------------------------------------------------------- records in memory
+
+
+def test_generated_records_are_deterministic_valid_and_use_the_ontologys_vocabularies() -> None:
+    model = load_model()
+    doc = generate_report(units=30, seed=4, prefix="v", levels=sharing.levels())
+    assert doc == generate_report(units=30, seed=4, prefix="v", levels=sharing.levels())
+    assert doc["tlp"] == sharing.most_open()
+    records = doc["@graph"]
+    harms = set(model.vocabulary("HarmCategories").concepts)
+    statuses = set(model.vocabulary("AllegationStatuses").concepts)
+    allegations = [r for r in records if r["type"] == "Allegation"]
+    assert allegations and all(set(r["harmCategory"]) <= harms for r in allegations)
+    assert {r["status"] for r in allegations} <= statuses
+    assert {r["tlp"] for r in records if "tlp" in r} <= set(sharing.levels())
+    report = {k: v for k, v in doc.items() if k not in ("@context", "@graph")}
+    checked = [check_record(r) for r in [report, *records]]
+    assert validate_records(checked) == []
+
+
+def test_generated_identifiers_are_valid_and_differ_between_prefixes() -> None:
+    first, second = generate_records(20, prefix="a"), generate_records(20, prefix="b")
+    leis = [[r["lei"] for r in rs if "lei" in r] for rs in (first, second)]
+    assert all(valid_lei(x) for x in leis[0] + leis[1])
+    assert len(set(leis[0])) == len(leis[0]) and not set(leis[0]) & set(leis[1])
+    assert all(valid_isin(i) for r in first if "isin" in r for i in r["isin"])
+
+
+def test_unknown_sharing_levels_are_refused() -> None:
+    with pytest.raises(ValueError, match="PURPLE"):
+        generate_records(2, levels=("GREEN", "PURPLE"))
+
+
+def test_fund_holdings_table_reads_as_one_funds_holdings(tmp_path: Path) -> None:
+    path = write_fund_holdings(tmp_path / "h.csv", companies=7, dates=3, fund="F", first_year=2010)
+    batches = list(adapter_for(path, None).read(path))
+    holdings = [r for b in batches for r in b.records if r["type"] == "Holding"]
+    assert len(holdings) == 21 and {h["asOf"] for h in holdings} == {
+        "2010-12-31",
+        "2011-12-31",
+        "2012-12-31",
+    }
+    assert len({h["company"] for h in holdings}) == 7

@@ -10,7 +10,6 @@ import csv
 import io
 import os
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -30,6 +29,7 @@ from api.app import create_app
 from api.routers import web
 from api.settings import ApiSettings
 from core.settings import Settings
+from rightsgraph.served import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -83,12 +83,6 @@ def ensure_graph_library() -> None:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def base_url(driver: Driver, settings: Settings) -> Iterator[str]:
     """The API (and so the page) on a free loopback port, over the seed and documented cases."""
@@ -138,12 +132,33 @@ def page(browser, base_url: str):
     context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(SLOW_MACHINE_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    errors = watch_errors(page)
     page.goto(base_url + "/")
     yield page
+    errors += csp_violations(page)
     context.close()
     assert errors == [], errors
+
+
+CSP_WATCH = """window.__csp = [];
+document.addEventListener('securitypolicyviolation',
+  e => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));"""
+
+
+def watch_errors(page) -> list[str]:
+    """Script errors and Content-Security-Policy refusals, as the page reports them."""
+    errors: list[str] = []
+    page.add_init_script(CSP_WATCH)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    return errors
+
+
+def csp_violations(page) -> list[str]:
+    return [f"CSP refused: {v}" for v in page.evaluate("window.__csp || []")]
 
 
 def screenshot(page, name: str) -> Path:
@@ -155,8 +170,9 @@ def screenshot(page, name: str) -> Path:
 
 def wait_for_graph(page) -> None:
     """Until the graph is drawn or the page shows a problem (then fail with its text)."""
-    page.wait_for_function(
-        "(window.cy && window.cy.nodes().length > 0 && location.hash.includes('xinjiang'))"
+    page.wait_for_function(  # a function, not an expression: Playwright evals expressions, which
+        # the page's Content-Security-Policy (no 'unsafe-eval') refuses
+        "() => (window.cy && window.cy.nodes().length > 0 && location.hash.includes('xinjiang'))"
         " || document.querySelector('main .problem')",
         timeout=SLOW_MACHINE_MS,
     )
@@ -323,6 +339,25 @@ def test_rdf_button_downloads_the_funds_subgraph_through_the_export_endpoint(
     text = Path(download.value.path()).read_text("utf-8")
     assert download.value.suggested_filename.endswith(".ttl")
     assert "gpfg" in text and CONTRACT in text
+
+
+def test_docs_run_under_the_content_security_policy(browser, base_url: str) -> None:
+    """/docs is Swagger UI from web/node_modules: it lists the operations with no CSP refusal."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(SLOW_MACHINE_MS)
+    errors = watch_errors(page)
+    response = page.goto(base_url + "/docs")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.wait_for_selector(".opblock-summary-path")
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/search" in " ".join(paths) and "/cypher" in " ".join(paths)
+    page.click(".opblock-summary-path:has-text('/search')")
+    page.wait_for_selector(".opblock-body")
+    screenshot(page, "web-docs.png")
+    errors += csp_violations(page)
+    context.close()
+    assert errors == [], errors
 
 
 def test_page_routes_stay_out_of_openapi_and_answer_problems(settings: Settings) -> None:

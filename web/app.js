@@ -21,6 +21,7 @@ function h(tag, attrs = {}, ...children) {
     if (value === null || value === undefined || value === false) continue;
     if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
     else if (name === "class") el.className = value;
+    else if (name === "style") el.style.cssText = value; // CSSOM: allowed by the CSP, a style attribute is not
     else el.setAttribute(name, value === true ? "" : value);
   }
   for (const child of children.flat()) {

@@ -72,6 +72,12 @@ def export(
     if (problem := unknown_format(fmt, RDF_FORMATS)) is not None:
         raise BadParameter(problem)
     options = ExportOptions(format=fmt, tlp=level, scope=scope, hops=hops, as_of=as_of)
+    kind, _, ident = scope.partition(":")
+    scoped = kind in ("entity", "report") and ident and sharing.is_level(level)
+    # the second lock: the id looked up at the caller's levels by the API's own named query
+    # (the exporter looks it up again at the export's level)
+    if scoped and graph.row("entity", id=ident, tlp=list(sharing.levels_up_to(level))) is None:
+        raise NotFound(f"no {kind} {ident!r} visible at {level}")
     try:
         document = Export.open(graph.driver, options, graph.database)
     except ScopeNotFound as exc:

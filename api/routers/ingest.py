@@ -7,12 +7,13 @@ could read or re-level AMBER and RED nodes through it (docs/security.md)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
@@ -28,6 +29,12 @@ router = APIRouter(tags=["ingest"])
 ENDPOINT = "POST /ingest"
 MAX_FILES = 100
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+# how ingest's messages name the options: this endpoint's query parameters, not the CLI's flags
+OPTION_NAMES = {
+    "format": "the `format` query parameter",
+    "fund": "the `fund` query parameter",
+    "as_of": "the `as_of` query parameter",
+}
 
 
 class UnsupportedMedia(ApiProblem):
@@ -49,6 +56,8 @@ class IngestReport(BaseModel):
     proposals: list[dict[str, Any]]
     new_proposals: int = 0
     unsupported: dict[str, int]
+    quarantined: dict[str, int] | None = None  # with on_invalid=quarantine: records set aside
+    rejects: list[dict[str, Any]] | None = None  # each set aside: file, line, record, rule, message
 
 
 def safe_name(name: str | None, index: int) -> str:
@@ -97,6 +106,11 @@ async def save_uploads(request: Request, folder: Path) -> list[Path]:
 
 def report(result: IngestResult, folder: Path) -> dict[str, Any]:
     """The result with the temporary folder taken out of every file name and message."""
+    return report_names(result.as_dict(), folder)
+
+
+def report_names(value: Any, folder: Path) -> Any:
+    """`value` with the temporary folder taken out of every file name and message."""
     prefix = re.compile(re.escape(str(folder)) + r"/\d+/")
 
     def clean(value: Any) -> Any:
@@ -108,7 +122,7 @@ def report(result: IngestResult, folder: Path) -> dict[str, Any]:
             return {clean(k): clean(v) for k, v in value.items()}
         return value
 
-    return clean(result.as_dict())
+    return clean(value)
 
 
 UPLOAD_BODY = {
@@ -135,6 +149,7 @@ UPLOAD_BODY = {
 @router.post(
     "/ingest",
     response_model=IngestReport,
+    response_model_exclude_none=True,
     responses=responses(401, 403, 413, 415, 422, 429),
     openapi_extra=UPLOAD_BODY,
 )
@@ -144,11 +159,33 @@ async def ingest(
     graph: GraphDep,
     audit: AuditDep,
     dry_run: Annotated[bool, Query(description="resolve and validate, write nothing")] = False,
+    format: Annotated[
+        str | None,
+        Query(description="the adapter to read every file with (default: by content)"),
+    ] = None,
+    fund: Annotated[
+        str | None, Query(description="the fund of holdings files that have no fund column")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        Query(description="the as-of date (YYYY-MM-DD) of holdings files without one"),
+    ] = None,
+    on_invalid: Annotated[
+        Literal["reject", "quarantine"],
+        Query(
+            description="reject: a file with an invalid record loads nothing; quarantine: its "
+            "valid records load and the invalid ones come back in `rejects`"
+        ),
+    ] = "reject",
 ) -> Any:
     """Ingest case reports and source files (editor keys cleared for RED): a summary of what was
     created, updated, unchanged and removed, or 422 with the validation report naming file,
     record, line and rule (files without problems are still written)."""
-    params = {"dry_run": dry_run}
+    params: dict[str, Any] = {"dry_run": dry_run}
+    options = {k: v for k, v in {"fund": fund, "as_of": as_of}.items() if v}
+    params.update(options, **({"format": format} if format else {}))
+    if on_invalid != "reject":
+        params["on_invalid"] = on_invalid
     require(caller, "editor", audit=audit, endpoint=ENDPOINT, what="upload", parameters=params)
     await run_in_threadpool(graph.ping)  # Neo4j down: 503 now, not after the writes' retries
     with tempfile.TemporaryDirectory(prefix="rightsgraph-ingest-") as tmp:
@@ -158,12 +195,21 @@ async def ingest(
             paths = await save_uploads(request, folder)
             what = "files: " + ", ".join(p.name for p in paths)
             result = await run_in_threadpool(
-                ingest_paths,
-                paths,
-                graph.driver,
-                database=graph.database,
-                dry_run=dry_run,
-                uploaded=True,  # an upload names no file on the server (docs/security.md)
+                functools.partial(
+                    ingest_paths,
+                    paths,
+                    graph.driver,
+                    database=graph.database,
+                    dry_run=dry_run,
+                    uploaded=True,  # an upload names no file on the server (docs/security.md)
+                    fmt=format,
+                    options={
+                        **options,
+                        "option_names": OPTION_NAMES,
+                        "on_invalid": on_invalid,
+                        "rejects_dir": folder,
+                    },
+                )
             )
         except ApiProblem as exc:
             audit.record(caller, ENDPOINT, what, "refused", f"{exc.status} {exc.detail}", params)
@@ -176,6 +222,9 @@ async def ingest(
             audit.record(caller, ENDPOINT, what, "error", type(exc).__name__, params)
             raise
         body = report(result, folder)
+        if result.quarantined:
+            body["rejects"] = report_names(result.rejects, folder)
+        body.pop("rejects_files", None)
     if not result.ok:
         reason = f"{len(result.problems)} problem(s) in {len(result.rejected)} file(s)"
         audit.record(caller, ENDPOINT, what, "refused", reason, params)

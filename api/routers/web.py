@@ -1,14 +1,17 @@
 """The web page: `/` and its static assets, served by the API itself (no separate web server).
 
-The page's own files live in `web/`; the graph-drawing library is installed there by
-`npm ci --prefix web` (run by `make setup`) and served from `web/node_modules`, never from a
-CDN. None of these routes is part of the OpenAPI schema. When a file is missing the answer is
-problem+json like every other error: 503 when the library was not built (the page cannot work
+The page's own files live in `web/`; the graph-drawing library and Swagger UI (for `/docs`) are
+installed there by `npm ci --prefix web` (run by `make setup`) and served from
+`web/node_modules`, never from a CDN. `web/assets.json` lists what is served; the wheel carries
+exactly those files (setup.py copies them to `api/_web/`), so an installation serves the same.
+None of these routes is part of the OpenAPI schema. When a file is missing the answer is
+problem+json like every other error: 503 when a library was not installed (the page cannot work
 until `make setup` runs), 404 for an unknown asset.
 """
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,13 +20,21 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse, JSONResponse
 
 from api.errors import ApiProblem, NotFound
+from core.settings import shipped_dir
 from ontology.model import load_model
 
-WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
-# the files the page may load: its own (by name) and the vendored library (by fixed path)
-PAGE_FILES = {"app.js", "api.js", "graph.js", "export.js", "style.css"}
-VENDOR_FILES = {"cytoscape.min.js": Path("node_modules/cytoscape/dist/cytoscape.min.js")}
-MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html"}
+WEB_ROOT = shipped_dir(Path(__file__).resolve().parents[1] / "_web", "web")
+_ASSETS = json.loads((WEB_ROOT / "assets.json").read_text())
+# the files the page may load: its own (by name) and the vendored libraries (by fixed path)
+INDEX_FILE = Path(_ASSETS["index"])
+PAGE_FILES = frozenset(_ASSETS["static"])
+VENDOR_FILES = {name: Path(path) for name, path in _ASSETS["vendor"].items()}
+MEDIA_TYPES = {
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".html": "text/html",
+    ".png": "image/png",
+}
 NO_CACHE = {"Cache-Control": "no-cache"}  # revalidate: a rebuilt page is seen at once
 
 router = APIRouter(include_in_schema=False)
@@ -44,20 +55,28 @@ def _file(relative: Path, missing: ApiProblem) -> FileResponse:
 @router.get("/")
 def index() -> FileResponse:
     """The page itself."""
-    return _file(
-        Path("index.html"), WebNotBuilt("web/index.html is missing from this installation")
-    )
+    return _file(INDEX_FILE, WebNotBuilt(f"web/{INDEX_FILE} is missing from this installation"))
+
+
+@router.get("/docs")
+def docs() -> FileResponse:
+    """Swagger UI over `/openapi.json`, its script and style sheet served from here (works
+    offline; FastAPI's own `/docs` and `/redoc` load them from a CDN and are switched off).
+    The page (`web/docs.html`) starts Swagger UI from `web/docs.js`, not an inline script
+    (FastAPI's `get_swagger_ui_html` writes one), so it runs under the Content-Security-Policy
+    (docs/security.md)."""
+    return _file(Path("docs.html"), WebNotBuilt("web/docs.html is missing from this installation"))
 
 
 @router.get("/static/vendor/{name}")
 def vendor(name: str) -> FileResponse:
-    """The graph library from `web/node_modules` (allow-listed: nothing else there is served)."""
+    """A library file from `web/node_modules` (allow-listed: nothing else there is served)."""
     if name not in VENDOR_FILES:
         raise NotFound(f"no vendored file {name!r}")
     return _file(
         VENDOR_FILES[name],
         WebNotBuilt(
-            f"the graph library {name} is not installed: run `make setup` "
+            f"the library file {name} is not installed: run `make setup` "
             "(it runs `npm ci --prefix web`)"
         ),
     )

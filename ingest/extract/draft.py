@@ -448,15 +448,7 @@ def _allegation(f: _Found) -> Record | None:
         "harmCategory": harms,
         "status": "alleged",
         "description": "As alleged in the text (machine draft, unreviewed): "
-        + _clip(
-            " ".join(
-                text[s[0] : s[1]].strip()
-                for s in alleging
-                if b.doc.locator(*s).startswith("paragraph")
-            )[:900]
-            or text[alleging[0][0] : alleging[0][1]],
-            900,
-        ),
+        + _alleging_text(f, alleging),
     }
     if f.claimants:
         allegation["claimant"] = f.claimants
@@ -466,21 +458,45 @@ def _allegation(f: _Found) -> Record | None:
     if groups:
         allegation["affectedGroup"] = groups
     evidence = [b.evidence("allegation", aid, *s) for s in alleging]
+    evidence += _response(f, allegation, against, alleging)
+    allegation["evidence"] = evidence
+    return allegation
+
+
+def _alleging_text(f: _Found, alleging: list[tuple[int, int]]) -> str:
+    """The alleging sentences of the body's paragraphs (else the first one), clipped."""
+    text = f.text
+    return _clip(
+        " ".join(
+            text[s[0] : s[1]].strip()
+            for s in alleging
+            if f.b.doc.locator(*s).startswith("paragraph")
+        )[:900]
+        or text[alleging[0][0] : alleging[0][1]],
+        900,
+    )
+
+
+def _response(
+    f: _Found, allegation: Record, against: list[Entity], alleging: list[tuple[int, int]]
+) -> list[dict[str, str]]:
+    """A company's answer the text reports, kept as the allegation's `response` (never a verdict);
+    the evidence of the answering sentences that do not allege."""
+    b, text = f.b, f.text
     answers = [
         s
         for s in f.sentences
         if b.rules.response.find(text, *s)
         and (any(e in against for e in f.in_sentence(s)) or REFERENT.search(text, *s))
     ]
-    if answers:
-        allegation["response"] = _clip(" ".join(text[s[0] : s[1]].strip() for s in answers), 900)
-        allegation["note"] = (
-            "The text reports a response (see response); status stays alleged in a draft — "
-            "a reviewer may set it to responded or disputed."
-        )
-        evidence += [b.evidence("response", aid, *s) for s in answers if s not in alleging]
-    allegation["evidence"] = evidence
-    return allegation
+    if not answers:
+        return []
+    allegation["response"] = _clip(" ".join(text[s[0] : s[1]].strip() for s in answers), 900)
+    allegation["note"] = (
+        "The text reports a response (see response); status stays alleged in a draft — "
+        "a reviewer may set it to responded or disputed."
+    )
+    return [b.evidence("response", allegation["id"], *s) for s in answers if s not in alleging]
 
 
 def _contracts(f: _Found) -> list[Record]:
