@@ -177,8 +177,8 @@ def _typo_pair(neo4j_db, db, tmp_path):
 def test_a_different_decision_survives_a_reingest(neo4j_db, settings, tmp_path) -> None:
     db = settings.neo4j_database
     typo, proposal = _typo_pair(neo4j_db, db, tmp_path)
-    tokens = make_keys(tmp_path / "auth.sqlite")
-    with TestClient(make_app(settings, tmp_path / "auth.sqlite")) as client:
+    tokens = make_keys(settings)
+    with TestClient(make_app(settings)) as client:
         listed = client.get("/proposals", headers=key(tokens["green_reader"])).json()["items"]
         assert [p["id"] for p in listed] == [proposal.id] and listed[0]["explanation"]
         assert client.get("/proposals").json()["items"] == []  # GREEN pairs: not for anonymous
@@ -220,8 +220,8 @@ def test_merge_then_split_restores_both_nodes_and_an_old_id_redirects(
     )
     assert "Hangzhou Hikvison Digitel Technology Co Ltd" in rows[0]["aliases"]
     assert len(rows[0]["holdings"]) == 2  # the merged record's holding moved to the canonical
-    tokens = make_keys(tmp_path / "auth.sqlite")
-    with TestClient(make_app(settings, tmp_path / "auth.sqlite")) as client:
+    tokens = make_keys(settings)
+    with TestClient(make_app(settings)) as client:
         green = key(tokens["green_reader"])
         moved = client.get(f"/entities/{proposal.record}", headers=green, follow_redirects=False)
         assert moved.status_code == 308
@@ -272,8 +272,8 @@ def test_a_look_alike_above_the_records_level_is_a_proposal_not_a_merge(
 def test_match_endpoint_ranks_candidates_with_explanations(neo4j_db, settings, tmp_path) -> None:
     db = settings.neo4j_database
     assert ingest(neo4j_db, db, [DATA / "holdings_generic.csv"]).ok
-    tokens = make_keys(tmp_path / "auth.sqlite")
-    with TestClient(make_app(settings, tmp_path / "auth.sqlite")) as client:
+    tokens = make_keys(settings)
+    with TestClient(make_app(settings)) as client:
         body = {"entities": [{"type": "Company", "name": "Hangzhou Hikvision Digital Technology"}]}
         hidden = client.post("/match", json=body)  # anonymous: CLEAR only, the holdings are GREEN
         assert hidden.json()["results"][0]["candidates"] == []
