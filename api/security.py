@@ -144,7 +144,7 @@ class RateLimiter:
     workers a caller gets up to N times the rate (docs/security.md)."""
 
     def __init__(self) -> None:
-        self.buckets: dict[str, tuple[float, float]] = {}
+        self.buckets: dict[str, tuple[float, float, int]] = {}  # tokens, last, size
         self.lock = threading.Lock()
 
     def take(self, key: str, per_minute: int, now: float | None = None, cost: float = 1.0) -> float:
@@ -157,20 +157,22 @@ class RateLimiter:
         cost = min(cost, float(per_minute))
         with self.lock:
             if len(self.buckets) > MAX_BUCKETS:
-                self._prune(now, rate, per_minute)
-            tokens, last = self.buckets.get(key, (float(per_minute), now))
+                self._prune(now)
+            tokens, last, _ = self.buckets.get(key, (float(per_minute), now, per_minute))
             tokens = min(float(per_minute), tokens + (now - last) * rate)
             if tokens >= cost:
-                self.buckets[key] = (tokens - cost, now)
+                self.buckets[key] = (tokens - cost, now, per_minute)
                 return 0.0
-            self.buckets[key] = (tokens, now)
+            self.buckets[key] = (tokens, now, per_minute)
             return (cost - tokens) / rate
 
-    def _prune(self, now: float, rate: float, per_minute: int) -> None:
+    def _prune(self, now: float) -> None:
+        """Forget the buckets that are full again (each by its own rate): forgetting one is
+        the same as keeping it."""
         self.buckets = {
-            k: (t, last)
-            for k, (t, last) in self.buckets.items()
-            if t + (now - last) * rate < per_minute
+            k: (t, last, size)
+            for k, (t, last, size) in self.buckets.items()
+            if t + (now - last) * size / 60.0 < size
         }
 
 

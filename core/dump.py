@@ -11,7 +11,7 @@ import json
 
 from neo4j import Driver
 
-from core.names import INGEST_RUN, SCHEMA_LABEL, STATEMENTS, SYSTEM_LABEL
+from core.names import INGEST_RUN, REVIEW_LABELS, SCHEMA_LABEL, STATEMENTS, SYSTEM_LABEL
 
 IGNORED = (INGEST_RUN,)
 
@@ -26,16 +26,24 @@ def _props(props: dict, ignored: tuple[str, ...] = IGNORED) -> str:
 
 
 def canonical_dump(
-    driver: Driver, database: str | None = None, projected: bool = False
+    driver: Driver,
+    database: str | None = None,
+    projected: bool = False,
+    entities_only: bool = False,
 ) -> list[str]:
     """Sorted lines: `N labels props` for nodes, `R start type end props` for relationships.
-    `projected` leaves out the statements too: what the graph shows, not how it came to."""
+    `projected` leaves out the statements: what the graph shows, not how it came to.
+    `entities_only` leaves out the review data beside the entity graph (proposals, decisions,
+    redirects), which an RDF export does not carry."""
     ignored = (*IGNORED, STATEMENTS) if projected else IGNORED
     lines: list[str] = []
+    skip = list(REVIEW_LABELS) if entities_only else []
     with driver.session(database=database) as session:
         for rec in session.run(  # the API's own data and the schema version are not the graph
             f"MATCH (n) WHERE NOT n:`{SYSTEM_LABEL}` AND NOT n:`{SCHEMA_LABEL}` "
-            "RETURN labels(n) AS labels, properties(n) AS props"
+            "AND none(l IN labels(n) WHERE l IN $skip) "
+            "RETURN labels(n) AS labels, properties(n) AS props",
+            skip=skip,
         ):
             lines.append(f"N {':'.join(sorted(rec['labels']))} {_props(rec['props'], ignored)}")
         for rec in session.run(

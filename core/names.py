@@ -60,5 +60,10 @@ SYSTEM_PROPERTIES = (
     BLOCK_KEYS,
 )
 
+PROPOSAL, DECISION, REDIRECT = "Proposal", "Decision", "Redirect"
+"""Labels of the review data beside the entity graph (no `Node` label): look-alike pairs, people's
+decisions on them, ids merged into or renamed to others (docs/resolution.md)."""
+REVIEW_LABELS = (PROPOSAL, DECISION, REDIRECT)
+
 SYSTEM_NS = "https://w3id.org/rightsgraph/system#"
 """Namespace of the system triples a backup carries beside the export (statements)."""

@@ -20,11 +20,11 @@ from typing import Any, Literal
 
 from neo4j import Driver, ManagedTransaction
 
+from core.names import DECISION, PROPOSAL, REDIRECT
 from ontology.types import sharing
 
 Judgement = Literal["same", "different", "unsure"]
 JUDGEMENTS: tuple[str, ...] = ("same", "different", "unsure")
-PROPOSAL, DECISION, REDIRECT = "Proposal", "Decision", "Redirect"
 
 
 def pair_id(a: str, b: str) -> str:

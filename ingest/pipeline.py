@@ -413,8 +413,8 @@ def ingest_paths(
         with unpacked(discover(paths)) as members:  # archives give their members
             for member in members:
                 result.files.append(member.name)
-                quarantine = Quarantine() if on_invalid == "quarantine" else None
                 start = len(result.proposals)
+                quarantine = Quarantine() if on_invalid == "quarantine" else None
                 try:
                     _ingest_file(
                         member.path,

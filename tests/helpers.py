@@ -159,3 +159,8 @@ def wipe(driver: Driver, settings: Settings) -> None:
 def dump(driver: Driver, settings: Settings) -> list[str]:
     """The canonical dump of the test database (what a round trip must keep)."""
     return canonical_dump(driver, settings.neo4j_database)
+
+
+def entity_dump(driver: Driver, settings: Settings) -> list[str]:
+    """The entity graph alone: what an RDF export carries (no proposals, decisions, redirects)."""
+    return canonical_dump(driver, settings.neo4j_database, entities_only=True)

@@ -177,8 +177,8 @@ def _typo_pair(neo4j_db, db, tmp_path):
 def test_a_different_decision_survives_a_reingest(neo4j_db, settings, tmp_path) -> None:
     db = settings.neo4j_database
     typo, proposal = _typo_pair(neo4j_db, db, tmp_path)
-    tokens = make_keys(tmp_path / "auth.sqlite")
-    with TestClient(make_app(settings, tmp_path / "auth.sqlite")) as client:
+    tokens = make_keys(settings)
+    with TestClient(make_app(settings)) as client:
         listed = client.get("/proposals", headers=key(tokens["green_reader"])).json()["items"]
         assert [p["id"] for p in listed] == [proposal.id] and listed[0]["explanation"]
         assert client.get("/proposals").json()["items"] == []  # GREEN pairs: not for anonymous
@@ -207,7 +207,7 @@ def test_merge_then_split_restores_both_nodes_and_an_old_id_redirects(
     typo, proposal = _typo_pair(neo4j_db, db, tmp_path)
 
     def entities() -> list[str]:  # the entity graph: decisions are the log beside it
-        return [line for line in canonical_dump(neo4j_db, db) if not line.startswith("N Decision")]
+        return canonical_dump(neo4j_db, db, entities_only=True)
 
     before = entities()
     merged = decide(neo4j_db, proposal.candidate, proposal.record, "same", "tester", None, db)
@@ -220,8 +220,8 @@ def test_merge_then_split_restores_both_nodes_and_an_old_id_redirects(
     )
     assert "Hangzhou Hikvison Digitel Technology Co Ltd" in rows[0]["aliases"]
     assert len(rows[0]["holdings"]) == 2  # the merged record's holding moved to the canonical
-    tokens = make_keys(tmp_path / "auth.sqlite")
-    with TestClient(make_app(settings, tmp_path / "auth.sqlite")) as client:
+    tokens = make_keys(settings)
+    with TestClient(make_app(settings)) as client:
         green = key(tokens["green_reader"])
         moved = client.get(f"/entities/{proposal.record}", headers=green, follow_redirects=False)
         assert moved.status_code == 308
@@ -231,6 +231,10 @@ def test_merge_then_split_restores_both_nodes_and_an_old_id_redirects(
         assert client.get(f"/entities/{proposal.record}").status_code == 404
     split(neo4j_db, proposal.record, "tester", db)
     assert entities() == before
+    left, _, _ = neo4j_db.execute_query("MATCH (r:Redirect) RETURN r.id AS id", database_=db)
+    assert left == []
+    (open_again,) = list_proposals(neo4j_db, database=db)
+    assert open_again["id"] == proposal.id
     decide(neo4j_db, proposal.candidate, proposal.record, "same", "tester", None, db)
     again = ingest(neo4j_db, db, [typo])  # the old id's source again: it follows the redirect
     assert again.ok and again.proposals == []
@@ -268,8 +272,8 @@ def test_a_look_alike_above_the_records_level_is_a_proposal_not_a_merge(
 def test_match_endpoint_ranks_candidates_with_explanations(neo4j_db, settings, tmp_path) -> None:
     db = settings.neo4j_database
     assert ingest(neo4j_db, db, [DATA / "holdings_generic.csv"]).ok
-    tokens = make_keys(tmp_path / "auth.sqlite")
-    with TestClient(make_app(settings, tmp_path / "auth.sqlite")) as client:
+    tokens = make_keys(settings)
+    with TestClient(make_app(settings)) as client:
         body = {"entities": [{"type": "Company", "name": "Hangzhou Hikvision Digital Technology"}]}
         hidden = client.post("/match", json=body)  # anonymous: CLEAR only, the holdings are GREEN
         assert hidden.json()["results"][0]["candidates"] == []

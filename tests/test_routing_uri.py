@@ -24,7 +24,11 @@ ROUTING_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc")
 
 def routed(settings: Settings) -> Settings:
     """The test server's settings, reached through a neo4j:// routing URI."""
-    return dataclasses.replace(settings, neo4j_uri_env=f"neo4j://127.0.0.1:{settings.neo4j_port}")
+    return dataclasses.replace(  # an external URI takes NEO4J_PASSWORD: the local server's own
+        settings,
+        neo4j_uri_env=f"neo4j://127.0.0.1:{settings.neo4j_port}",
+        neo4j_password=settings.bolt_password,
+    )
 
 
 @pytest.mark.parametrize("scheme", ROUTING_SCHEMES)

@@ -659,3 +659,20 @@ def test_a_sqlite_key_database_is_migrated_once(
     assert sum(e.endpoint == "migrate" for e in audit_entries(settings, 50)) == sum(
         e.endpoint == "migrate" for e in entries
     )
+
+
+def test_forgetting_full_buckets_never_refills_a_drained_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pruning (past MAX_BUCKETS) judges each bucket by its own rate: flooding the limiter with
+    addresses cannot reset the shared anonymous or proxy-header bucket."""
+    from api import security
+
+    monkeypatch.setattr(security, "MAX_BUCKETS", 100)
+    limiter = security.RateLimiter()
+    for _ in range(5):
+        limiter.take("forwarded", 5, now=0.0)
+    assert limiter.take("forwarded", 5, now=0.0) > 0
+    for i in range(200):  # many addresses at a high rate each, a prune on the way
+        limiter.take(f"ip:{i}", 1200, now=1.0)
+    assert limiter.take("forwarded", 5, now=1.0) > 0  # still drained
