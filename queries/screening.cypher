@@ -49,6 +49,7 @@ CALL (flagged) {
   CALL (c, flagged) {
     OPTIONAL MATCH (c)-[:SUPPLIER_OF]->(k:Contract)-[:PERFORMED_IN]->(r:Region)-[:PART_OF*0..12]->(f:Region)
     WHERE k.tlp IN $tlp AND r.tlp IN $tlp AND f IN flagged
+    WITH k, r, f ORDER BY r.id, f.id
     WITH k, collect(DISTINCT r {.id, labels: labels(r), .name}) AS regions,
          collect(DISTINCT f {.id, labels: labels(f), .name}) AS flaggedIn
     ORDER BY k.id
