@@ -26,7 +26,7 @@ from core.settings import Settings
 # Neo4j evaluates this reduce in one loop that ignores its timeout and TERMINATE; the guard
 # cannot see the bound (a variable), so only the API's own deadline ends the request
 TIGHT_LOOP = "WITH $n AS n WITH n + 0 AS n RETURN reduce(s = 0, i IN range(1, n) | s + i) AS s"
-LOOP_ITEMS = 40_000_000  # a few seconds of one core
+LOOP_SECONDS = 6.0  # how long the loop would run on its own: well past the 1 s deadline
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +57,21 @@ def listener() -> Iterator[tuple[int, list[str]]]:
         yield server.server_address[1], seen
     finally:
         server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def loop_items(graph: Driver) -> int:
+    """Items that keep TIGHT_LOOP busy for about LOOP_SECONDS on this machine (measured, as a
+    fast machine ran a fixed count inside the deadline)."""
+    sample = 5_000_000
+    run_direct(graph, TIGHT_LOOP, n=sample)  # planned and compiled once: the timing is warm
+    fastest = float("inf")
+    for _ in range(2):
+        began = time.monotonic()
+        run_direct(graph, TIGHT_LOOP, n=sample)
+        fastest = min(fastest, time.monotonic() - began)
+    print(f"TIGHT_LOOP: {sample:,} items in {fastest:.3f} s")
+    return max(sample, int(LOOP_SECONDS * sample / max(fastest, 1e-3)))
 
 
 def run_direct(driver: Driver, query: str, **params: object) -> list[dict]:
@@ -141,11 +156,11 @@ def post(client: TestClient, token: str, query: str, **parameters: object):
 
 
 def test_a_query_that_ignores_its_timeout_is_cut_off_audited_and_holds_its_key(
-    api: tuple[TestClient, dict], graph: Driver, settings: Settings
+    api: tuple[TestClient, dict], graph: Driver, settings: Settings, loop_items: int
 ) -> None:
     client, tokens = api
     began = time.monotonic()
-    response = post(client, tokens["investigator"], TIGHT_LOOP, n=LOOP_ITEMS)
+    response = post(client, tokens["investigator"], TIGHT_LOOP, n=loop_items)
     took = time.monotonic() - began
     assert response.status_code == 422, response.text
     assert response.json()["title"] == "Query timed out" and took < 4.5, took
@@ -160,7 +175,11 @@ def test_a_query_that_ignores_its_timeout_is_cut_off_audited_and_holds_its_key(
 
 
 def test_one_query_per_key_and_a_breaker_for_the_server(
-    api: tuple[TestClient, dict], graph: Driver, settings: Settings, tmp_path: Path
+    api: tuple[TestClient, dict],
+    graph: Driver,
+    settings: Settings,
+    tmp_path: Path,
+    loop_items: int,
 ) -> None:
     client, tokens = api
     slow = "UNWIND range(1, 900000) AS i WITH i WHERE i % 7 = 13 RETURN count(*) AS n"
@@ -174,7 +193,7 @@ def test_one_query_per_key_and_a_breaker_for_the_server(
     more = make_keys(settings)
     app = make_app(settings, auth_db, rate_limit=0, cypher_max_running=1)
     with TestClient(app) as small, ThreadPoolExecutor(2) as pool:
-        first = pool.submit(post, small, more["investigator"], TIGHT_LOOP, n=LOOP_ITEMS)
+        first = pool.submit(post, small, more["investigator"], TIGHT_LOOP, n=loop_items)
         time.sleep(0.5)
         busy = pool.submit(post, small, more["admin"], "RETURN 1 AS one").result()
         first.result()
