@@ -270,6 +270,11 @@ def _prepare(
             by_id[target] = {**record, "name": name, "alias": list(dict.fromkeys(aliases))}
     resolved = rename_references(by_id.values(), renames, model)
     resolved, fact_renames = _one_node_per_fact(resolved, batch, model, resolver.driver, database)
+    written: dict[str, str] = {}  # a resolved or key-derived id -> the id the input gave
+    for rid, target in renames.items():
+        written.setdefault(target, rid)
+    for rid, fact_id in fact_renames.items():
+        written[fact_id] = written.get(rid, rid)
 
     refs = _referenced(resolved, model) - {r["id"] for r in resolved}
     for ref, canonical in ((r, resolver.decisions.canonical(r)) for r in sorted(refs)):
@@ -280,6 +285,7 @@ def _prepare(
     dangling = refs - set(known_nodes) - excused
     for ref in sorted(dangling):
         owner = next((r["id"] for r in resolved if ref in _referenced([r], model)), "?")
+        owner = written.get(owner, owner)
         problems.append(
             Problem(
                 label,
@@ -294,13 +300,14 @@ def _prepare(
         for v in validate_records(resolved, known, model):
             if v.value is not None and v.value in dangling:  # reported as dangling already
                 continue
+            record_id = written.get(v.record, v.record)
             problems.append(
                 Problem(
                     label,
-                    v.record,
+                    record_id,
                     v.rule,
                     str(v).split(": ", 1)[1].rsplit(" [rule", 1)[0] + _vocabulary_hint(v, model),
-                    batch.lines.get(v.record),
+                    batch.lines.get(record_id),
                 )
             )
     if not checked:  # every quote of a source whose text is at hand must stand in it
