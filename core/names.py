@@ -39,8 +39,8 @@ STATEMENTS = "statements"
 (compact JSON, see ontology/statements.py); the other properties are its projection."""
 STATED_BY = "statedBy"
 """Every report with a live statement of a node, at any level (bookkeeping: never shown)."""
-SCHEMA_LABEL = "RightsGraphSchema"
-"""Label of the one node that records the graph's schema version (not a :Node)."""
+SCHEMA_LABEL = "RgSystemSchema"
+"""Label (beside SYSTEM_LABEL) of the one node that records the graph's schema version."""
 SCHEMA_VERSION = 2
 """2: statements beside the projected properties (1: properties only)."""
 

@@ -10,14 +10,18 @@ the old node back with what it had; what was added to the canonical node after t
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from neo4j import Driver, ManagedTransaction
 
 from core import names as system
 from ingest.decisions import DECISION, PROPOSAL, REDIRECT, now, pair_id, record_decision
-from ingest.writer import NodeRow, _derived
+from ingest.writer import NodeRow, _derived, node_state, relationship_level
+from ontology import statements as st
 from ontology.model import OntologyModel, load_model
+
+ALIASES = "aliases"
 
 
 class MergeError(ValueError):
@@ -42,9 +46,36 @@ def _rels(tx: ManagedTransaction, node_id: str) -> list[dict[str, Any]]:
     ]
 
 
+def _added_statements(keep: dict[str, Any], gone: dict[str, Any]) -> list[st.Statement]:
+    """The other node's statements as the canonical node holds them: a name other than the
+    canonical one is stated as an alias (as a resolved record's name is at ingest)."""
+    held = set(st.decode(keep.get(system.STATEMENTS)))
+    name = keep.get("name")
+    added = [
+        replace(s, prop=ALIASES, multi=True) if s.prop == "name" and s.value != name else s
+        for s in st.decode(gone.get(system.STATEMENTS))
+    ]
+    return [s for s in dict.fromkeys(added) if s not in held]
+
+
+def _same_statement(a: st.Statement, b: st.Statement) -> bool:
+    """One statement, retracted since or not."""
+    return (a.prop, st.value_key(a.value), a.report, a.first) == (
+        b.prop,
+        st.value_key(b.value),
+        b.report,
+        b.first,
+    )
+
+
 def _merged_props(
     keep: dict[str, Any], gone: dict[str, Any], labels: list[str], model: OntologyModel
 ) -> dict[str, Any]:
+    if keep.get(system.STATEMENTS) or gone.get(system.STATEMENTS):
+        statements = [*st.decode(keep.get(system.STATEMENTS)), *_added_statements(keep, gone)]
+        merged = node_state(keep[system.ID], labels, statements, model)
+        if merged is not None:
+            return merged
     out = dict(keep)
     for key, value in gone.items():
         if key in (system.ID, system.TLP, system.INGEST_RUN) or value is None:
@@ -57,7 +88,7 @@ def _merged_props(
             out[key] = sorted(merged, key=str)
         elif key not in out:
             out[key] = value
-    alias = "aliases"
+    alias = ALIASES
     names = [gone.get("name"), *(gone.get(alias) or [])]
     extra = [n for n in names if n and n != out.get("name") and n not in (out.get(alias) or [])]
     if extra:
@@ -125,6 +156,13 @@ def merge_in_tx(
             merged = set(after.get(name) or []) | set(rel["props"].get(name) or [])
             if merged:
                 after[name] = sorted(merged)
+        if after.get(system.STATEMENTS) or rel["props"].get(system.STATEMENTS):
+            both = st.decode(after.get(system.STATEMENTS))
+            both += [s for s in st.decode(rel["props"].get(system.STATEMENTS)) if s not in both]
+            after[system.STATEMENTS] = st.encode(both)
+            after[system.TLP] = relationship_level(
+                after[system.STATEMENTS], str(after.get(system.TLP))
+            )
         tx.run(
             _match_rel(rel, "keep") + " SET r = $props",
             keep=keep_id,
@@ -155,6 +193,7 @@ def merge_in_tx(
         "gone": gone_id,
         "keep_before": keep,
         "keep_after": after_props,
+        "added": st.encode(_added_statements(keep["props"], gone["props"])),
         "gone_node": gone,
         "moved": moved,
         "collided": collided,
@@ -197,9 +236,30 @@ def decide(
         return session.execute_write(work)
 
 
+def _without_added(
+    props: dict[str, Any],
+    added: str | None,
+    node_id: str,
+    current: Any,
+    model: OntologyModel,
+) -> dict[str, Any] | None:
+    """The canonical node's properties once the statements a merge added are gone (None for a
+    merge made before statements, which is undone property by property)."""
+    if added is None or current is None or not props.get(system.STATEMENTS):
+        return None
+    merged = st.decode(added)
+    kept = [
+        s
+        for s in st.decode(props[system.STATEMENTS])
+        if not any(_same_statement(s, m) for m in merged)
+    ]
+    return node_state(node_id, list(current["labels"]), kept, model)
+
+
 def split(driver: Driver, ref: str, user: str, database: str | None = None) -> dict[str, Any]:
     """Undo the merge of a decision (its id, or the merged-away id): the old node is back with
     what it had; what the canonical node gained since stays with it."""
+    model = load_model()
 
     def work(tx: ManagedTransaction) -> dict[str, Any]:
         rec = tx.run(
@@ -232,15 +292,21 @@ def split(driver: Driver, ref: str, user: str, database: str | None = None) -> d
             _create_rel(tx, gone_id, rel)
         for rel in snap["internal"]:
             _create_rel(tx, gone_id, rel)
-        current = tx.run("MATCH (n:Node {id: $id}) RETURN properties(n) AS p", id=keep_id).single()
+        current = tx.run(
+            "MATCH (n:Node {id: $id}) RETURN properties(n) AS p, labels(n) AS labels", id=keep_id
+        ).single()
         props = dict(current["p"]) if current else {}
         before, after = snap["keep_before"]["props"], snap["keep_after"]
-        for name in set(before) | set(after):
-            if props.get(name) == after.get(name):  # unchanged since the merge: as it was
-                if name in before:
-                    props[name] = before[name]
-                else:
-                    props.pop(name, None)
+        restated = _without_added(props, snap.get("added"), keep_id, current, model)
+        if restated is not None:  # the statements the merge added go; later ones stay
+            props = restated
+        else:
+            for name in set(before) | set(after):
+                if props.get(name) == after.get(name):  # unchanged since the merge: as it was
+                    if name in before:
+                        props[name] = before[name]
+                    else:
+                        props.pop(name, None)
         tx.run("MATCH (n:Node {id: $id}) SET n = $props", id=keep_id, props=props)
         tx.run(f"MATCH (r:{REDIRECT} {{id: $id}}) DELETE r", id=gone_id)
         tx.run(

@@ -5,7 +5,7 @@ gets them, synthesised from what it holds (`writer.stored_statements`): each rep
 `reportIds` states each of its values, at its sharing level, citing its `sourceIds`, first
 stated on the day of its last ingest run. Its visible properties do not change. The imports'
 reports (`report-holdings-…` and the like) become `published`. The version is recorded on the
-one `:RightsGraphSchema` node. Ingest runs it first; a restore of an old backup goes through
+one `:RgSystem:RgSystemSchema` node. Ingest runs it first; a restore of an old backup goes through
 the same synthesis, in the writer.
 """
 
@@ -78,7 +78,8 @@ def migrate(driver: Driver, database: str | None = None) -> Migration:
             return result
         session.execute_write(
             lambda tx: tx.run(
-                f"MERGE (s:`{names.SCHEMA_LABEL}` {{id: 'schema'}}) SET s.version = $v",
+                f"MERGE (s:`{names.SYSTEM_LABEL}`:`{names.SCHEMA_LABEL}` {{id: 'schema'}}) "
+                "SET s.version = $v",
                 v=names.SCHEMA_VERSION,
             ).consume()
         )

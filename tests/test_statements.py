@@ -142,9 +142,8 @@ def _report(path: Path, rid: str, records: list[dict], tlp: str = "CLEAR") -> Pa
 
 @pytest.fixture()
 def client(neo4j_db: Driver, settings: Settings, tmp_path: Path) -> Iterator[TestClient]:
-    auth = tmp_path / "auth.sqlite"
-    tokens = make_keys(auth)
-    with TestClient(make_app(settings, auth, rate_limit=0, rate_limit_anonymous=0)) as c:
+    tokens = make_keys(settings)
+    with TestClient(make_app(settings, rate_limit=0, rate_limit_anonymous=0)) as c:
         c.tokens = tokens  # type: ignore[attr-defined]
         yield c
 
@@ -242,7 +241,7 @@ def test_migrate_synthesises_statements_for_a_graph_of_the_old_version(
     assert ingest_paths([SEED], neo4j_db, database=db).ok
     before = canonical_dump(neo4j_db, db, projected=True)
     neo4j_db.execute_query(  # what today's version left: no statements, no version node
-        "MATCH (n) WHERE n:RightsGraphSchema DETACH DELETE n", database_=db
+        "MATCH (n:RgSystemSchema) DETACH DELETE n", database_=db
     )
     neo4j_db.execute_query("MATCH (n:Node) REMOVE n.statements, n.statedBy", database_=db)
     neo4j_db.execute_query("MATCH ()-[r]->() REMOVE r.statements, r.tlp", database_=db)
