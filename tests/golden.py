@@ -102,6 +102,8 @@ API_URLS = [
     "/companies/dahua/allegations",
     "/campaigns",
     "/campaigns?target=gpfg",
+    "/proposals",
+    "/proposals?status=all&min_score=50",
     "/campaigns?target=dahua&limit=1",
     "/paths?from=gpfg&to=xinjiang&max_hops=6",
     "/paths?from=rafto-foundation&to=dahua&max_hops=6",
