@@ -67,7 +67,7 @@ def month_names() -> dict[str, int]:
 
 @cache
 def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    month = "|".join(sorted(month_names(), key=len, reverse=True))
+    month = "(?:" + "|".join(sorted(month_names(), key=len, reverse=True)) + r")(?![^\W\d_])"
     point = (
         rf"(?P<iso>{_YEAR}-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)"
         rf"|(?P<mdy>(?P<mdy_m>{month})\.?\s+[0-3]?\d(?:st|nd|rd|th)?,?\s+{_YEAR})"
@@ -76,7 +76,7 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
         rf"|(?P<m>(?<=\b[iI]\s)(?P<m_m>{month})|(?<=\b[iI]n\s)(?P<m_e>{month})|(?<=\b[iI]m\s)(?P<m_d>{month}))"
         rf"|(?P<y>{_YEAR})(?![\d-]|\s*[-–]\s*\d)"
     )
-    points = re.compile(rf"(?<![\w$€£¥.,])(?:{point})(?![\w%])", re.I)
+    points = re.compile(rf"(?<![\w$€£¥.,])(?:{point})(?![\d%])", re.I)
     periods = re.compile(
         rf"(?:\b(?:from|between|fra|frå|mellom|fr[åa]n|mellan|von|zwischen)\s+(?P<a>{_YEAR})"
         rf"\s+{_AND}\s+(?P<b>{_YEAR})"

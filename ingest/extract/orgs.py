@@ -42,6 +42,8 @@ class Forms:
     descriptor_suffixes: tuple[str, ...]
     connectors: frozenset[str]
     lowercase_heads: frozenset[str]
+    media: frozenset[str]
+    not_names: frozenset[str]
 
     def kind_of_token(self, token: str) -> str | None:
         t = token.casefold().rstrip(".")
@@ -72,6 +74,8 @@ def forms() -> Forms:
         descriptor_suffixes=tuple(low(data["descriptors"]["suffixes"])),
         connectors=low(data["connectors"]),
         lowercase_heads=low(data["lowercase_heads"]),
+        media=low(data["media"]),
+        not_names=low(data["not_names"]),
     )
 
 
@@ -225,6 +229,7 @@ def _name_words(words: list[str], f: Forms, common: frozenset[str]) -> list[str]
         and f.kind_of_token(w) is None
         and not _is_legal_form(w)
         and w.casefold().rstrip(".") not in common
+        and w.casefold().rstrip(".") not in f.not_names
         and not _rigour_kinds(w)
     ]
 
@@ -251,7 +256,7 @@ def candidates(text: str, end: int, common: frozenset[str]) -> list[Candidate]:
         name = _POSSESSIVE.sub("", text[start:stop]).rstrip(",")
         stop = start + len(name)
         got = classify(name)
-        if got is None:
+        if got is None or any(w.casefold() in f.media for w in words):
             continue
         kind, marker = got
         names = _name_words([w.group(0) for w in _TOKEN.finditer(name)], f, common)
