@@ -349,6 +349,8 @@ def split_sentences(text: str, paragraphs: list[Paragraph]) -> list[tuple[int, i
             word = re.search(r"([\w.]+)\.?$", text[start : m.start() + 1])
             if word and word.group(1).lower().rstrip(".") in ABBREVIATIONS:
                 continue
+            if word and re.fullmatch(r"\d{1,2}", word.group(1).rstrip(".")) and text[m.start()] == ".":
+                continue  # "am 18. September": a German or Scandinavian day, not an ending
             out.append((start, m.end()))
             start = m.end()
             while start < p.end and text[start].isspace():
