@@ -166,9 +166,7 @@ def gold_keys(gold: dict, names: _Names) -> dict[str, set]:
         keys["entities"].add((names(ref), type_name))
     keys["regions"] = {("region", c) for c in gold.get("regions", [])}
     for m in gold.get("measures", []):
-        keys["measures"].add(
-            (m["type"], names(m.get("by")), names.all(m.get("to")), m.get("date"))
-        )
+        keys["measures"].add((m["type"], names(m.get("by")), names.all(m.get("to")), m.get("date")))
         if m.get("amount"):
             keys["amounts"].add(_amount_key(m["amount"]))
     for c in gold.get("contracts", []):

@@ -459,8 +459,9 @@ def _demand_parties(f: _Found, s: tuple[int, int]) -> tuple[list[Entity], list[E
         targets = [
             e
             for e in f.in_sentence((verb_at, cue_at))
-            if f.rid(e) not in claimants and (e.is_a("Fund") or e.is_a("Organization"))
-            and not e.type == ORG_TYPE
+            if f.rid(e) not in claimants
+            and (e.is_a("Fund") or e.is_a("Organization"))
+            and e.type != ORG_TYPE
         ]
     if not targets:
         targets = [e for e in f.in_sentence(s) if e.is_a("Fund")]
@@ -478,11 +479,7 @@ def _demand_parties(f: _Found, s: tuple[int, int]) -> tuple[list[Entity], list[E
 def _allegation(f: _Found) -> Record | None:
     """The allegation against the companies, with its harms, places, groups and any response."""
     b, text, rid = f.b, f.text, f.rid
-    alleging = [
-        s
-        for s in f.sentences
-        if b.rules.allegation.find(text, *s) and f.companies_of(s)
-    ]
+    alleging = [s for s in f.sentences if b.rules.allegation.find(text, *s) and f.companies_of(s)]
     if not (alleging and f.companies):
         return None
     against = _unique(e for s in alleging for e in f.companies_of(s)) or f.companies
@@ -714,7 +711,12 @@ def _measures(f: _Found) -> list[Record]:
             if not applies:
                 continue
             mid = "-".join(
-                ["measure", hit.key, *([rid(imposer)] if imposer else []), *(rid(e) for e in applies)]
+                [
+                    "measure",
+                    hit.key,
+                    *([rid(imposer)] if imposer else []),
+                    *(rid(e) for e in applies),
+                ]
             )[:150]
             if mid in found:
                 found[mid]["evidence"].append(b.evidence("measure", mid, *s))
@@ -903,7 +905,17 @@ def _entity_records(f: _Found) -> list[Record]:
             evidence.append(b.evidence("entity", rec["id"], m.start, m.end))
             if m.method == "fuzzy":
                 notes.append(f"matched “{m.text}” by spelling (similarity {m.score})")
-        if entity.type == ORG_TYPE and b.gazetteer.by_id(entity.id) is None and eid not in renames:
+        by_form = any(m.entity.id == eid and m.method in ("form", "short") for m in f.mentions)
+        if b.gazetteer.by_id(entity.id) is None and eid in renames:
+            notes.append(
+                f"linked to the graph's entity {renames[eid]} (search index and resolution keys)"
+            )
+        elif by_form and b.gazetteer.by_id(entity.id) is None:
+            notes.append(
+                f"new {entity.type} found by the form of its name; proposed id, not in the "
+                "gazetteer nor found in the graph — check it on review"
+            )
+        elif entity.type == ORG_TYPE and b.gazetteer.by_id(entity.id) is None:
             notes.append(
                 "new organisation named in a list; proposed id, check it is not already in the "
                 "graph"

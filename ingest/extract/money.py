@@ -44,7 +44,17 @@ WORDS = {
 # "kroner" / "kr" / "krone(r)": the language of the text decides
 KRONER = {"da": "DKK", "sv": "SEK", "nb": "NOK", "nn": "NOK"}
 KRONER_WORDS = ("kroner", "kronen", "krone", "kr")
-NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "en": 1, "ein": 1, "eine": 1, "ett": 1, "eitt": 1, "et": 1}
+NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "en": 1,
+    "ein": 1,
+    "eine": 1,
+    "ett": 1,
+    "eitt": 1,
+    "et": 1,
+}
 QUALIFIERS: dict[str, Bound] = {
     **dict.fromkeys(
         (
@@ -130,7 +140,9 @@ _NUM = r"\d{1,3}(?:[,.\u202f\u00a0 ]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
 _SYMS = {**SYMBOLS, **EXTRA_SYMBOLS}
 _SYM = "|".join(re.escape(s) for s in sorted(_SYMS, key=len, reverse=True))
 _CODE = "|".join(CODES)
-_SCALE = "|".join(re.escape(s) for s in sorted(SCALES, key=len, reverse=True) if len(s) > 1 or s in "mbk")
+_SCALE = "|".join(
+    re.escape(s) for s in sorted(SCALES, key=len, reverse=True) if len(s) > 1 or s in "mbk"
+)
 _WORD = "|".join(re.escape(w) for w in sorted([*WORDS, *KRONER_WORDS], key=len, reverse=True))
 _QUAL = "|".join(re.escape(q) for q in sorted(QUALIFIERS, key=len, reverse=True))
 _NUMWORD = "|".join(NUMBER_WORDS)

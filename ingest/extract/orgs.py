@@ -127,7 +127,7 @@ def _runs(text: str, start: int, end: int, f: Forms) -> list[list[re.Match[str]]
 
 
 def _split_lists(run: list[re.Match[str]], f: Forms) -> list[list[re.Match[str]]]:
-    """"A Co Ltd and B Co Ltd" is two names: split at "and" after a legal form."""
+    """ "A Co Ltd and B Co Ltd" is two names: split at "and" after a legal form."""
     parts: list[list[re.Match[str]]] = [[]]
     for i, m in enumerate(run):
         word = m.group(0).casefold()
@@ -209,9 +209,8 @@ def classify(name: str) -> tuple[str, str] | None:
                 ):
                     found.append((kind, " ".join(head[i:j])))
         kind = f.kind_of_token(head[i])
-        if kind is not None and kind != "Company":
-            found.append((kind, head[i]))
-        elif kind == "Company" and (len(head[i].rstrip(".")) > 3 or _is_legal_form(head[i])):
+        short_form = len(head[i].rstrip(".")) <= 3 and not _is_legal_form(head[i])
+        if kind is not None and not (kind == "Company" and short_form):
             found.append((kind, head[i]))
     found += list(_rigour_kinds(head_text))
     if not found:
@@ -322,7 +321,9 @@ def find_organisations(
         replaced.update(inside)
         added.append(Mention(entity, c.start, c.end, c.text, 100.0, "form"))
     mentions = [m for m in known if (m.start, m.end) not in replaced] + added
-    return sorted(mentions + _short_mentions(text, end, mentions, entities, common, f), key=lambda m: m.start)
+    return sorted(
+        mentions + _short_mentions(text, end, mentions, entities, common, f), key=lambda m: m.start
+    )
 
 
 def _marker_inside(text: str, c: Candidate, within: list[Mention]) -> bool:

@@ -143,7 +143,9 @@ def load_rules(extra: list[Path] | None = None) -> Rules:
         language = part.pop("language", None)
         if isinstance(language, dict) and language.get("code"):
             words = frozenset(str(w).casefold() for w in language.get("words") or [])
-            languages[str(language["code"])] = languages.get(str(language["code"]), frozenset()) | words
+            languages[str(language["code"])] = (
+                languages.get(str(language["code"]), frozenset()) | words
+            )
         data = merge(data, part)
     model = load_model()
     harm_scheme = model.vocabulary(model.properties["harmCategory"].vocabulary or "")

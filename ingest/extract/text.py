@@ -349,7 +349,11 @@ def split_sentences(text: str, paragraphs: list[Paragraph]) -> list[tuple[int, i
             word = re.search(r"([\w.]+)\.?$", text[start : m.start() + 1])
             if word and word.group(1).lower().rstrip(".") in ABBREVIATIONS:
                 continue
-            if word and re.fullmatch(r"\d{1,2}", word.group(1).rstrip(".")) and text[m.start()] == ".":
+            if (
+                word
+                and re.fullmatch(r"\d{1,2}", word.group(1).rstrip("."))
+                and text[m.start()] == "."
+            ):
                 continue  # "am 18. September": a German or Scandinavian day, not an ending
             out.append((start, m.end()))
             start = m.end()
@@ -543,8 +547,17 @@ class _ArticleParser(HTMLParser):
             self.article_blocks.append([])
 
 
-ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle",
-                 "BlogPosting", "Report", "WebPage", "OpinionNewsArticle", "ScholarlyArticle"}
+ARTICLE_TYPES = {
+    "NewsArticle",
+    "Article",
+    "ReportageNewsArticle",
+    "AnalysisNewsArticle",
+    "BlogPosting",
+    "Report",
+    "WebPage",
+    "OpinionNewsArticle",
+    "ScholarlyArticle",
+}
 
 
 def _articles_in(parts: list[str]) -> list[dict]:
