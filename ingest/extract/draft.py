@@ -322,14 +322,14 @@ class _Found:
 
     def companies_of(self, span: tuple[int, int], exclude: Iterable[Entity] = ()) -> list[Entity]:
         """The companies a sentence names, else the ones it refers to ("the company",
-        "selskapet": the last one named before; "the companies", "both": all named so far)."""
+        "selskapet": the last one named before; "the companies", "both", "their": all of the text)."""
         skip = set(exclude)
         named = [e for e in self.mentioned(*span, "Company") if e not in skip]
         if named:
             return named
         refs = self.b.rules.company_refs.find(self.text, *span)
         if any(h.key == "all" for h in refs) or REFERENT.search(self.text, *span) and not refs:
-            return [e for e in self.mentioned(0, span[0], "Company") if e not in skip]
+            return [e for e in self.companies if e not in skip]
         if refs:
             last = self.before(span[0], "Company")
             return [last] if last is not None and last not in skip else []
