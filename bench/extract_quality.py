@@ -1,6 +1,11 @@
-"""Precision and recall of `rightsgraph extract` on the seed article, against the hand-made report.
+"""Precision and recall of `rightsgraph extract`: the seed article, and a corpus in six languages.
 
     .venv/bin/python bench/extract_quality.py
+
+Part 2 reads every text of tests/data/extract/corpus/ with its `.gold.yaml` (written by hand)
+and prints precision and recall per kind of item (entities, regions, measures, contracts,
+ownership, demands, allegations, amounts, source metadata) and per language, and checks that
+every quote stands verbatim at its offsets.
 
 Compares the draft with reports/seed-open-letter.yaml: entities (actors and regions) by id and
 type, the claims (the demand, the allegation, the aggregate contract and its amount) by their
@@ -23,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from ingest.extract.draft import build_draft  # noqa: E402
 from ingest.extract.gazetteer import Gazetteer, bundled  # noqa: E402
 from ingest.extract.text import load_document  # noqa: E402
-from ingest.normalize import normalise_name  # noqa: E402
+from ingest.normalize import normalise_name, slug  # noqa: E402
 from ontology.model import load_model  # noqa: E402
 
 ARTICLE = ROOT / "reports" / "sources" / "seed-open-letter-article.txt"
@@ -116,6 +121,200 @@ def run(store: Path, gazetteer: Gazetteer | None = None) -> tuple[dict[str, tupl
     return scores, at_offsets, len(draft.items)
 
 
+CORPUS = ROOT / "tests" / "data" / "extract" / "corpus"
+
+
+class _Names:
+    """Resolves the gold's references (a gazetteer id or a name as written) to draft ids."""
+
+    def __init__(self, records: list[dict]):
+        self.ids: dict[str, str] = {}
+        for r in records:
+            self.ids[r["id"]] = r["id"]
+            for n in [r.get("name"), *r.get("alias", [])]:
+                if n:
+                    self.ids.setdefault(normalise_name(n), r["id"])
+        for r in records:
+            for ev in r.get("evidence", []):
+                if r["type"] not in ("Source",) and ev.get("quote"):
+                    self.ids.setdefault(normalise_name(ev["quote"]), r["id"])
+
+    def __call__(self, ref: str | None) -> str | None:
+        if ref is None:
+            return None
+        return (
+            self.ids.get(ref)
+            or self.ids.get(slug(ref))
+            or self.ids.get(normalise_name(ref))
+            or f"?{ref}"
+        )
+
+    def all(self, refs: list[str] | None) -> frozenset:
+        return frozenset(self(r) for r in refs or [])
+
+
+def _amount_key(props: dict) -> tuple:
+    return tuple(
+        (k, float(props[k])) for k in ("amount", "amountMin", "amountMax") if k in props
+    ) + ((("currency", props.get("currency")),) if props.get("currency") else ())
+
+
+def gold_keys(gold: dict, names: _Names) -> dict[str, set]:
+    """The gold annotations as keys, with their references resolved against the draft."""
+    keys: dict[str, set] = {k: set() for k in KINDS}
+    for ref, type_name in gold.get("entities", []):
+        keys["entities"].add((names(ref), type_name))
+    keys["regions"] = {("region", c) for c in gold.get("regions", [])}
+    for m in gold.get("measures", []):
+        keys["measures"].add((m["type"], names(m.get("by")), names.all(m.get("to")), m.get("date")))
+        if m.get("amount"):
+            keys["amounts"].add(_amount_key(m["amount"]))
+    for c in gold.get("contracts", []):
+        keys["contracts"].add(
+            (
+                names.all(c.get("supplier")),
+                names(c.get("buyer")),
+                c.get("start"),
+                c.get("end"),
+                c.get("status"),
+            )
+        )
+        if c.get("amount"):
+            keys["amounts"].add(_amount_key(c["amount"]))
+    keys["ownership"] = {(names(a), names(b)) for a, b in gold.get("ownership", [])}
+    for d in gold.get("demands", []):
+        keys["demands"].add((d["type"], names.all(d.get("target")), names.all(d.get("names"))))
+    for a in gold.get("allegations", []):
+        against = names.all(a.get("against"))
+        keys["allegations"].add(("against", against))
+        keys["allegations"].update(("harm", h) for h in a.get("harm", []))
+        keys["allegations"].update(("group", g) for g in a.get("groups", []))
+        if a.get("response"):
+            keys["allegations"].add(("response", against))
+    for field, value in (gold.get("source") or {}).items():
+        keys["source"].add((field, tuple(value) if isinstance(value, list) else value))
+    return keys
+
+
+def draft_keys(records: list[dict], gold: dict) -> dict[str, set]:
+    """The same keys from a draft (the source's metadata only for the fields the gold gives)."""
+    model = load_model()
+    keys: dict[str, set] = {k: set() for k in KINDS}
+    for r in records:
+        t = r["type"]
+        if t == "Region":
+            if "partOf" in r:
+                keys["regions"].add(("region", r.get("iso3166")))
+        elif model.cls(t).is_a("Actor") and r.get("evidence"):  # named in the text
+            keys["entities"].add((r["id"], t))
+        elif t == "Measure":
+            keys["measures"].add(
+                (
+                    r["measureType"],
+                    r.get("imposedBy"),
+                    frozenset(r.get("appliesTo", [])),
+                    r.get("date") or r.get("startDate"),
+                )
+            )
+        elif t == "Contract":
+            keys["contracts"].add(
+                (
+                    frozenset(r.get("supplier", [])),
+                    r.get("buyer"),
+                    r.get("startDate"),
+                    r.get("endDate"),
+                    r.get("contractStatus"),
+                )
+            )
+        elif t == "Ownership":
+            keys["ownership"].add((r["owner"], r["owned"]))
+        elif t == "Demand":
+            keys["demands"].add(
+                (r["demandType"], frozenset(r.get("target", [])), frozenset(r.get("names", [])))
+            )
+        elif t == "Allegation":
+            against = frozenset(r.get("against", []))
+            keys["allegations"].add(("against", against))
+            keys["allegations"].update(("harm", h) for h in r.get("harmCategory", []))
+            keys["allegations"].update(("group", g) for g in r.get("affectedGroup", []))
+            if r.get("response"):
+                keys["allegations"].add(("response", against))
+        if t in ("Measure", "Contract") and _amount_key(r) and r.get("currency"):
+            keys["amounts"].add(_amount_key(r))
+    article = records[0]
+    for field in gold.get("source") or {}:
+        value = article.get("name" if field == "title" else field)
+        if value is not None:
+            keys["source"].add((field, tuple(value) if isinstance(value, list) else value))
+    return keys
+
+
+KINDS = (
+    "entities",
+    "regions",
+    "measures",
+    "contracts",
+    "ownership",
+    "demands",
+    "allegations",
+    "amounts",
+    "source",
+)
+
+
+def run_corpus(store: Path) -> tuple[dict[str, list[int]], dict[str, list[int]], int, int]:
+    """Hits, found and expected per kind and per language over the corpus; quotes checked."""
+    per_kind = {k: [0, 0, 0] for k in KINDS}
+    per_language: dict[str, list[int]] = {}
+    at_offsets = items = 0
+    for gold_path in sorted(CORPUS.glob("*.gold.yaml")):
+        stem = gold_path.name.removesuffix(".gold.yaml")
+        text_path = next(p for p in CORPUS.glob(stem + ".*") if not p.name.endswith(".yaml"))
+        gold = yaml.safe_load(gold_path.read_text(encoding="utf-8"))
+        doc = load_document(text_path)
+        draft = build_draft(doc, store=store)
+        if draft.violations:
+            print(f"{text_path.name}: draft violates the shapes:", *draft.violations, sep="\n  ")
+        names = _Names(draft.records)
+        expected, found = gold_keys(gold, names), draft_keys(draft.records, gold)
+        lang = per_language.setdefault(gold["language"], [0, 0, 0])
+        for kind in KINDS:
+            hits = len(found[kind] & expected[kind])
+            for tally in (per_kind[kind], lang):
+                tally[0] += hits
+                tally[1] += len(found[kind])
+                tally[2] += len(expected[kind])
+            if "-v" in sys.argv:
+                for miss in expected[kind] - found[kind]:
+                    print(f"  {text_path.name} {kind} missed: {miss}")
+                for extra in found[kind] - expected[kind]:
+                    print(f"  {text_path.name} {kind} extra:  {extra}")
+        at_offsets += sum(doc.text[i.start : i.end] == i.quote for i in draft.items)
+        items += len(draft.items)
+    return per_kind, per_language, at_offsets, items
+
+
+def _line(name: str, hits: int, found: int, expected: int) -> str:
+    p, r = hits / found if found else 1.0, hits / expected if expected else 1.0
+    return f"{name:12} {p:9.2f} {r:7.2f} {f'{hits}/{found}/{expected}':>20}"
+
+
+def main_corpus() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        per_kind, per_language, at_offsets, items = run_corpus(Path(tmp))
+    texts = len(list(CORPUS.glob("*.gold.yaml")))
+    print(f"\nextract on {texts} texts of {CORPUS.relative_to(ROOT)} vs their .gold.yaml")
+    print(f"{'kind':12} {'precision':>9} {'recall':>7} {'hits/found/expected':>20}")
+    for kind, tally in per_kind.items():
+        print(_line(kind, *tally))
+    total = [sum(t[i] for t in per_kind.values()) for i in range(3)]
+    print(_line("overall", *total))
+    print(f"{'language':12} {'precision':>9} {'recall':>7} {'hits/found/expected':>20}")
+    for lang, tally in sorted(per_language.items()):
+        print(_line(lang, *tally))
+    print(f"quotes at their offsets: {at_offsets}/{items}")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         scores, at_offsets, items = run(Path(tmp))
@@ -132,6 +331,7 @@ def main() -> None:
             f"   (recall × {r / br if br else float('inf'):.2f})"
         )
     print(f"quotes at their offsets: {at_offsets}/{items}")
+    main_corpus()
 
 
 if __name__ == "__main__":

@@ -243,13 +243,30 @@ def test_empty_binary_and_enormous_files_are_refused_with_a_clear_message(home: 
         assert words in result.output and "Traceback" not in result.output
 
 
-def test_text_in_another_language_warns_and_still_drafts_the_names(home: Path) -> None:
+def test_norwegian_is_read_and_an_unsupported_language_warns(home: Path) -> None:
     out = home / "draft.yaml"
     result = run_cli(str(DATA / "norwegian-oljefondet.txt"), "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert "does not look like English" in result.output
-    ids = {r["id"] for r in yaml.safe_load(out.read_text(encoding="utf-8"))["@graph"]}
-    assert {"gpfg", "hikvision", "xinjiang"} <= ids
+    assert "does not look like" not in result.output
+    graph = yaml.safe_load(out.read_text(encoding="utf-8"))["@graph"]
+    assert {"gpfg", "hikvision", "xinjiang"} <= {r["id"] for r in graph}
+    assert graph[0]["language"] == "nb"
+    contract = next(r for r in graph if r["type"] == "Contract")
+    assert (contract["amountMin"], contract["currency"], contract["startDate"]) == (
+        1_000_000_000,
+        "USD",
+        "2016",
+    )
+    french = home / "article-fr.txt"
+    french.write_text(
+        "Le fonds de pension a vendu ses actions de Hikvision\n\nLe fonds a annoncé "
+        "qu'il ne détenait plus aucune action de la société depuis le mois dernier, et que "
+        "la décision était prise après un long examen des activités du groupe au Xinjiang.\n",
+        encoding="utf-8",
+    )
+    result = run_cli(str(french), "-o", str(out))
+    assert result.exit_code == 0 and "does not look like any language" in result.output
+    assert "hikvision" in out.read_text(encoding="utf-8")
 
 
 def test_explain_marks_the_quotes_in_the_text(home: Path) -> None:

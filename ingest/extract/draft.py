@@ -22,6 +22,7 @@ from ingest.evidence import EVIDENCE_DIR, StoredCopy, keep_copy, sha256_hex
 from ingest.extract.dates import find_dates
 from ingest.extract.gazetteer import Entity, Gazetteer, Mention, bundled
 from ingest.extract.money import find_amounts
+from ingest.extract.orgs import find_organisations
 from ingest.extract.regions import RegionInfo, RegionMention, countries, find_regions
 from ingest.extract.rules import Rules, load_rules
 from ingest.extract.text import Document
@@ -106,6 +107,19 @@ class _Builder:
     article_id: str = ""
     items: list[Item] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    language: str = "en"
+    base: dt.date | None = None  # the article's date: dates without a year take theirs
+
+    @property
+    def common(self) -> frozenset[str]:
+        """Common words of every bundled language (never a name on their own)."""
+        return frozenset().union(*self.rules.languages.values())
+
+    def dates(self, start: int, end: int) -> list:
+        return find_dates(self.text, start, end, base=self.base)
+
+    def amounts(self, start: int, end: int) -> list:
+        return find_amounts(self.text, start, end, language=self.language)
 
     @property
     def text(self) -> str:
@@ -161,7 +175,9 @@ def _join(names: list[str]) -> str:
 
 
 def _entity_mentions(b: _Builder) -> list[Mention]:
-    return b.gazetteer.find(b.text, b.doc.body_end)
+    """Names the gazetteer knows, and organisations found by the form of their names."""
+    known = b.gazetteer.find(b.text, b.doc.body_end)
+    return find_organisations(b.text, b.doc.body_end, b.gazetteer, known, b.common)
 
 
 def _listed_organisations(
@@ -288,6 +304,37 @@ class _Found:
         last = bisect_left(self.mention_starts, span[1])
         return _unique(m.entity for m in self.mentions[first:last] if m.end <= span[1])
 
+    def before(self, pos: int, kind: str) -> Entity | None:
+        """The entity of a kind mentioned last before `pos` (what "the company" refers to)."""
+        i = bisect_left(self.mention_starts, pos)
+        for m in reversed(self.mentions[:i]):
+            if m.entity.is_a(kind):
+                return m.entity
+        return None
+
+    def mentioned(self, start: int, end: int, kind: str) -> list[Entity]:
+        """Entities of a kind named between two offsets, in order."""
+        first = bisect_left(self.mention_starts, start)
+        last = bisect_left(self.mention_starts, end)
+        return _unique(
+            m.entity for m in self.mentions[first:last] if m.end <= end and m.entity.is_a(kind)
+        )
+
+    def companies_of(self, span: tuple[int, int], exclude: Iterable[Entity] = ()) -> list[Entity]:
+        """The companies a sentence names, else the ones it refers to ("the company",
+        "selskapet": the last one named before; "the companies", "both", "their": all of the text)."""
+        skip = set(exclude)
+        named = [e for e in self.mentioned(*span, "Company") if e not in skip]
+        if named:
+            return named
+        refs = self.b.rules.company_refs.find(self.text, *span)
+        if any(h.key == "all" for h in refs) or REFERENT.search(self.text, *span) and not refs:
+            return [e for e in self.companies if e not in skip]
+        if refs:
+            last = self.before(span[0], "Company")
+            return [last] if last is not None and last not in skip else []
+        return []
+
     def regions_in(self, span: tuple[int, int]) -> list[RegionMention]:
         first = bisect_left(self.region_starts, span[0])
         last = bisect_left(self.region_starts, span[1])
@@ -351,13 +398,13 @@ def _demand(f: _Found) -> Record | None:
     demand_types = [h.key for s in demand_sentences for h in b.rules.demand.find(text, *s)]
     if not demand_sentences:
         return None
-    targets = (
-        _unique(e for s in demand_sentences for e in f.in_sentence(s) if e.is_a("Fund")) or f.funds
-    )
-    named = (
-        _unique(e for s in demand_sentences for e in f.in_sentence(s) if e.is_a("Company"))
-        or f.companies
-    )
+    targets: list[Entity] = []
+    named: list[Entity] = []
+    for s in demand_sentences:
+        t, n = _demand_parties(f, s)
+        targets += t
+        named += n
+    targets, named = _unique(targets), _unique(e for e in named if e not in targets)
     kind = max(set(demand_types), key=demand_types.count)
     if not targets:
         b.warnings.append(
@@ -397,20 +444,45 @@ def _demand(f: _Found) -> Record | None:
     return demand
 
 
+def _demand_parties(f: _Found, s: tuple[int, int]) -> tuple[list[Entity], list[Entity]]:
+    """Who is asked (the actors between the asking verb and what is asked, else the funds of
+    the sentence, else the fund it refers to) and whom the demand names (the companies after
+    the cue, else the ones the sentence refers to)."""
+    b, text = f.b, f.text
+    verbs = b.rules.demand_verbs.find(text, *s)
+    cues = b.rules.demand.find(text, *s)
+    claimants = set(f.claimants)
+    cue_at = cues[0].start if cues else s[1]
+    verb_at = next((v.start for v in verbs if v.start < cue_at), None)
+    targets: list[Entity] = []
+    if verb_at is not None:
+        targets = [
+            e
+            for e in f.in_sentence((verb_at, cue_at))
+            if f.rid(e) not in claimants
+            and (e.is_a("Fund") or e.is_a("Organization"))
+            and e.type != ORG_TYPE
+        ]
+    if not targets:
+        targets = [e for e in f.in_sentence(s) if e.is_a("Fund")]
+    if not targets and b.rules.fund_refs.find(text, *s):
+        last = f.before(s[0], "Fund")
+        targets = [last] if last is not None else []
+    named = [e for e in f.mentioned(cue_at, s[1], "Company") if e not in targets]
+    if not named:
+        named = f.companies_of((cue_at, s[1]), exclude=targets) or f.companies_of(
+            s, exclude=targets
+        )
+    return targets, named
+
+
 def _allegation(f: _Found) -> Record | None:
     """The allegation against the companies, with its harms, places, groups and any response."""
     b, text, rid = f.b, f.text, f.rid
-    alleging = [
-        s
-        for s in f.sentences
-        if b.rules.allegation.find(text, *s)
-        and (any(e.is_a("Company") for e in f.in_sentence(s)) or REFERENT.search(text, *s))
-    ]
+    alleging = [s for s in f.sentences if b.rules.allegation.find(text, *s) and f.companies_of(s)]
     if not (alleging and f.companies):
         return None
-    against = (
-        _unique(e for s in alleging for e in f.in_sentence(s) if e.is_a("Company")) or f.companies
-    )
+    against = _unique(e for s in alleging for e in f.companies_of(s)) or f.companies
     harms = _unique(
         k for s in alleging for k in b.rules.harm.keys_in(text, *s)
     ) or b.rules.harm.keys_in(text, 0, b.doc.body_end)
@@ -486,8 +558,7 @@ def _response(
     answers = [
         s
         for s in f.sentences
-        if b.rules.response.find(text, *s)
-        and (any(e in against for e in f.in_sentence(s)) or REFERENT.search(text, *s))
+        if b.rules.response.find(text, *s) and any(e in against for e in f.companies_of(s))
     ]
     if not answers:
         return []
@@ -500,71 +571,232 @@ def _response(
 
 
 def _contracts(f: _Found) -> list[Record]:
-    """Contracts won, each from a sentence with an amount, a region and its suppliers."""
-    out = []
+    """Contracts: from a sentence with a contract noun and a verb or status, the suppliers it
+    names or refers to, and a buyer, an amount or a region; a later sentence of the same
+    paragraph that gives a status ("Both contracts were terminated") gives it to them."""
+    out: list[Record] = []
     for s in f.sentences:
-        contract = _contract(f, s)
-        if contract is not None:
-            out.append(contract)
+        drafted = _contract(f, s)
+        if drafted:
+            out += drafted
+            continue
+        status = _status(f, s)
+        if status and f.b.rules.contract_nouns.find(f.text, *s):
+            para = f.b.doc.paragraph_at(s[0])
+            for c in out:
+                if c.get("contractStatus") is None and para is not None and c["_para"] == para:
+                    c["contractStatus"] = status
+                    c["evidence"].append(f.b.evidence("contract", c["id"], *s))
+    for c in out:
+        c.pop("_para", None)
     return out
 
 
-def _contract(f: _Found, s: tuple[int, int]) -> Record | None:
+def _status(f: _Found, s: tuple[int, int]) -> str | None:
+    hits = f.b.rules.contract_status.find(f.text, *s)
+    return hits[0].key if hits else None
+
+
+def _contract(f: _Found, s: tuple[int, int]) -> list[Record]:
     b, text, rid = f.b, f.text, f.rid
-    if not (b.rules.contract_verbs.find(text, *s) and b.rules.contract_nouns.find(text, *s)):
-        return None
-    amounts = find_amounts(text, *s)
+    status = _status(f, s)
+    if not b.rules.contract_nouns.find(text, *s):
+        return []
+    if not (b.rules.contract_verbs.find(text, *s) or status):
+        return []
+    amounts = b.amounts(*s)
     places = _place_regions(f.regions_in(s))
-    suppliers = [e for e in f.in_sentence(s) if e.is_a("Company")] or (
-        f.companies if REFERENT.search(text, *s) else []
-    )
-    if not (amounts and places and suppliers):
-        return None
-    amount = amounts[0]
-    dates = find_dates(text, *s)
-    plural = bool(PLURAL_CONTRACT.search(text, *s))
-    period = next((d for d in dates if d.kind in ("start", "period")), None) or next(
-        (d for d in dates if d.kind in ("date", "end")), None
-    )
-    tail = (
-        f"-since-{period.date}"
-        if period and period.kind == "start"
-        else (f"-{period.date}" if period else "")
-    )
-    cid = (
-        ("contracts-" if plural else "contract-")
-        + "-".join([*(r.id for r in places), *(rid(e) for e in suppliers)])
-        + tail
-    )
-    contract: Record = {
-        "id": cid[:150],
-        "type": "Contract",
-        "aggregate": plural,
-        "name": f"{'Contracts' if plural else 'Contract'} in {_join([r.name for r in places])}"
-        f" won by {_join([short_name(e) for e in suppliers])}"
-        + (f" since {period.date}" if period and period.kind == "start" else ""),
-        "supplier": [rid(e) for e in suppliers],
-        "performedIn": [r.id for r in places],
-    }
     buyers = [e for e in f.in_sentence(s) if e.is_a("GovernmentBody")]
-    if buyers:
-        contract["buyer"] = rid(buyers[0])
-    if f.claimants and re.search(
-        r"\b(?:letter|report|according|claims?|says|said|states)\b", text[s[0] : s[1]], re.I
-    ):
-        contract["claimant"] = f.claimants
-    contract.update(amount.properties())
-    contract["currency"] = amount.currency
-    if period:
-        contract.update(period.properties())
-    if len(suppliers) > 1 and EACH_OR_ALL.search(text, *s):
-        contract["note"] = (
-            f"“{amount.text}” may be each supplier's figure or all of theirs together; "
-            "recorded as stated for the aggregate — check on review."
+    suppliers = f.companies_of(s)
+    if not (suppliers and (amounts or places or buyers)):
+        return []
+    plural = bool(PLURAL_CONTRACT.search(text, *s))
+    dates = b.dates(*s)
+    period = next((d for d in dates if d.kind in ("start", "period")), None)
+    ending = next((d for d in dates if d.kind == "end"), None)
+    point = next((d for d in dates if d.kind == "date"), None)
+    out = []
+    for buyer in buyers or [None]:
+        tail = (
+            f"-since-{period.date}"
+            if period and period.kind == "start"
+            else (f"-{period.date}" if period else (f"-{point.date}" if point else ""))
         )
-    contract["evidence"] = [b.evidence("contract", contract["id"], *s)]
-    f.used_regions.update({r.iso3166: r for r in places})
-    return contract
+        cid = (
+            ("contracts-" if plural else "contract-")
+            + "-".join(
+                [
+                    *(r.id for r in places),
+                    *([rid(buyer)] if buyer else []),
+                    *(rid(e) for e in suppliers),
+                ]
+            )
+            + tail
+        )[:150]
+        where = f" in {_join([r.name for r in places])}" if places else ""
+        with_buyer = f" with {buyer.name}" if buyer else ""
+        contract: Record = {
+            "id": cid,
+            "type": "Contract",
+            "aggregate": plural,
+            "name": f"{'Contracts' if plural else 'Contract'}{with_buyer}{where}"
+            f" won by {_join([short_name(e) for e in suppliers])}"
+            + (f" since {period.date}" if period and period.kind == "start" else ""),
+            "supplier": [rid(e) for e in suppliers],
+        }
+        if places:
+            contract["performedIn"] = [r.id for r in places]
+        if buyer:
+            contract["buyer"] = rid(buyer)
+        if status:
+            contract["contractStatus"] = status
+        if f.claimants and re.search(
+            r"\b(?:letter|report|according|claims?|says|said|states)\b", text[s[0] : s[1]], re.I
+        ):
+            contract["claimant"] = f.claimants
+        if amounts:
+            amount = amounts[0]
+            contract.update(amount.properties())
+            contract["currency"] = amount.currency
+            if len(suppliers) > 1 and EACH_OR_ALL.search(text, *s):
+                contract["note"] = (
+                    f"“{amount.text}” may be each supplier's figure or all of theirs together; "
+                    "recorded as stated for the aggregate — check on review."
+                )
+        if period:
+            contract.update(period.properties())
+        elif point and ending:
+            contract["startDate"] = point.date  # "signed in 2017 … until 2032"
+        elif point:
+            contract["date"] = point.date
+        if ending and "endDate" not in contract:
+            contract["endDate"] = ending.date
+        contract["evidence"] = [b.evidence("contract", cid, *s)]
+        contract["_para"] = b.doc.paragraph_at(s[0])
+        f.used_regions.update({r.iso3166: r for r in places})
+        out.append(contract)
+    return out
+
+
+IMPOSERS = ("Fund", "GovernmentBody")
+
+
+def _measures(f: _Found) -> list[Record]:
+    """Measures taken: a fund's exclusion, observation or sale, a government's trade list or
+    sanction — each with who took it, whom it applies to, and its date and amount if stated."""
+    b, text, rid = f.b, f.text, f.rid
+    found: dict[str, Record] = {}
+    for s in f.sentences:
+        hits = b.rules.measure.find(text, *s)
+        if not hits:
+            continue
+        verbs = b.rules.demand_verbs.find(text, *s)
+        if verbs and verbs[0].start < hits[0].start and b.rules.demand.find(text, *s):
+            continue  # "urged the fund to exclude …" is a demand, not a measure
+        dates = b.dates(*s)
+        seen_types: set[str] = set()
+        for n, hit in enumerate(hits):
+            if hit.key in seen_types:
+                continue
+            seen_types.add(hit.key)
+            imposer = _imposer(f, s, hit.start)
+            nxt = next((h.start for h in hits[n + 1 :] if h.key != hit.key), s[1])
+            skip = [imposer] if imposer else []
+            applies = [e for e in f.mentioned(hit.start, nxt, "Company") if e not in skip]
+            if not applies:
+                applies = f.companies_of(s, exclude=skip)
+            if not applies:
+                last = f.before(s[0], "Company")
+                applies = [last] if last is not None and last not in skip else []
+            if not applies:
+                continue
+            mid = "-".join(
+                [
+                    "measure",
+                    hit.key,
+                    *([rid(imposer)] if imposer else []),
+                    *(rid(e) for e in applies),
+                ]
+            )[:150]
+            if mid in found:
+                found[mid]["evidence"].append(b.evidence("measure", mid, *s))
+                continue
+            label = {"other": "sale of holdings", "entity-list": "trade-list entry"}.get(
+                hit.key, hit.key
+            )
+            by = f" by {short_name(imposer)}" if imposer else ""
+            measure: Record = {
+                "id": mid,
+                "type": "Measure",
+                "name": f"{label.capitalize()}{by}: {_join([short_name(e) for e in applies])}",
+                "measureType": hit.key,
+                "appliesTo": [rid(e) for e in applies],
+            }
+            if imposer:
+                measure["imposedBy"] = rid(imposer)
+            if hit.key == "other":
+                measure["note"] = "A sale (divestment) of holdings, as the text states it."
+            when = dates[0] if dates else None
+            if when is not None:
+                measure.update(when.properties())
+            amounts = b.amounts(*s)
+            if amounts:
+                measure.update(amounts[0].properties())
+                measure["currency"] = amounts[0].currency
+            measure["evidence"] = [b.evidence("measure", mid, *s)]
+            found[mid] = measure
+    return list(found.values())
+
+
+def _imposer(f: _Found, s: tuple[int, int], cue: int) -> Entity | None:
+    """Who takes a measure: a fund or government body named in the sentence (before the cue
+    first), else a company before the cue, else the fund the sentence refers to."""
+    named = f.in_sentence(s)
+    for kinds, span in ((IMPOSERS, (s[0], cue)), (IMPOSERS, s)):
+        for e in named:
+            if any(e.is_a(k) for k in kinds) and e in f.mentioned(span[0], span[1], "Actor"):
+                return e
+    if f.b.rules.fund_refs.find(f.text, *s):
+        return f.before(s[0], "Fund")
+    before = f.mentioned(s[0], cue, "Company")
+    if before and f.mentioned(cue, s[1], "Company"):
+        return before[0]
+    return None
+
+
+def _ownerships(f: _Found) -> list[Record]:
+    """Ownership stated in text: "via five of its subsidiaries: A, B …" (the company the
+    sentence is about owns each), "its parent, P" / "X is owned by P" (P owns X)."""
+    b, text, rid = f.b, f.text, f.rid
+    found: dict[str, Record] = {}
+    for s in f.sentences:
+        pairs: list[tuple[Entity, Entity]] = []
+        parents = b.rules.parent.find(text, *s)
+        for hit in parents:
+            owners = f.mentioned(hit.end, s[1], "Actor")
+            owned = f.mentioned(s[0], hit.start, "Company")
+            if owners and owned:
+                pairs.append((owners[0], owned[-1]))
+        for hit in b.rules.subsidiary.find(text, *s):
+            if any(p.start <= hit.start < p.end for p in parents):
+                continue
+            subs = f.mentioned(hit.end, s[1], "Company")
+            owners = [e for e in f.mentioned(s[0], hit.start, "Company") if e not in subs]
+            owner = owners[0] if owners else f.before(s[0], "Company")
+            pairs += [(owner, e) for e in subs if owner is not None and e != owner]
+        for owner, owned in pairs:
+            oid = f"ownership-{rid(owner)}-{rid(owned)}"[:150]
+            if oid in found:
+                continue
+            found[oid] = {
+                "id": oid,
+                "type": "Ownership",
+                "name": f"{short_name(owner)} owns {short_name(owned)}",
+                "owner": rid(owner),
+                "owned": rid(owned),
+                "evidence": [b.evidence("ownership", oid, *s)],
+            }
+    return list(found.values())
 
 
 def _article(f: _Found, title: str, publisher: str | None, source_url: str | None) -> Record:
@@ -582,8 +814,7 @@ def _article(f: _Found, title: str, publisher: str | None, source_url: str | Non
         article["published"] = published
     article["retrieved"] = dt.date.today().isoformat()
     article["sourceType"] = "article"
-    if doc.english:
-        article["language"] = "en"
+    article["language"] = f.b.language
     article["sha256"] = f.digest
     return article
 
@@ -650,8 +881,7 @@ def _letter_source(f: _Found, title: str, credited: list[Record]) -> Record | No
         )
     ]
     letter_rec["citedBy"] = [b.article_id, *relays]
-    if b.doc.english:
-        letter_rec["language"] = "en"
+    letter_rec["language"] = b.language
     letter_rec["evidence"] = [b.evidence("source", letter_rec["id"], letter.start(), letter.end())]
     return letter_rec
 
@@ -675,7 +905,17 @@ def _entity_records(f: _Found) -> list[Record]:
             evidence.append(b.evidence("entity", rec["id"], m.start, m.end))
             if m.method == "fuzzy":
                 notes.append(f"matched “{m.text}” by spelling (similarity {m.score})")
-        if entity.type == ORG_TYPE and b.gazetteer.by_id(entity.id) is None and eid not in renames:
+        by_form = any(m.entity.id == eid and m.method in ("form", "short") for m in f.mentions)
+        if b.gazetteer.by_id(entity.id) is None and eid in renames:
+            notes.append(
+                f"linked to the graph's entity {renames[eid]} (search index and resolution keys)"
+            )
+        elif by_form and b.gazetteer.by_id(entity.id) is None:
+            notes.append(
+                f"new {entity.type} found by the form of its name; proposed id, not in the "
+                "gazetteer nor found in the graph — check it on review"
+            )
+        elif entity.type == ORG_TYPE and b.gazetteer.by_id(entity.id) is None:
             notes.append(
                 "new organisation named in a list; proposed id, check it is not already in the "
                 "graph"
@@ -758,6 +998,17 @@ def build_draft(
     """The draft report of one document. `link(entities) -> {id: graph id}` links to the graph."""
     b = _Builder(doc, rules or load_rules(), gazetteer or bundled())
     b.warnings.extend(doc.warnings)
+    language = b.rules.language_of(doc.body)
+    if language is None:
+        b.warnings.append(
+            "the text does not look like any language the bundled rules cover ("
+            + ", ".join(sorted(b.rules.languages))
+            + "); expect names (which are language-independent) but few claims — review the "
+            "draft with care, or add rules with --rules"
+        )
+    b.language = language or "en"
+    published = _published(doc.published)
+    b.base = dt.date.fromisoformat(published) if published and len(published) == 10 else None
     digest = sha256_hex(doc.text.encode("utf-8"))
     copy = None
     if keep:
@@ -780,6 +1031,7 @@ def build_draft(
     found.claimants, coalition = _claimants(found)
     facts = [r for r in (_demand(found), _allegation(found)) if r is not None]
     facts += _contracts(found)
+    facts += _measures(found) + _ownerships(found)
     credited = _credited_sources(found, title, publisher)
     letter = _letter_source(found, title, credited)
     sources = [_article(found, title, publisher, source_url), *([letter] if letter else [])]

@@ -1,8 +1,11 @@
-"""Keyword rules as data: harm categories, allegation, demand and contract cues, affected groups.
+"""Keyword rules as data: harm categories, allegation, demand, measure and contract cues, groups.
 
-The bundled `harm_rules.yaml` is the default; `--rules FILE` adds to it (lists are extended,
-mappings merged). Harm categories are checked against the ontology's SKOS scheme, so a rule
-can only produce a category the shapes accept.
+The bundled `harm_rules.yaml` (English) and one `harm_rules.<language>.yaml` per further
+language beside it (nb, nn, da, sv, de) are merged into one rule set, so a text that mixes
+languages is still read; each language file also lists the common words by which a text is
+recognised as written in it. `--rules FILE` adds to them (lists are extended, mappings merged).
+Harm categories are checked against the ontology's SKOS scheme, so a rule can only produce a
+category the shapes accept.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import yaml
 from ontology.model import load_model
 
 RULES_FILE = Path(__file__).with_name("harm_rules.yaml")
+WORD = re.compile(r"[^\W\d_]+", re.U)
 
 
 class RulesError(ValueError):
@@ -83,6 +87,25 @@ class Rules:
     groups: CueSet
     list_intros: CueSet
     source_credits: CueSet
+    measure: CueSet
+    contract_status: CueSet
+    subsidiary: CueSet
+    parent: CueSet
+    fund_refs: CueSet
+    company_refs: CueSet
+    languages: dict[str, frozenset[str]]
+
+    def language_of(self, text: str) -> str | None:
+        """The bundled language whose common words make up most of the text, if any does."""
+        words = [w.casefold() for w in WORD.findall(text[:200_000])]
+        if len(words) < 12:
+            return "en"  # too short to tell
+        shares = {
+            code: sum(w in common for w in words) / len(words)
+            for code, common in self.languages.items()
+        }
+        best = max(shares, key=lambda c: shares[c], default=None)
+        return best if best is not None and shares[best] >= 0.12 else None
 
 
 def merge(base: Any, extra: Any) -> Any:
@@ -107,10 +130,23 @@ def _read(path: Path) -> dict[str, Any]:
     return data
 
 
+def language_files() -> list[Path]:
+    """The bundled rule files: English first, then one per further language."""
+    return [RULES_FILE, *sorted(RULES_FILE.parent.glob("harm_rules.*.yaml"))]
+
+
 def load_rules(extra: list[Path] | None = None) -> Rules:
-    data = _read(RULES_FILE)
-    for path in extra or []:
-        data = merge(data, _read(path))
+    data: dict[str, Any] = {}
+    languages: dict[str, frozenset[str]] = {}
+    for path in [*language_files(), *(extra or [])]:
+        part = _read(path)
+        language = part.pop("language", None)
+        if isinstance(language, dict) and language.get("code"):
+            words = frozenset(str(w).casefold() for w in language.get("words") or [])
+            languages[str(language["code"])] = (
+                languages.get(str(language["code"]), frozenset()) | words
+            )
+        data = merge(data, part)
     model = load_model()
     harm_scheme = model.vocabulary(model.properties["harmCategory"].vocabulary or "")
     unknown = sorted(set(data.get("harm") or {}) - set(harm_scheme.concepts))
@@ -131,6 +167,13 @@ def load_rules(extra: list[Path] | None = None) -> Rules:
             groups=CueSet(data.get("groups") or {}, case_sensitive=True),
             list_intros=CueSet({"list": data.get("list_intros") or []}),
             source_credits=CueSet({"credit": data.get("source_credits") or []}),
+            measure=CueSet(data.get("measure") or {}),
+            contract_status=CueSet(data.get("contract_status") or {}),
+            subsidiary=CueSet({"subsidiary": data.get("subsidiary") or []}),
+            parent=CueSet({"parent": data.get("parent") or []}),
+            fund_refs=CueSet({"fund": data.get("fund_refs") or []}),
+            company_refs=CueSet(data.get("company_refs") or {}),
+            languages=languages,
         )
     except re.error as exc:
         raise RulesError(f"a rule is not a valid regular expression: {exc}") from None

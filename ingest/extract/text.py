@@ -9,6 +9,7 @@ box, "Leave a Reply") stays in the copy but is marked, and extraction skips it.
 
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -94,6 +95,25 @@ BOILERPLATE_START = re.compile(
     r"Like this:|Click to share|Subscribe to|Filed under|Tags?:|Posted in|Follow us)",
     re.M,
 )
+# A header of "Field: value" lines opening a plain-text file (as saved by many clippers).
+HEADER_LINE = re.compile(
+    r"^(?P<key>Title|Headline|Publisher|Source|Site|Date|Published|Dato|Datum|URL|Link|"
+    r"Author|Authors|By|Byline|Forfatter|Författare|Autor)[ \t]*:[ \t]*(?P<value>\S[^\n]*?)[ \t]*$",
+    re.I | re.M,
+)
+HEADER_KEYS = {
+    "title": "title",
+    "headline": "title",
+    "publisher": "publisher",
+    "source": "publisher",
+    "site": "publisher",
+    "date": "published",
+    "published": "published",
+    "dato": "published",
+    "datum": "published",
+    "url": "url",
+    "link": "url",
+}
 AUTHOR_LINE = re.compile(
     r"^(?:About|View all posts by)\s+([A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3})\s*$", re.M
 )
@@ -233,6 +253,8 @@ class Document:
     _s_starts: list[int] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
+        if self.format == "text":
+            self._read_header()
         self.paragraphs = split_paragraphs(self.text)
         self.sentences = split_sentences(self.text, self.paragraphs)
         if self.boilerplate_from is None and self.format == "text":
@@ -248,6 +270,25 @@ class Document:
         self.english = looks_english(self.body)
         self._p_starts = [p.start for p in self.paragraphs]
         self._s_starts = [s[0] for s in self.sentences]
+
+    def _read_header(self) -> None:
+        """Title, publisher, date, URL and author from "Field: value" lines opening the text."""
+        pos = len(self.text) - len(self.text.lstrip())
+        while True:
+            m = HEADER_LINE.match(self.text, pos)
+            if m is None:
+                break
+            key, value = m.group("key").casefold(), m.group("value")
+            field_name = HEADER_KEYS.get(key)
+            if field_name == "url" and not value.startswith(("http://", "https://")):
+                field_name = None
+            if field_name and getattr(self, field_name) is None:
+                setattr(self, field_name, value)
+            elif field_name is None and key not in ("url", "link") and not self.authors:
+                self.authors = [a.strip() for a in re.split(r",| and | og | och | und ", value)]
+            pos = m.end() + 1
+            if pos >= len(self.text):
+                break
 
     @property
     def body_end(self) -> int:
@@ -308,6 +349,12 @@ def split_sentences(text: str, paragraphs: list[Paragraph]) -> list[tuple[int, i
             word = re.search(r"([\w.]+)\.?$", text[start : m.start() + 1])
             if word and word.group(1).lower().rstrip(".") in ABBREVIATIONS:
                 continue
+            if (
+                word
+                and re.fullmatch(r"\d{1,2}", word.group(1).rstrip("."))
+                and text[m.start()] == "."
+            ):
+                continue  # "am 18. September": a German or Scandinavian day, not an ending
             out.append((start, m.end()))
             start = m.end()
             while start < p.end and text[start].isspace():
@@ -395,11 +442,6 @@ def load_document(path: Path, fmt: str | None = None, max_bytes: int = MAX_BYTES
         raise ExtractInputError(
             f"{label} has no article text once markup and page furniture are removed"
         )
-    if not doc.english:
-        doc.warnings.append(
-            "the text does not look like English; the bundled rules are English, so expect few "
-            "findings beyond names (review the draft with care)"
-        )
     return doc
 
 
@@ -422,6 +464,9 @@ class _ArticleParser(HTMLParser):
         self.h1_parts: list[str] = []
         self._in_title = False
         self._in_h1 = False
+        self._in_ld = False
+        self._ld: list[str] = []
+        self.linked_data: list[dict] = []
 
     @property
     def skipping(self) -> bool:
@@ -441,6 +486,8 @@ class _ArticleParser(HTMLParser):
             self.meta.setdefault("time", a["datetime"])
         if tag == "title":
             self._in_title = True
+        if tag == "script" and "ld+json" in a.get("type", "").lower():
+            self._in_ld, self._ld = True, []
         if tag in VOID_TAGS:
             if tag in BLOCK_TAGS:
                 self._break()
@@ -458,6 +505,9 @@ class _ArticleParser(HTMLParser):
             self._break()
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._in_ld:
+            self._in_ld = False
+            self.linked_data += _articles_in(self._ld)
         if tag == "title":
             self._in_title = False
         if tag == "h1":
@@ -474,6 +524,9 @@ class _ArticleParser(HTMLParser):
             self._break()
 
     def handle_data(self, data: str) -> None:
+        if self._in_ld:
+            self._ld.append(data)
+            return
         if self._in_title:
             self.title_parts.append(data)
             return
@@ -494,6 +547,53 @@ class _ArticleParser(HTMLParser):
             self.article_blocks.append([])
 
 
+ARTICLE_TYPES = {
+    "NewsArticle",
+    "Article",
+    "ReportageNewsArticle",
+    "AnalysisNewsArticle",
+    "BlogPosting",
+    "Report",
+    "WebPage",
+    "OpinionNewsArticle",
+    "ScholarlyArticle",
+}
+
+
+def _articles_in(parts: list[str]) -> list[dict]:
+    """The schema.org article objects of one JSON-LD block (also inside `@graph` and lists)."""
+    try:
+        data = json.loads("".join(parts))
+    except ValueError:
+        return []
+    out: list[dict] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            kinds = item.get("@type")
+            kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+            if kinds & ARTICLE_TYPES:
+                out.append(item)
+            if "@graph" in item:
+                stack.append(item["@graph"])
+    out.sort(key=lambda a: a.get("@type") == "WebPage")  # an article before its page
+    return out
+
+
+def _names(value: object) -> list[str]:
+    """The names of a JSON-LD author or publisher: a string, an object or a list of them."""
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for v in items:
+        name = v.get("name") if isinstance(v, dict) else v
+        if isinstance(name, str) and name.strip() and not name.startswith("http"):
+            out.append(name.strip())
+    return out
+
+
 def _clean(parts: list[str]) -> str:
     return re.sub(r"\s+", " ", "".join(parts)).strip()
 
@@ -510,16 +610,36 @@ def html_document(html: str) -> Document:
     if title and (not paragraphs or paragraphs[0] != title):
         paragraphs.insert(0, title)
     meta = parser.meta
-    published = meta.get("article:published_time") or meta.get("time") or meta.get("date")
+    ld = parser.linked_data[0] if parser.linked_data else {}
+    page = ld.get("mainEntityOfPage")
+    page_url = page.get("@id") if isinstance(page, dict) else page
+    published = (
+        meta.get("article:published_time")
+        or (ld.get("datePublished") if isinstance(ld.get("datePublished"), str) else None)
+        or meta.get("time")
+        or meta.get("date")
+    )
+    authors = _names(ld.get("author")) if ld.get("author") else []
     author = meta.get("author") or meta.get("article:author")
-    url = meta.get("og:url") or meta.get("canonical")
+    if not authors and author and not author.startswith("http"):
+        authors = [author]
+    url = (
+        meta.get("og:url")
+        or meta.get("canonical")
+        or (ld.get("url") if isinstance(ld.get("url"), str) else None)
+        or (page_url if isinstance(page_url, str) else None)
+    )
+    publisher = meta.get("og:site_name") or next(iter(_names(ld.get("publisher"))), None)
+    headline = ld.get("headline") if isinstance(ld.get("headline"), str) else None
+    if headline and not _clean(parser.h1_parts) and not meta.get("og:title"):
+        title = headline
     return Document(
         text="\n\n".join(paragraphs) + "\n",
         format="html",
         title=title,
         url=url if url and url.startswith(("http://", "https://")) else None,
-        publisher=meta.get("og:site_name"),
+        publisher=publisher,
         published=published,
-        authors=[author] if author and not author.startswith("http") else [],
+        authors=authors,
         boilerplate_from=None,
     )
