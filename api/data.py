@@ -79,14 +79,6 @@ class Money(Model):
     amount: Number
 
 
-class ContractMoney(Model):
-    """Sums for one currency: named contracts (`amount`) and aggregate claims apart."""
-
-    currency: str | None = None
-    amount: Number = 0
-    aggregate_amount: Number = 0
-
-
 # ---------------------------------------------------------------------- field groups
 # shared by several answers (a subclass's own fields follow its base's, as in the JSON)
 
@@ -302,32 +294,176 @@ class ExposurePath(Model):
     allegations: list[ExposureAllegation]
 
 
+class CompanyHolding(HoldingValue):
+    market_value_usd: Number | None = None
+
+
 class CompanyTotal(Model):
     company: NodeRef
-    holding: HoldingValue
-    contract_totals: list[ContractMoney]
-    contracts: int
-    unquantified_contracts: int
-    allegations: int
+    holding: CompanyHolding
+    contract_totals: list[Money] = Field(
+        description="per currency, the named contracts' amounts (else amountMin), each once; "
+        "aggregate claims are never added in"
+    )
+    contracts: int = Field(description="named (not aggregate) contracts")
+    unquantified_contracts: int = Field(description="named contracts with no amount")
+    claims: list[str] = Field(description="ids of the aggregate claims covering the company")
+    allegations: int = Field(
+        description="allegations against the company or a company of its ownership chains, or "
+        "about a contract only they supply (the same count as /companies/{id}/allegations "
+        "when ownership_hops = 0)"
+    )
+    allegation_ids: list[str]
 
 
 class RegionTotal(Model):
     region: NodeRef
-    contract_totals: list[ContractMoney]
+    contract_totals: list[Money]
     contracts: int
     unquantified_contracts: int
+    claims: list[str]
     companies: int
 
 
-class Exposure(Page):
+class Claim(ContractFigures):
+    """An aggregate claim ("more than USD 1 billion since 2016"): it overlaps named contracts
+    and other claims, so it keeps its own figure and is never summed."""
+
+    date: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+    covers: list[NodeRef] = Field(description="the companies the claim names as suppliers")
+
+
+class ApartAllegation(AllegationSummary):
+    touches: list[str]
+
+
+class HoldingRecord(Model):
+    id: str
+    as_of: str | None = None
+    held: bool = True
+    market_value: Number | None = None
+    currency: str | None = None
+    market_value_usd: Number | None = None
+    sources: list[NodeRef] = []
+
+
+class CompanyHoldings(Model):
+    company: NodeRef
+    holdings: list[HoldingRecord] = Field(description="every dated holding, oldest first")
+
+
+class CompanyState(Model):
+    """One exposed company of the fund at the date asked, and what its holdings say."""
+
+    company: NodeRef
+    state: str = Field(description='"held", "exited" (latest holding says sold) or "not-yet"')
+    holding: HoldingRecord | None = Field(None, description="the holding in force at the date")
+    exited_on: str | None = None
+    exit_sources: list[NodeRef] = []
+    last_held: HoldingRecord | None = None
+
+
+class LastExposure(Model):
+    as_of: str
+    holding_totals: list[Money]
+    holding_value_usd: Number | None = None
+    companies: list[NodeRef]
+
+
+class Explanation(Model):
+    """Why there is no exposure at the date asked."""
+
+    reason: str = Field(
+        description='"no-holdings" (the fund holds none of the companies with contracts in the '
+        'region), "exited" (its latest holdings record a sale), "not-yet" (its first holding is '
+        'after the date), "not-in-region" (no contract of its companies in the region)'
+    )
+    detail: str
+    companies: list[CompanyState] = []
+    last_exposed: LastExposure | None = None
+
+
+class TimelineEvent(Model):
+    date: str
+    kind: str = Field(description='"holding", "allegation", "demand", "measure", "contract"')
+    id: str
+    name: str | None = None
+    companies: list[str] = []
+    held: bool | None = None
+    market_value: Number | None = None
+    currency: str | None = None
+
+
+class History(Model):
+    """Every dated holding of the exposed companies, against the dates of the allegations,
+    demands, measures and contracts about them."""
+
+    holdings: list[CompanyHoldings]
+    events: list[TimelineEvent] = Field(description="everything dated, oldest first")
+
+
+class ExposureTotals(Model):
+    holding_totals: list[Money] = Field(description="exposed holdings' value per currency")
+    holding_value_usd: Number | None = Field(
+        None, description="their value in USD where the source gives it (marketValueUsd)"
+    )
+    holdings_without_usd: int = 0
+    contract_totals: list[Money] = Field(
+        description="distinct named contracts per currency (amount, else amountMin)"
+    )
+    claims: list[Claim]
+    allegations: int = Field(description="distinct allegations counted for the companies")
+    by_company: list[CompanyTotal]
+    by_region: list[RegionTotal]
+    region_allegations: list[ApartAllegation] = Field(
+        description="allegations on the paths that count for no company: about the region "
+        "only, or about a contract shared with companies they are not against"
+    )
+
+
+class Exposure(Page, ExposureTotals):
     fund: NodeRef
     region: NodeRef | None = None
     as_of: str | None = None
     ownership_hops: int
-    holding_totals: list[Money]
-    by_company: list[CompanyTotal]
-    by_region: list[RegionTotal]
     paths: list[ExposurePath]
+    explanation: Explanation | None = None
+    history: History | None = None
+
+
+class FundExposure(ExposureTotals):
+    """One fund's exposure to the region: totals and the first paths with their evidence."""
+
+    rank: int
+    fund: NodeRef
+    companies: int
+    paths_total: int
+    paths: list[ExposurePath]
+
+
+class NotExposedFund(Model):
+    fund: NodeRef
+    explanation: Explanation
+
+
+class RegionExposure(Page):
+    """Every fund exposed to a region, ranked by exposed holding value."""
+
+    region: NodeRef
+    as_of: str | None = None
+    ownership_hops: int
+    ranking: str = Field(description="how the funds are ranked")
+    funds: list[FundExposure]
+    not_exposed: list[NotExposedFund] = Field(
+        description="funds exposed before the date asked (or listed in `funds`) but not at it, "
+        "each with why (formerly exposed ones: the most recently exposed first, at most `limit`)"
+    )
+    not_exposed_total: int = 0
+    history: dict[str, History] | None = Field(
+        None, description="with history=true: per fund id listed, its dated history"
+    )
 
 
 # ---------------------------------------------------------------------- screening

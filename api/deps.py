@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import datetime as dt
+import re
+
 from fastapi import Depends, Path, Query, Request
 
 from api.audit import AuditLog
 from api.auth import Caller, anonymous
+from api.errors import BadParameter
 from api.graph import Graph
 from api.settings import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, ApiSettings
 
@@ -51,3 +55,41 @@ NodeId = Annotated[
     str, Path(min_length=1, max_length=300, description="a node id, e.g. `hikvision`")
 ]
 DEFAULT_PAGE = DEFAULT_LIMIT
+FundId = Annotated[
+    str, Path(min_length=1, max_length=300, description="a fund id, e.g. `gpfg`", examples=["gpfg"])
+]
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_FORMS = "a calendar date written YYYY-MM-DD, e.g. 2019-12-31"
+
+
+def iso_day(name: str, value: str | None) -> str | None:
+    """`value` as an ISO calendar day (YYYY-MM-DD), or a 422 in our words naming the form."""
+    if value is None:
+        return None
+    try:
+        if not ISO_DAY.fullmatch(value):
+            raise ValueError
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise BadParameter(
+            f"{name}: {value[:40]!r} is not a date; give {DATE_FORMS} "
+            "(a year or a month alone is not accepted: say which day)",
+            errors=[{"loc": ["query", name], "msg": f"expected {DATE_FORMS}", "type": "date"}],
+        ) from None
+
+
+def as_of_param(
+    as_of: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="the date of the holdings, YYYY-MM-DD (per fund and company the latest "
+            "holding on or before it); default: the latest holdings",
+            examples=["2019-12-31"],
+        ),
+    ] = None,
+) -> str | None:
+    return iso_day("as_of", as_of)
+
+
+AsOf = Annotated[str | None, Depends(as_of_param)]

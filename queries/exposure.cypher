@@ -69,19 +69,47 @@ CALL (fund, target) {
     AND all(r IN relationships(regionPath) WHERE r.tlp IN $tlp)
 
   // allegations touching the path: found for every path (the totals count them), described
-  // below for the requested page only
+  // below for the requested page only. chainCompanies: the held company, the supplier and the
+  // companies between them; suppliers: every visible supplier of the contract
   WITH held, h, chain, supplier, contract, region, regionPath,
-       COLLECT { UNWIND [held, supplier] AS c MATCH (c)<-[l:AGAINST]-(a:Allegation) WHERE l.tlp IN $tlp RETURN a } AS byCompany,
+       [n IN nodes(chain) WHERE NOT n:Ownership] AS chainCompanies
+  WITH held, h, chain, supplier, contract, region, regionPath, chainCompanies,
+       COLLECT { UNWIND chainCompanies AS c MATCH (c)<-[l:AGAINST]-(a:Allegation)
+                 WHERE l.tlp IN $tlp AND a.tlp IN $tlp RETURN DISTINCT a } AS byCompany,
        COLLECT { MATCH (region)-[p:PART_OF*0..12]->(:Region)<-[l:CONCERNS]-(a:Allegation)
-                 WHERE l.tlp IN $tlp AND all(x IN p WHERE x.tlp IN $tlp) RETURN a } AS byRegion,
-       COLLECT { MATCH (contract)<-[l:CONCERNS_CONTRACT]-(a:Allegation) WHERE l.tlp IN $tlp RETURN a } AS byContract
-  WITH held, h, chain, supplier, contract, region, regionPath, byCompany, byRegion, byContract,
-       COLLECT { UNWIND byCompany + byRegion + byContract AS a
-                 WITH DISTINCT a WHERE a.tlp IN $tlp RETURN a.id } AS allegations
+                 WHERE l.tlp IN $tlp AND a.tlp IN $tlp AND all(x IN p WHERE x.tlp IN $tlp)
+                 RETURN DISTINCT a } AS byRegion,
+       COLLECT { MATCH (contract)<-[l:CONCERNS_CONTRACT]-(a:Allegation)
+                 WHERE l.tlp IN $tlp AND a.tlp IN $tlp RETURN a } AS byContract,
+       COLLECT { MATCH (contract)<-[l:SUPPLIER_OF]-(s:Actor) WHERE l.tlp IN $tlp AND s.tlp IN $tlp
+                 RETURN s ORDER BY s.id } AS suppliers
+  WITH held, h, chain, supplier, contract, region, regionPath, chainCompanies, byCompany,
+       byRegion, byContract, suppliers,
+       COLLECT { UNWIND byCompany + byRegion + byContract AS a RETURN DISTINCT a.id } AS allegations
   ORDER BY held.name, held.id, supplier.id, contract.id, region.id
   RETURN collect({held: held, h: h, chain: chain, supplier: supplier, contract: contract,
-                  region: region, regionPath: regionPath, byCompany: byCompany,
-                  byRegion: byRegion, byContract: byContract, allegations: allegations}) AS rows
+                  region: region, regionPath: regionPath, chainCompanies: chainCompanies,
+                  byCompany: byCompany, byRegion: byRegion, byContract: byContract,
+                  suppliers: suppliers, allegations: allegations}) AS rows
+}
+
+// what counts for each held company: the allegations against it or a company of its ownership
+// chains, and those concerning one of its contracts when every supplier of that contract is in
+// its chains (an allegation about a contract shared with others counts only where it is
+// against them); named contracts (not aggregate) summed; aggregate claims listed, never summed
+CALL (rows) {
+  UNWIND rows AS r
+  WITH r.held AS held, r.h AS h, collect(r) AS rs
+  WITH held, h, rs,
+       reduce(cs = [], r IN rs | cs + [c IN r.chainCompanies WHERE NOT c IN cs]) AS companies
+  WITH held, h, rs, companies,
+       reduce(ids = [], a IN reduce(xs = [], r IN rs |
+                xs + r.byCompany + CASE WHEN all(s IN r.suppliers WHERE s IN companies)
+                                        THEN r.byContract ELSE [] END) |
+              CASE WHEN a.id IN ids THEN ids ELSE ids + a.id END) AS counted,
+       reduce(ks = [], r IN rs | CASE WHEN r.contract IN ks THEN ks ELSE ks + r.contract END) AS contracts
+  ORDER BY held.name, held.id
+  RETURN collect({held: held, h: h, counted: counted, contracts: contracts}) AS companies
 }
 
 // the page of paths, each with its evidence and allegations described (the costly part: only
@@ -155,54 +183,91 @@ CALL (rows) {
 CALL (rows) {
   UNWIND rows AS r
   WITH DISTINCT r.h AS h
-  WHERE h.marketValue IS NOT NULL
-  WITH h.currency AS currency, sum(h.marketValue) AS amount ORDER BY currency
-  RETURN collect({currency: currency, amount: amount}) AS holdingTotals
+  WITH h, CASE WHEN h.marketValueUsd IS NOT NULL THEN h.marketValueUsd
+               WHEN h.currency = 'USD' THEN h.marketValue END AS usd
+  WITH collect(h) AS hs, sum(usd) AS usd, count(usd) AS withUsd, count(h) AS holdings
+  RETURN CASE WHEN withUsd = 0 THEN NULL ELSE usd END AS holdingValueUsd,
+         holdings - withUsd AS holdingsWithoutUsd,
+         COLLECT { UNWIND hs AS h WITH h WHERE h.marketValue IS NOT NULL
+                   WITH h.currency AS currency, sum(h.marketValue) AS amount ORDER BY currency
+                   RETURN {currency: currency, amount: amount} } AS holdingTotals
 }
 CALL (rows) {
   UNWIND rows AS r
-  WITH r.held AS held, r.h AS h, collect(DISTINCT r.contract) AS contracts,
-       reduce(ids = [], a IN collect(r.allegations) | ids + [x IN a WHERE NOT x IN ids]) AS allegations
-  CALL (contracts) {
-    UNWIND contracts AS k
-    WITH k, coalesce(k.amount, k.amountMin) AS value
+  WITH DISTINCT r.contract AS k, r.suppliers AS suppliers
+  WITH k, suppliers ORDER BY k.id
+  WITH collect(k) AS contracts,
+       collect(CASE WHEN coalesce(k.aggregate, false) THEN {
+         id: k.id, name: k.name, amount: k.amount, amountMin: k.amountMin, amountMax: k.amountMax,
+         currency: k.currency, date: k.date, startDate: k.startDate, endDate: k.endDate,
+         covers: [s IN suppliers | {id: s.id, labels: labels(s), name: s.name}]} END) AS claims
+  RETURN claims,
+         [k IN contracts WHERE NOT coalesce(k.aggregate, false)] AS namedContracts
+}
+CALL (namedContracts) {
+  UNWIND namedContracts AS k
+  WITH k.currency AS currency, coalesce(k.amount, k.amountMin) AS value
+  WHERE value IS NOT NULL
+  WITH currency, sum(value) AS amount ORDER BY currency
+  RETURN collect({currency: currency, amount: amount}) AS contractTotals
+}
+CALL (companies) {
+  UNWIND companies AS c
+  WITH c.held AS held, c.h AS h, c.counted AS counted,
+       [k IN c.contracts WHERE NOT coalesce(k.aggregate, false)] AS named,
+       [k IN c.contracts WHERE coalesce(k.aggregate, false) | k.id] AS claims
+  CALL (named) {
+    UNWIND named AS k
+    WITH k.currency AS currency, coalesce(k.amount, k.amountMin) AS value
     WHERE value IS NOT NULL
-    WITH k.currency AS currency,
-         sum(CASE WHEN coalesce(k.aggregate, false) THEN 0 ELSE value END) AS amount,
-         sum(CASE WHEN coalesce(k.aggregate, false) THEN value ELSE 0 END) AS aggregateAmount
-    ORDER BY currency
-    RETURN collect({currency: currency, amount: amount, aggregateAmount: aggregateAmount}) AS contractTotals
+    WITH currency, sum(value) AS amount ORDER BY currency
+    RETURN collect({currency: currency, amount: amount}) AS contractTotals
   }
-  WITH held, h, contracts, contractTotals, allegations ORDER BY held.name, held.id
   RETURN collect({
     company: {id: held.id, labels: labels(held), name: held.name},
-    holding: {id: h.id, asOf: h.asOf, marketValue: h.marketValue, currency: h.currency},
+    holding: {id: h.id, asOf: h.asOf, marketValue: h.marketValue, currency: h.currency,
+              marketValueUsd: h.marketValueUsd},
     contractTotals: contractTotals,
-    contracts: size(contracts),
-    unquantifiedContracts: size([k IN contracts WHERE coalesce(k.amount, k.amountMin) IS NULL]),
-    allegations: size(allegations)
-  }) AS byCompany
+    contracts: size(named),
+    unquantifiedContracts: size([k IN named WHERE coalesce(k.amount, k.amountMin) IS NULL]),
+    claims: claims,
+    allegations: size(counted),
+    allegationIds: counted
+  }) AS byCompany,
+  reduce(ids = [], c IN collect(counted) | ids + [a IN c WHERE NOT a IN ids]) AS counted
+}
+// allegations on the paths that count for no company: about the region only, or about a
+// contract shared with companies they are not against
+CALL (rows, counted) {
+  UNWIND rows AS r
+  UNWIND r.byCompany + r.byRegion + r.byContract AS a
+  WITH a, r WHERE NOT a.id IN counted
+  WITH a, collect(DISTINCT CASE WHEN a IN r.byRegion THEN 'region' END) +
+          collect(DISTINCT CASE WHEN a IN r.byContract THEN 'contract' END) AS touches
+  ORDER BY a.date DESC, a.id
+  RETURN collect({id: a.id, name: a.name, status: a.status, harmCategories: a.harmCategories,
+                  date: a.date, touches: touches}) AS regionAllegations
 }
 CALL (rows) {
   UNWIND rows AS r
   WITH r.region AS region, collect(DISTINCT r.contract) AS contracts,
        collect(DISTINCT r.held.id) AS companies
-  CALL (contracts) {
-    UNWIND contracts AS k
-    WITH k, coalesce(k.amount, k.amountMin) AS value
+  WITH region, companies, [k IN contracts WHERE NOT coalesce(k.aggregate, false)] AS named,
+       [k IN contracts WHERE coalesce(k.aggregate, false) | k.id] AS claims
+  CALL (named) {
+    UNWIND named AS k
+    WITH k.currency AS currency, coalesce(k.amount, k.amountMin) AS value
     WHERE value IS NOT NULL
-    WITH k.currency AS currency,
-         sum(CASE WHEN coalesce(k.aggregate, false) THEN 0 ELSE value END) AS amount,
-         sum(CASE WHEN coalesce(k.aggregate, false) THEN value ELSE 0 END) AS aggregateAmount
-    ORDER BY currency
-    RETURN collect({currency: currency, amount: amount, aggregateAmount: aggregateAmount}) AS contractTotals
+    WITH currency, sum(value) AS amount ORDER BY currency
+    RETURN collect({currency: currency, amount: amount}) AS contractTotals
   }
-  WITH region, contracts, companies, contractTotals ORDER BY region.name, region.id
+  WITH region, named, claims, companies, contractTotals ORDER BY region.name, region.id
   RETURN collect({
     region: {id: region.id, labels: labels(region), name: region.name},
     contractTotals: contractTotals,
-    contracts: size(contracts),
-    unquantifiedContracts: size([k IN contracts WHERE coalesce(k.amount, k.amountMin) IS NULL]),
+    contracts: size(named),
+    unquantifiedContracts: size([k IN named WHERE coalesce(k.amount, k.amountMin) IS NULL]),
+    claims: claims,
     companies: size(companies)
   }) AS byRegion
 }
@@ -211,4 +276,5 @@ RETURN
   CASE WHEN target IS NULL THEN NULL ELSE {id: target.id, labels: labels(target), name: target.name} END AS region,
   size(rows) AS pathCount,
   paths,
-  holdingTotals, byCompany, byRegion
+  holdingTotals, holdingValueUsd, holdingsWithoutUsd, contractTotals, claims, size(counted) AS allegations,
+  byCompany, byRegion, regionAllegations

@@ -1,50 +1,59 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from api.data import Exposure
-from api.deps import GraphDep, Limit, NodeId, Offset, TlpDep
+from api.deps import AsOf, FundId, GraphDep, Limit, Offset, TlpDep
 from api.errors import NotFound, responses
+from api.exposure import fund_exposure
 from api.settings import MAX_OWNERSHIP_HOPS
 
 router = APIRouter(prefix="/funds", tags=["funds"])
+
+RegionParam = Annotated[
+    str | None,
+    Query(max_length=300, description="region id; sub-regions count", examples=["xinjiang"]),
+]
+OwnershipHops = Annotated[
+    int,
+    Query(ge=0, le=MAX_OWNERSHIP_HOPS, description="follow subsidiaries this many ownership links"),
+]
+HistoryParam = Annotated[
+    bool,
+    Query(
+        description="also list every dated holding of the exposed companies against the dates "
+        "of the allegations, demands, measures and contracts about them"
+    ),
+]
 
 
 @router.get("/{id}/exposure", response_model=Exposure, responses=responses(404))
 def exposure(
     graph: GraphDep,
     tlp: TlpDep,
-    id: NodeId,
-    region: Annotated[
-        str | None, Query(max_length=300, description="region id; sub-regions count")
-    ] = None,
-    as_of: Annotated[
-        dt.date | None, Query(description="ISO date; default: the latest holdings")
-    ] = None,
-    ownership_hops: Annotated[
-        int,
-        Query(
-            ge=0, le=MAX_OWNERSHIP_HOPS, description="follow subsidiaries this many ownership links"
-        ),
-    ] = 0,
+    id: FundId,
+    as_of: AsOf,
+    region: RegionParam = None,
+    ownership_hops: OwnershipHops = 0,
+    history: HistoryParam = False,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Exposure:
     """Paths fund → holding → company (→ subsidiaries) → government contract → region, with the
-    allegations touching each path, the evidence of every fact, and totals."""
-    as_of_text = as_of.isoformat() if as_of else None
-    row = graph.row(
-        "exposure",
+    allegations touching each path, the evidence of every fact, and totals; with no path, why
+    not (`explanation`)."""
+    row = fund_exposure(
+        graph,
         fund=id,
         region=region,
-        as_of=as_of_text,
+        as_of=as_of,
         ownership_hops=ownership_hops,
         tlp=tlp,
         offset=offset,
         limit=limit,
+        history=history,
     )
     if row is None or row["fund"] is None:
         raise NotFound(f"no fund with id {id!r}")
@@ -53,7 +62,7 @@ def exposure(
     return Exposure.model_validate(
         {
             **row,
-            "asOf": as_of_text,
+            "asOf": as_of,
             "ownershipHops": ownership_hops,
             "total": row["pathCount"],
             "limit": limit,

@@ -1,0 +1,130 @@
+"""The headline question, region first: which funds hold companies with government contracts in
+a region, ranked, each with its paths, evidence and honest totals."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.data import RegionExposure
+from api.deps import AsOf, GraphDep, Offset, TlpDep
+from api.errors import NotFound, responses
+from api.exposure import explain, fund_exposure, history_of, timeline
+from api.routers.funds import HistoryParam, OwnershipHops
+from api.settings import MAX_LIMIT
+
+router = APIRouter(tags=["funds"])
+
+RANKING = (
+    "by the exposed holdings' value in USD (marketValueUsd, or marketValue when the currency is "
+    "USD; other currencies are not converted), funds without any USD value after the others; "
+    "then by exposed companies, fund name and id"
+)
+MAX_FUNDS = 100
+MAX_PATHS = 100
+
+
+@router.get("/exposure", response_model=RegionExposure, responses=responses(404))
+def region_exposure(
+    graph: GraphDep,
+    tlp: TlpDep,
+    region: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=300,
+            description="region id; contracts in its sub-regions count",
+            examples=["xinjiang"],
+        ),
+    ],
+    as_of: AsOf,
+    funds: Annotated[
+        list[str] | None,
+        Query(
+            max_length=MAX_LIMIT,
+            description="only these fund ids (repeat the parameter or separate with commas)",
+            examples=[["gpfg"]],
+        ),
+    ] = None,
+    ownership_hops: OwnershipHops = 0,
+    history: HistoryParam = False,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_FUNDS, description=f"funds per page (at most {MAX_FUNDS})")
+    ] = 20,
+    offset: Offset = 0,
+    paths_limit: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=MAX_PATHS,
+            description="paths described per fund (the rest: /funds/{id}/exposure with offset)",
+        ),
+    ] = 20,
+) -> RegionExposure:
+    """Every fund (or the listed ones) exposed to the region at the date, ranked by exposed
+    holding value, each with its companies, contracts, claims, allegations and the first paths
+    with every fact's evidence; funds exposed earlier (or listed) but not at the date, with why."""
+    wanted = (
+        sorted({f.strip() for x in funds for f in x.split(",") if f.strip()}) if funds else None
+    )
+    found = graph.row(
+        "region_exposure",
+        region=region,
+        as_of=as_of,
+        funds=wanted,
+        ownership_hops=ownership_hops,
+        tlp=tlp,
+        offset=offset,
+        limit=limit,
+    )
+    if found is None or found["region"] is None:
+        raise NotFound(f"no region with id {region!r}")
+    common = {"region": region, "as_of": as_of, "ownership_hops": ownership_hops, "tlp": tlp}
+    ranked = []
+    for rank, entry in enumerate(found["funds"], start=offset + 1):
+        row = fund_exposure(
+            graph, fund=entry["fund"]["id"], offset=0, limit=paths_limit, history=False, **common
+        )
+        assert row is not None
+        ranked.append(
+            {**row, "rank": rank, "companies": entry["companies"], "pathsTotal": row["pathCount"]}
+        )
+    # funds exposed before the date (or listed) but not at it, each with why
+    exposed_ids = [e["fund"]["id"] for e in found["funds"]]
+    former = [e["fund"]["id"] for e in found["former"]]
+    skip = {*found["listedExposed"], *former}
+    listed = [f for f in wanted or [] if f not in skip]
+    not_exposed: list[dict] = []
+    histories: dict[str, dict] = {}
+    for fund_id in former + listed:
+        past = history_of(
+            graph, fund=fund_id, region=region, ownership_hops=ownership_hops, tlp=tlp
+        )
+        if past is None or past["fund"] is None:
+            raise NotFound(f"no fund with id {fund_id!r}")
+        not_exposed.append({"fund": past["fund"], "explanation": explain(past, as_of)})
+        if history:
+            histories[fund_id] = timeline(past)
+    if history:
+        for fund_id in exposed_ids:
+            past = history_of(
+                graph, fund=fund_id, region=region, ownership_hops=ownership_hops, tlp=tlp
+            )
+            if past is not None:
+                histories[fund_id] = timeline(past)
+    return RegionExposure.model_validate(
+        {
+            "region": found["region"],
+            "asOf": as_of,
+            "ownershipHops": ownership_hops,
+            "ranking": RANKING,
+            "funds": ranked,
+            "notExposed": not_exposed,
+            "notExposedTotal": found["formerTotal"] + len(listed),
+            "history": histories if history else None,
+            "total": found["total"],
+            "limit": limit,
+            "offset": offset,
+        }
+    )
