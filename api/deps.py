@@ -3,10 +3,9 @@ the audit log, paging."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import datetime as dt
 import re
+from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
