@@ -34,6 +34,7 @@ from api.routers import (
 from api.security import RateLimiter, SecurityHeaders, SecurityMiddleware
 from api.settings import ApiSettings, get_api_settings
 from api.system_store import SystemStore
+from api.warmup import warm_up_in_background
 from core.db import make_driver
 
 ROUTERS = (
@@ -66,6 +67,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         # connects lazily: the API starts even if Neo4j is down
         driver = make_driver(settings.neo4j, max_retry_time=settings.retry_time)
         app.state.graph = Graph(driver, settings.neo4j.neo4j_database, settings.query_timeout)
+        if settings.warm_up_wait > 0:
+            warm_up_in_background(app.state.graph, settings.warm_up_wait)
         try:
             yield
         finally:

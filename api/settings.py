@@ -113,6 +113,9 @@ class ApiSettings:
     cors_origins: tuple[str, ...] = field(
         default_factory=lambda: _origins(os.environ.get("RIGHTSGRAPH_CORS_ORIGINS"))
     )
+    warm_up_wait: float = field(
+        default_factory=lambda: _float("RIGHTSGRAPH_API_WARM_UP_WAIT", 30.0)
+    )  # seconds the start waits for the plans to be warmed (api/warmup.py); 0: no warm-up
     title: str = "RightsGraph API"
 
     @property

@@ -1,5 +1,6 @@
 // The page: live search, an entity view and a fund's exposure graph with its evidence.
-// Routes live in the URL hash (#/entity/ID, #/exposure/ID?region=&as_of=&hops=), so the back
+// Routes live in the URL hash (#/entity/ID, #/exposure/ID?region=&as_of=&hops=&history=1,
+// #/region/ID?as_of=&hops=), so the back
 // button and shared links work without any server-side routing.
 
 import { api, ApiError, apiKey, seg, setApiKey } from "./api.js";
@@ -232,6 +233,9 @@ async function entityView(id) {
   if (entity.type === "Fund") {
     actions.append(h("a", { class: "button", href: `#/exposure/${seg(entity.id)}` }, "Open exposure graph"));
   }
+  if (entity.type === "Region") {
+    actions.append(h("a", { class: "button", href: `#/region/${seg(entity.id)}` }, "Funds exposed here"));
+  }
   const allegations = h("section", { "aria-labelledby": "allegations-title" });
   const related = h("section", { "aria-labelledby": "related-title" }, h("h3", { id: "related-title" }, "Connected"), h("p", { class: "muted" }, "Loading…"));
   view.replaceChildren(
@@ -294,12 +298,13 @@ let cy = null;
 
 function exposureParams(query) {
   const hops = Number.parseInt(query.get("hops") || "0", 10);
-  return { region: query.get("region") || "", as_of: query.get("as_of") || "", ownership_hops: Number.isFinite(hops) ? hops : 0 };
+  return { region: query.get("region") || "", as_of: query.get("as_of") || "", ownership_hops: Number.isFinite(hops) ? hops : 0, history: query.get("history") ? true : "" };
 }
 
-function filterForm(fundId, params) {
-  const regionList = h("datalist", { id: "region-options" });
-  const region = h("input", { id: "f-region", name: "region", value: params.region, list: "region-options", placeholder: "region id, e.g. xinjiang", "aria-describedby": "f-region-help" });
+/** A region field whose suggestions come from /search by name; the value sent is the id. */
+function regionField(id, value) {
+  const regionList = h("datalist", { id: `${id}-options` });
+  const region = h("input", { id, name: "region", value, list: `${id}-options`, placeholder: "region name or id, e.g. Xinjiang", autocomplete: "off", "aria-describedby": `${id}-help` });
   let timer = null;
   region.addEventListener("input", () => {
     clearTimeout(timer);
@@ -308,12 +313,17 @@ function filterForm(fundId, params) {
       if (q.length < MIN_QUERY) return;
       try {
         const body = await api("/search", { params: { q, type: "Region", limit: 10 } });
-        regionList.replaceChildren(...body.results.map((r) => h("option", { value: r.id }, r.name || r.id)));
+        regionList.replaceChildren(...body.results.map((r) => h("option", { value: r.id, label: r.name || r.id }, r.name || r.id)));
       } catch {
         /* suggestions are optional */
       }
     }, SEARCH_DELAY_MS);
   });
+  return { region, regionList };
+}
+
+function filterForm(fundId, params) {
+  const { region, regionList } = regionField("f-region", params.region);
   const form = h(
     "form",
     { class: "filters", "aria-label": "Exposure filters" },
@@ -335,18 +345,36 @@ function filterForm(fundId, params) {
   return form;
 }
 
+/** A contract sum per currency, or a dash. */
+const sums = (totals) => totals.map((t) => money(t.amount, t.currency)).join(" + ") || "—";
+
+/** A claim's own figure: amount, "at least", "up to" or "not stated". */
+function claimFigure(c) {
+  if (c.amount !== null && c.amount !== undefined) return money(c.amount, c.currency);
+  if (c.amountMin) return `at least ${money(c.amountMin, c.currency)}`;
+  if (c.amountMax) return `up to ${money(c.amountMax, c.currency)}`;
+  return "no figure stated";
+}
+
+function claimsBlock(claims) {
+  if (!claims?.length) return null;
+  return h("details", { class: "claims" },
+    h("summary", {}, `Aggregate claims (${claims.length}): each with its own figure, never added up — they overlap each other and the named contracts`),
+    h("ul", {}, claims.map((c) => h("li", {}, entityLink(c), ": ", claimFigure(c), h("span", { class: "muted small" }, ` — covers ${c.covers.map((x) => x.name || x.id).join(", ")}${c.startDate ? `, since ${c.startDate}` : ""}`)))));
+}
+
 function totalsBlock(exposure) {
   const companies = exposure.byCompany.length;
-  const contracts = new Set(exposure.paths.map((p) => p.contract.id)).size;
-  const allegations = new Set(exposure.paths.flatMap((p) => p.allegations.map((a) => a.id))).size;
-  const held = exposure.holdingTotals.map((t) => money(t.amount, t.currency)).join(" + ") || "—";
+  const contracts = exposure.byCompany.reduce((n, c) => n + c.contracts, 0);
+  const held = sums(exposure.holdingTotals) + (exposure.holdingValueUsd !== null && exposure.holdingValueUsd !== undefined && !exposure.holdingTotals.every((t) => t.currency === "USD") ? ` (${money(exposure.holdingValueUsd, "USD")})` : "");
   const rows = exposure.byCompany.map((c) =>
     h("tr", {},
       h("th", { scope: "row" }, entityLink(c.company)),
       h("td", {}, money(c.holding.marketValue, c.holding.currency), h("div", { class: "muted small" }, c.holding.asOf || "")),
-      h("td", {}, c.contractTotals.map((t) => h("div", {}, money(t.amount, t.currency), t.aggregateAmount ? h("span", { class: "muted small" }, ` (+ aggregate claims ${money(t.aggregateAmount, t.currency)})`) : null)), c.unquantifiedContracts ? h("div", { class: "muted small" }, `${c.unquantifiedContracts} without amount`) : null),
+      h("td", {}, sums(c.contractTotals), c.unquantifiedContracts ? h("div", { class: "muted small" }, `${c.unquantifiedContracts} without amount`) : null),
       h("td", { class: "num" }, c.contracts),
-      h("td", { class: "num" }, c.allegations)));
+      h("td", { class: "num" }, c.claims.length),
+      h("td", { class: "num" }, h("a", { href: `#/entity/${seg(c.company.id)}`, title: "the same allegations as the company's own page" }, c.allegations))));
   return h(
     "section",
     { class: "totals", "aria-labelledby": "totals-title" },
@@ -355,15 +383,42 @@ function totalsBlock(exposure) {
       h("div", {}, h("dt", {}, "Exposed holdings"), h("dd", {}, held)),
       h("div", {}, h("dt", {}, "Paths"), h("dd", {}, exposure.total)),
       h("div", {}, h("dt", {}, "Companies"), h("dd", {}, companies)),
-      h("div", {}, h("dt", {}, "Contracts"), h("dd", {}, contracts)),
-      h("div", {}, h("dt", {}, "Allegations"), h("dd", {}, allegations))),
+      h("div", {}, h("dt", {}, "Named contracts"), h("dd", {}, `${contracts}: ${sums(exposure.contractTotals)}`)),
+      h("div", {}, h("dt", {}, "Aggregate claims"), h("dd", {}, exposure.claims.length)),
+      h("div", {}, h("dt", {}, "Allegations against them"), h("dd", {}, exposure.allegations))),
+    claimsBlock(exposure.claims),
+    exposure.regionAllegations?.length
+      ? h("details", { class: "region-allegations" }, h("summary", {}, `Allegations about the region only (${exposure.regionAllegations.length}), counted for no company`),
+          h("ul", {}, exposure.regionAllegations.map((a) => h("li", {}, h("a", { href: `#/entity/${seg(a.id)}` }, a.name || a.id), a.date ? h("span", { class: "muted small" }, ` ${a.date}`) : null))))
+      : null,
     rows.length
       ? h("details", { class: "by-company" }, h("summary", {}, "Totals by company"),
           h("table", { class: "grid" },
-            h("thead", {}, h("tr", {}, ["Company", "Holding", "Contract value", "Contracts", "Allegations"].map((t) => h("th", { scope: "col" }, t)))),
+            h("thead", {}, h("tr", {}, ["Company", "Holding", "Named contracts' value", "Contracts", "Claims", "Allegations"].map((t) => h("th", { scope: "col" }, t)))),
             h("tbody", {}, rows)))
       : null,
   );
+}
+
+/** Why there is no exposure at the date, and a link to the dated history. */
+function explanationBlock(explanation, historyHref) {
+  return h("section", { class: "explanation", role: "status" },
+    h("p", { class: "empty" }, explanation.detail),
+    historyHref ? h("p", {}, h("a", { class: "button", href: historyHref }, "Show the dated history")) : null);
+}
+
+/** Every dated holding against the dates of allegations, demands, measures and contracts. */
+function timelineBlock(history) {
+  const kinds = { holding: "Holding", allegation: "Allegation", demand: "Demand", measure: "Measure", contract: "Contract" };
+  return h("section", { class: "timeline", "aria-labelledby": "timeline-title" },
+    h("h3", { id: "timeline-title" }, "Timeline"),
+    h("ol", { class: "timeline-list" }, history.events.map((e) =>
+      h("li", { class: `event event-${e.kind}${e.kind === "holding" && !e.held ? " event-sold" : ""}` },
+        h("time", { datetime: e.date }, e.date), " ",
+        h("span", { class: `kind kind-${kinds[e.kind] || e.kind}` }, kinds[e.kind] || e.kind), " ",
+        e.kind === "holding"
+          ? h("span", {}, h("a", { href: `#/entity/${seg(e.id)}` }, e.name || e.id), e.held ? `: held, ${money(e.marketValue, e.currency)}` : ": not held (sold)")
+          : h("a", { href: `#/entity/${seg(e.id)}` }, e.name || e.id)))));
 }
 
 function describeNode(data) {
@@ -473,11 +528,16 @@ async function exposureView(fundId, query) {
     filterForm(fundId, params),
     totalsBlock(exposure),
   );
+  const historyHref = params.history ? null : `#/exposure/${seg(fundId)}?${new URLSearchParams({ ...Object.fromEntries(query), history: "1" })}`;
   if (exposure.paths.length === 0) {
-    view.append(h("p", { class: "empty", role: "status" }, `No path from ${exposure.fund.name} to a government contract ${scope}. ` + (params.as_of ? "" : "The fund's latest holdings may have ended: try an earlier “As of” date.")));
+    if (exposure.explanation) view.append(explanationBlock(exposure.explanation, historyHref));
+    else view.append(h("p", { class: "empty", role: "status" }, `No path from ${exposure.fund.name} to a government contract ${scope}.`));
+    if (exposure.history) view.append(timelineBlock(exposure.history));
     announce("No exposure found");
     return;
   }
+  if (exposure.history) view.append(timelineBlock(exposure.history));
+  else view.append(h("p", {}, h("a", { href: historyHref }, "Show the dated history of these holdings")));
   const elements = exposureElements(exposure);
   const positions = columnLayout(elements);
   const select = (id) => {
@@ -545,6 +605,82 @@ async function exposureView(fundId, query) {
   announce(`Exposure: ${elements.nodes.length} nodes, ${elements.edges.length} links`);
 }
 
+// ---------------------------------------------------------------- region first
+
+/** The form that starts from a region: which funds hold companies with contracts there. */
+function regionForm(params = {}) {
+  const { region, regionList } = regionField("r-region", params.region || "");
+  const form = h(
+    "form",
+    { class: "filters region-start", "aria-label": "Funds exposed to a region" },
+    h("div", { class: "field" }, h("label", { for: "r-region" }, "Region"), region, regionList, h("span", { id: "r-region-help", class: "visually-hidden" }, "Type a region's name and pick it; contracts in its sub-regions count.")),
+    h("div", { class: "field" }, h("label", { for: "r-asof" }, "As of"), h("input", { id: "r-asof", name: "as_of", type: "date", value: params.as_of || "" })),
+    h("div", { class: "field" }, h("label", { for: "r-hops" }, "Ownership hops"), h("input", { id: "r-hops", name: "hops", type: "number", min: 0, max: 4, step: 1, value: params.ownership_hops || 0 })),
+    h("button", { type: "submit" }, "Which funds?"),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const id = region.value.trim();
+    if (!id) return;
+    const q = new URLSearchParams();
+    if (form.elements.as_of.value) q.set("as_of", form.elements.as_of.value);
+    if (form.elements.hops.value && form.elements.hops.value !== "0") q.set("hops", form.elements.hops.value);
+    const hash = `#/region/${seg(id)}${q.toString() ? `?${q}` : ""}`;
+    if (window.location.hash === hash) route();
+    else window.location.hash = hash;
+  });
+  return form;
+}
+
+async function regionView(regionId, query) {
+  const params = { ...exposureParams(query), region: regionId };
+  cy?.destroy();
+  cy = null;
+  window.cy = null;
+  const status = h("p", { class: "muted", role: "status" }, "Loading the funds exposed…");
+  view.replaceChildren(h("h2", {}, "Funds exposed to a region"), regionForm(params), status);
+  let body;
+  try {
+    body = await api("/exposure", { params: { region: regionId, as_of: params.as_of, ownership_hops: params.ownership_hops, paths_limit: 0, limit: 50 } });
+  } catch (error) {
+    status.replaceWith(problemBox(error));
+    return;
+  }
+  const drill = (fund) => {
+    const q = new URLSearchParams({ region: regionId });
+    if (params.as_of) q.set("as_of", params.as_of);
+    if (params.ownership_hops) q.set("hops", String(params.ownership_hops));
+    return `#/exposure/${seg(fund.id)}?${q}`;
+  };
+  const rows = body.funds.map((f) =>
+    h("tr", {},
+      h("td", { class: "num" }, f.rank),
+      h("th", { scope: "row" }, h("a", { href: drill(f.fund) }, f.fund.name || f.fund.id)),
+      h("td", {}, sums(f.holdingTotals), f.holdingValueUsd !== null && f.holdingValueUsd !== undefined ? h("div", { class: "muted small" }, money(f.holdingValueUsd, "USD")) : null),
+      h("td", { class: "num" }, f.companies),
+      h("td", {}, `${f.byCompany.reduce((n, c) => n + c.contracts, 0)}: ${sums(f.contractTotals)}`),
+      h("td", { class: "num" }, f.claims.length),
+      h("td", { class: "num" }, f.allegations)));
+  const scope = [body.asOf ? `as of ${body.asOf}` : "latest holdings", `${body.ownershipHops} ownership hop${body.ownershipHops === 1 ? "" : "s"}`].join(", ");
+  view.replaceChildren(
+    h("header", { class: "exposure-head" },
+      h("h2", { id: "region-title" }, "Funds exposed to ", entityLink(body.region)),
+      h("p", { class: "muted" }, `${scope}; ${body.total} fund${body.total === 1 ? "" : "s"}, ranked ${body.ranking}.`)),
+    regionForm(params),
+    rows.length
+      ? h("table", { class: "grid funds" },
+          h("thead", {}, h("tr", {}, ["#", "Fund", "Exposed holdings", "Companies", "Named contracts", "Claims", "Allegations"].map((t) => h("th", { scope: "col" }, t)))),
+          h("tbody", {}, rows))
+      : h("p", { class: "empty", role: "status" }, `No fund holds a company with a government contract in ${body.region.name} ${scope}.`),
+    body.notExposed.length
+      ? h("section", { class: "not-exposed", "aria-labelledby": "not-exposed-title" },
+          h("h3", { id: "not-exposed-title" }, `Not exposed at this date (${body.notExposedTotal})`),
+          h("ul", {}, body.notExposed.map((n) => h("li", {}, h("a", { href: drill(n.fund) }, n.fund.name || n.fund.id), ": ", n.explanation.detail))))
+      : null,
+  );
+  announce(`${body.total} funds exposed to ${body.region.name}`);
+}
+
 // ---------------------------------------------------------------- routing
 
 function route() {
@@ -553,6 +689,7 @@ function route() {
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   if (parts[0] === "entity" && parts[1]) entityView(parts[1]);
   else if (parts[0] === "exposure" && parts[1]) exposureView(parts[1], new URLSearchParams(queryText || ""));
+  else if (parts[0] === "region" && parts[1]) regionView(parts[1], new URLSearchParams(queryText || ""));
   else view.replaceChildren(...home);
 }
 
@@ -564,6 +701,7 @@ async function start() {
   }
   setupKeyForm();
   setupSearch();
+  home.find((n) => n.classList?.contains("intro"))?.append(h("h3", {}, "Start from a region"), regionForm());
   window.addEventListener("hashchange", route);
   route();
 }
