@@ -11,7 +11,17 @@ from typing import Any
 import neo4j
 from neo4j import Driver
 
+from api.settings import TLP_LEVELS
 from queries import load
+
+
+def fixed_levels(levels: list[str]) -> list[str]:
+    """The caller's sharing levels as a list of one fixed length (the last level repeated):
+    Neo4j plans `x IN $tlp` for the list's size, so every caller then shares one cached plan
+    (and the plans warmed at start, api/warmup.py, serve them all)."""
+    if not levels:
+        return levels
+    return [*levels, *[levels[-1]] * (len(TLP_LEVELS) - len(levels))]
 
 
 class Graph:
@@ -23,6 +33,8 @@ class Graph:
     def rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
         """Every row of the named query (queries/<name>.cypher) as plain dicts."""
         query = neo4j.Query(load(name), timeout=self.timeout)  # type: ignore[arg-type]
+        if isinstance(params.get("tlp"), list):
+            params = {**params, "tlp": fixed_levels(params["tlp"])}
         with self.driver.session(
             database=self.database, default_access_mode=neo4j.READ_ACCESS
         ) as session:
