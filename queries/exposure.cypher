@@ -230,9 +230,9 @@ CALL (companies) {
     contractTotals: contractTotals,
     contracts: size(named),
     unquantifiedContracts: size([k IN named WHERE coalesce(k.amount, k.amountMin) IS NULL]),
-    claims: claims,
+    claims: COLLECT { UNWIND claims AS x RETURN x ORDER BY x },
     allegations: size(counted),
-    allegationIds: counted
+    allegationIds: COLLECT { UNWIND counted AS x RETURN x ORDER BY x }
   }) AS byCompany,
   reduce(ids = [], c IN collect(counted) | ids + [a IN c WHERE NOT a IN ids]) AS counted
 }
@@ -267,7 +267,7 @@ CALL (rows) {
     contractTotals: contractTotals,
     contracts: size(named),
     unquantifiedContracts: size([k IN named WHERE coalesce(k.amount, k.amountMin) IS NULL]),
-    claims: claims,
+    claims: COLLECT { UNWIND claims AS x RETURN x ORDER BY x },
     companies: size(companies)
   }) AS byRegion
 }

@@ -95,6 +95,7 @@ CALL (fund, exposed) {
     UNWIND e.contracts AS x
     RETURN 'contract' AS kind, x, e.held AS held
   }
+  WITH kind, x, held ORDER BY held.id
   WITH kind, x, collect(DISTINCT held.id) AS held
   WITH kind, x, held, coalesce(x.date, x.startDate) AS date
   WHERE date IS NOT NULL
