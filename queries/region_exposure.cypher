@@ -55,11 +55,18 @@ CALL (target) {
   MATCH (fund:Fund)-[l1:HOLDS]->(h:Holding)-[l2:IN]->(held)
   WHERE ($funds IS NULL OR fund.id IN $funds) AND fund.tlp IN $tlp AND l1.tlp IN $tlp
     AND l2.tlp IN $tlp AND h.tlp IN $tlp AND ($as_of IS NULL OR h.asOf <= $as_of)
-  WITH fund, held, h ORDER BY h.asOf DESC, h.id
+  // (one pass over each pair's holdings: the latest, ties to the smallest id, and the date of
+  // the latest that held; no sort, measured 1.5-2 s against 2.4-4.3 s on 46 k holdings)
   WITH fund, held, collect(h) AS hs
-  WITH fund, hs[0] AS h, [x IN hs WHERE coalesce(x.held, true)][0] AS lastHeld
+  WITH fund,
+       reduce(b = null, x IN hs |
+              CASE WHEN b IS NULL OR x.asOf > b.asOf OR (x.asOf = b.asOf AND x.id < b.id)
+                   THEN x ELSE b END) AS h,
+       reduce(d = null, x IN hs |
+              CASE WHEN coalesce(x.held, true) AND (d IS NULL OR x.asOf > d)
+                   THEN x.asOf ELSE d END) AS lastHeldOn
   WITH fund, collect(CASE WHEN coalesce(h.held, true) THEN h END) AS current,
-       max(lastHeld.asOf) AS lastExposedOn
+       max(lastHeldOn) AS lastExposedOn
   WITH fund, current, lastExposedOn,
        [x IN current | CASE WHEN x.marketValueUsd IS NOT NULL THEN x.marketValueUsd
                             WHEN x.currency = 'USD' THEN x.marketValue END] AS usd
