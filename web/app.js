@@ -641,7 +641,7 @@ async function regionView(regionId, query) {
   view.replaceChildren(h("h2", {}, "Funds exposed to a region"), regionForm(params), status);
   let body;
   try {
-    body = await api("/exposure", { params: { region: regionId, as_of: params.as_of, ownership_hops: params.ownership_hops, paths_limit: 0, limit: 50 } });
+    body = await api("/exposure", { params: { region: regionId, as_of: params.as_of, ownership_hops: params.ownership_hops, paths_limit: 0, limit: 20 } });
   } catch (error) {
     status.replaceWith(problemBox(error));
     return;

@@ -3,6 +3,7 @@ a region, ranked, each with its paths, evidence and honest totals."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -23,6 +24,7 @@ RANKING = (
 )
 MAX_FUNDS = 100
 MAX_PATHS = 100
+PARALLEL = 4  # exposure queries run at once for one page of funds
 
 
 @router.get("/exposure", response_model=RegionExposure, responses=responses(404))
@@ -81,15 +83,22 @@ def region_exposure(
     if found is None or found["region"] is None:
         raise NotFound(f"no region with id {region!r}")
     common = {"region": region, "as_of": as_of, "ownership_hops": ownership_hops, "tlp": tlp}
-    ranked = []
-    for rank, entry in enumerate(found["funds"], start=offset + 1):
-        row = fund_exposure(
+
+    def describe(entry: dict) -> dict | None:
+        return fund_exposure(
             graph, fund=entry["fund"]["id"], offset=0, limit=paths_limit, history=False, **common
         )
-        assert row is not None
-        ranked.append(
-            {**row, "rank": rank, "companies": entry["companies"], "pathsTotal": row["pathCount"]}
+
+    # one exposure query per fund of the page, a few at a time (each waits on Neo4j)
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        rows = list(pool.map(describe, found["funds"]))
+    ranked = [
+        {**row, "rank": rank, "companies": entry["companies"], "pathsTotal": row["pathCount"]}
+        for rank, (entry, row) in enumerate(
+            zip(found["funds"], rows, strict=True), start=offset + 1
         )
+        if row is not None
+    ]
     # funds exposed before the date (or listed) but not at it, each with why
     exposed_ids = [e["fund"]["id"] for e in found["funds"]]
     former = [e["fund"]["id"] for e in found["former"]]
