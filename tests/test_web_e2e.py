@@ -341,6 +341,37 @@ def test_rdf_button_downloads_the_funds_subgraph_through_the_export_endpoint(
     assert "gpfg" in text and CONTRACT in text
 
 
+def test_region_first_lists_the_funds_then_drills_into_one_and_explains_an_exit(
+    page, base_url: str
+) -> None:
+    errors = watch_errors(page)
+    page.fill("#r-region", "Xinjiang")  # suggestions by name, the value sent is the id
+    page.wait_for_selector("#r-region-options option[value='xinjiang']", state="attached")
+    page.fill("#r-region", "xinjiang")
+    page.fill("#r-asof", "2019-12-31")
+    page.click(".region-start button[type=submit]")
+    page.wait_for_selector("table.funds")
+    expected = httpx.get(base_url + "/exposure?region=xinjiang&as_of=2019-12-31&paths_limit=0", timeout=120).json()  # fmt: skip
+    rows = page.locator("table.funds tbody tr")
+    assert rows.count() == expected["total"] == 1
+    text = rows.first.inner_text()
+    assert "Government Pension Fund Global" in text and "1,502,173,015" in text
+    screenshot(page, "web-region-xinjiang.png")
+    page.click("table.funds a:has-text('Government Pension Fund Global')")
+    wait_for_graph(page)
+    assert "Exposure of" in page.inner_text("#exposure-title")
+    assert "Aggregate claims" in page.inner_text(".totals")
+    # the latest holdings: no graph, the API's explanation, and the dated history
+    page.goto(base_url + "/#/exposure/gpfg?region=xinjiang")
+    page.wait_for_selector(".explanation")
+    assert "2020-09-11" in page.inner_text(".explanation")
+    page.click(".explanation a.button")
+    page.wait_for_selector(".timeline-list li")
+    assert "2019-12-31" in page.inner_text(".timeline")
+    screenshot(page, "web-exposure-history.png")
+    assert errors == [], errors
+
+
 def test_docs_run_under_the_content_security_policy(browser, base_url: str) -> None:
     """/docs is Swagger UI from web/node_modules: it lists the operations with no CSP refusal."""
     context = browser.new_context(viewport={"width": 1366, "height": 768})

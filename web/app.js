@@ -12,6 +12,7 @@ const MIN_QUERY = 2;
 const view = document.getElementById("view");
 const home = [...view.childNodes];
 let ontology = { properties: {}, identifiers: [], classes: {}, vocabularies: {} };
+let renders = 0; // the view a response belongs to: a late answer for an older route is dropped
 
 // ---------------------------------------------------------------- small DOM helpers
 
@@ -209,13 +210,15 @@ function allegationCard(a) {
 
 async function entityView(id) {
   view.replaceChildren(h("p", { class: "muted" }, "Loading…"));
+  const render = ++renders;
   let entity;
   try {
     entity = await api(`/entities/${seg(id)}`);
   } catch (error) {
-    view.replaceChildren(problemBox(error));
+    if (render === renders) view.replaceChildren(problemBox(error));
     return;
   }
+  if (render !== renders) return;
   const p = entity.properties;
   const identifierKeys = ontology.identifiers.filter((k) => p[k] !== undefined);
   const otherKeys = Object.keys(p).filter((k) => !SKIP_PROPERTIES.has(k) && !identifierKeys.includes(k)).sort();
@@ -498,13 +501,15 @@ async function exposureView(fundId, query) {
   window.cy = null;
   const status = h("p", { class: "muted", role: "status" }, "Loading exposure…");
   view.replaceChildren(h("h2", {}, "Exposure"), filterForm(fundId, params), status);
+  const render = ++renders;
   let exposure;
   try {
     exposure = await api(`/funds/${seg(fundId)}/exposure`, { params: { ...params, limit: 200 } });
   } catch (error) {
-    status.replaceWith(problemBox(error));
+    if (render === renders) status.replaceWith(problemBox(error));
     return;
   }
+  if (render !== renders) return;
   const scope = [exposure.region ? `in ${exposure.region.name}` : "in every region", exposure.asOf ? `as of ${exposure.asOf}` : "latest holdings", `${params.ownership_hops} ownership hop${params.ownership_hops === 1 ? "" : "s"}`].join(", ");
   const panel = h("aside", { class: "panel", "aria-labelledby": "panel-title", "aria-live": "polite" },
     h("h3", { id: "panel-title", tabindex: "-1" }, "Evidence"),
@@ -639,13 +644,15 @@ async function regionView(regionId, query) {
   window.cy = null;
   const status = h("p", { class: "muted", role: "status" }, "Loading the funds exposed…");
   view.replaceChildren(h("h2", {}, "Funds exposed to a region"), regionForm(params), status);
+  const render = ++renders;
   let body;
   try {
     body = await api("/exposure", { params: { region: regionId, as_of: params.as_of, ownership_hops: params.ownership_hops, paths_limit: 0, limit: 20 } });
   } catch (error) {
-    status.replaceWith(problemBox(error));
+    if (render === renders) status.replaceWith(problemBox(error));
     return;
   }
+  if (render !== renders) return;
   const drill = (fund) => {
     const q = new URLSearchParams({ region: regionId });
     if (params.as_of) q.set("as_of", params.as_of);
@@ -690,7 +697,10 @@ function route() {
   if (parts[0] === "entity" && parts[1]) entityView(parts[1]);
   else if (parts[0] === "exposure" && parts[1]) exposureView(parts[1], new URLSearchParams(queryText || ""));
   else if (parts[0] === "region" && parts[1]) regionView(parts[1], new URLSearchParams(queryText || ""));
-  else view.replaceChildren(...home);
+  else {
+    renders += 1;
+    view.replaceChildren(...home);
+  }
 }
 
 async function start() {
