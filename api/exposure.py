@@ -39,9 +39,7 @@ def fund_exposure(
         return row
     past = None
     if history or row["pathCount"] == 0:
-        past = graph.row(
-            "exposure_history", fund=fund, region=region, ownership_hops=ownership_hops, tlp=tlp
-        )
+        past = history_of(graph, fund=fund, region=region, ownership_hops=ownership_hops, tlp=tlp)
     return {
         **row,
         "explanation": explain(past, as_of) if past and row["pathCount"] == 0 else None,

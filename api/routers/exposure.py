@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 
 from api.data import RegionExposure
 from api.deps import AsOf, GraphDep, Offset, TlpDep
-from api.errors import NotFound, responses
+from api.errors import BadParameter, NotFound, responses
 from api.exposure import explain, fund_exposure, history_of, timeline
 from api.routers.funds import HistoryParam, OwnershipHops
 from api.settings import MAX_LIMIT
@@ -70,6 +70,8 @@ def region_exposure(
     wanted = (
         sorted({f.strip() for x in funds for f in x.split(",") if f.strip()}) if funds else None
     )
+    if wanted is not None and len(wanted) > MAX_LIMIT:
+        raise BadParameter(f"funds: at most {MAX_LIMIT} fund ids, not {len(wanted)}")
     found = graph.row(
         "region_exposure",
         region=region,
