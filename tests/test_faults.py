@@ -45,7 +45,13 @@ SHORT = (600, 10)  # 6,000 rows: three batches
 LONG = (5_000, 10)  # 50,000 rows: 25 batches (--run-slow)
 PROBLEM = "application/problem+json"
 # an example value for every path and query parameter the OpenAPI document names (seed case ids)
-EXAMPLES = {"q": "hikvision", "from": "rafto-foundation", "to": "gpfg", "target": "gpfg", "region": "xinjiang"}
+EXAMPLES = {
+    "q": "hikvision",
+    "from": "rafto-foundation",
+    "to": "gpfg",
+    "target": "gpfg",
+    "region": "xinjiang",
+}
 PATH_EXAMPLES = {"funds": "gpfg", "companies": "hikvision", "entities": "hikvision"}
 BODIES = {  # POST /ingest gets the seed report as JSON, with ?dry_run=true: nothing written
     "/screening": {"holdings": [{"name": "Hikvision"}]},
