@@ -127,6 +127,7 @@ class SearchResults(Page):
     query: str
     lucene: str | None = Field(None, description="the full-text query run, built from `query`")
     results: list[SearchHit]
+    as_known_on: str | None = Field(None, description="the day answered for, when asked")
 
 
 class Link(Model):
@@ -234,6 +235,7 @@ class Allegation(AllegationSummary):
 class CompanyAllegations(Page):
     company: NodeRef
     allegations: list[Allegation]
+    as_known_on: str | None = Field(None, description="the day answered for, when asked")
 
 
 class Campaign(Identified):
@@ -328,6 +330,7 @@ class Exposure(Page):
     by_company: list[CompanyTotal]
     by_region: list[RegionTotal]
     paths: list[ExposurePath]
+    as_known_on: str | None = Field(None, description="the day answered for, when asked")
 
 
 # ---------------------------------------------------------------------- screening

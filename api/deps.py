@@ -3,6 +3,7 @@ the audit log, paging."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -50,4 +51,16 @@ Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="number of items 
 NodeId = Annotated[
     str, Path(min_length=1, max_length=300, description="a node id, e.g. `hikvision`")
 ]
+AsKnownOn = Annotated[
+    dt.date | None,
+    Query(
+        description="answer with what the graph held on this day (ISO date YYYY-MM-DD): "
+        "statements first stated on or before it and not yet retracted then"
+    ),
+]
 DEFAULT_PAGE = DEFAULT_LIMIT
+
+
+def day_of(as_known_on: dt.date | None) -> str | None:
+    """The ISO text of an `as_known_on` parameter (None: today)."""
+    return as_known_on.isoformat() if as_known_on else None

@@ -6,8 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.data import Exposure
-from api.deps import GraphDep, Limit, NodeId, Offset, TlpDep
+from api.deps import AsKnownOn, GraphDep, Limit, NodeId, Offset, TlpDep, day_of
 from api.errors import NotFound, responses
+from api.projection import as_known_on as known_then
 from api.settings import MAX_OWNERSHIP_HOPS
 
 router = APIRouter(prefix="/funds", tags=["funds"])
@@ -32,9 +33,12 @@ def exposure(
     ] = 0,
     limit: Limit = 100,
     offset: Offset = 0,
+    as_known_on: AsKnownOn = None,
 ) -> Exposure:
     """Paths fund → holding → company (→ subsidiaries) → government contract → region, with the
-    allegations touching each path, the evidence of every fact, and totals."""
+    allegations touching each path, the evidence of every fact, and totals (as known on a day,
+    if asked: the facts and links known then, with the values they had)."""
+    day = day_of(as_known_on)
     as_of_text = as_of.isoformat() if as_of else None
     row = graph.row(
         "exposure",
@@ -43,6 +47,7 @@ def exposure(
         as_of=as_of_text,
         ownership_hops=ownership_hops,
         tlp=tlp,
+        as_known_on=day,
         offset=offset,
         limit=limit,
     )
@@ -50,6 +55,7 @@ def exposure(
         raise NotFound(f"no fund with id {id!r}")
     if region is not None and row["region"] is None:
         raise NotFound(f"no region with id {region!r}")
+    known_then(graph, row, tlp, day)
     return Exposure.model_validate(
         {
             **row,
@@ -58,5 +64,6 @@ def exposure(
             "total": row["pathCount"],
             "limit": limit,
             "offset": offset,
+            "asKnownOn": day,
         }
     )
