@@ -106,7 +106,7 @@ class Visibility:
         """Conditions on the node's own properties: level, date, scope."""
         if self.options.complete:
             return f"{var}.{names.ID} IS NOT NULL"
-        parts = [known_predicate(var, "$levels", "$asKnownOn")]
+        parts = [self._known(var)]
         if self.options.as_of is not None:
             fact = self.model.cls("Fact").neo4j_label
             dated = " AND ".join(
@@ -151,7 +151,15 @@ class Visibility:
     def link(self, var: str) -> str:
         """The condition on a relationship: its own level (the most open of the statements
         that state it), so a link only a restricted report states is left out."""
-        return "true" if self.options.complete else known_predicate(var, "$levels", "$asKnownOn")
+        return "true" if self.options.complete else self._known(var)
+
+    def _known(self, var: str) -> str:
+        """The level test of a node or relationship: its stored level, or (as known on a day)
+        `known_predicate` — only then, since that predicate makes the plan of the export's
+        large queries far slower to build."""
+        if self.options.as_known_on is None:
+            return f"{var}.{names.TLP} IN $levels"
+        return known_predicate(var, "$levels", "$asKnownOn")
 
     def _pattern(self, var: str, name: str, other: str) -> str:
         spec = self.model.properties[name]
