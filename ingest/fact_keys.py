@@ -2,9 +2,10 @@
 
 A holding is (fund, company, as-of); an ownership (owner, asset, kind of interest, date); a
 contract its OCDS ocid and award id when it carries them (`identifier` values `ocid:…` and
-`ocds-award:…`: the id the OCDS adapter gives it), else (buyer, suppliers, date, title); a
-measure (imposed by, applies to, kind, date); a demand (made by, targets, kind, date); an
-allegation (against, claimants, date). Two sources that state the same one (a case report
+`ocds-award:…`: the id the OCDS adapter gives it). Measures, demands, allegations and contracts
+without OCDS ids keep the ids their reports give them: a key of participants and dates splits
+what one id joins whenever one source omits a date (the bundled letter's allegation, dated in
+one report and not in the other), see docs/resolution.md. Two sources that state the same one (a case report
 citing a holdings file, the file itself) give the same id, so one node carries both evidence
 links. The participants are the resolved ids, so the id does not depend on which source came
 first or how it spelt the company.
@@ -37,12 +38,6 @@ FACT_KEYS: dict[str, FactKey] = {
     "Ownership": FactKey(
         "ownership", ("owner", "owned", "interestType", "date"), ("owner", "owned")
     ),
-    "Contract": FactKey("contract", ("buyer", "supplier", "date", "name"), ("supplier", "name")),
-    "Measure": FactKey(
-        "measure", ("imposedBy", "appliesTo", "measureType", "date"), ("imposedBy", "appliesTo")
-    ),
-    "Demand": FactKey("demand", ("madeBy", "target", "demandType", "date"), ("madeBy", "target")),
-    "Allegation": FactKey("allegation", ("against", "claimant", "date"), ("against",)),
 }
 MAX_ID = 120
 OCDS_PROCESS, OCDS_AWARD = "ocid:", "ocds-award:"
@@ -70,8 +65,8 @@ def ocds_contract_id(record: Record) -> str | None:
 def fact_id(record: Record) -> str | None:
     """The key-derived id of a keyed fact, or None (not a keyed class, or a required part
     missing)."""
-    if record["type"] == "Contract" and (ocds := ocds_contract_id(record)) is not None:
-        return ocds
+    if record["type"] == "Contract":
+        return ocds_contract_id(record)
     spec = FACT_KEYS.get(record["type"])
     if spec is None:
         return None
