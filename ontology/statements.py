@@ -210,7 +210,8 @@ FOREVER = "9999-12-31"
 
 
 def spans(statements: Iterable[Statement]) -> list[str]:
-    """When and at which level a node or relationship was known: one text per statement group,
+    """When and at which level a node or relationship was known: one text per distinct
+    (first day, retraction day, level) of its statements (a statement group, as stored),
     `"<first day> <retraction day or FOREVER> <level>"` (fixed-width days), distinct, sorted.
     Stored beside the statements (`knownSpans`) so a Cypher query can ask whether a caller
     cleared for some levels could see it on a day: some span with first <= day < retracted
@@ -218,8 +219,7 @@ def spans(statements: Iterable[Statement]) -> list[str]:
     return sorted(
         {
             f"{s.first[:10]} {(s.retracted or FOREVER)[:10]} {s.level}"
-            for s in statements
-            if s.prop == EXISTS
+            for s in statements  # every value's days: a group's, as stored, and in memory
         }
     )
 
