@@ -19,8 +19,7 @@ from ingest.known import StoredView, link_known, stored_view, view_search_text
 from ontology import statements as st
 from ontology.model import load_model
 
-NodeView = StoredView
-node_view = stored_view
+node_view = stored_view  # a node as the caller sees it (today, or as known on a day)
 link_visible = link_known
 
 
