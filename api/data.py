@@ -119,6 +119,7 @@ class SearchResults(Page):
     query: str
     lucene: str | None = Field(None, description="the full-text query run, built from `query`")
     results: list[SearchHit]
+    as_known_on: str | None = Field(None, description="the day answered for, when asked")
 
 
 class Link(Model):
@@ -226,6 +227,7 @@ class Allegation(AllegationSummary):
 class CompanyAllegations(Page):
     company: NodeRef
     allegations: list[Allegation]
+    as_known_on: str | None = Field(None, description="the day answered for, when asked")
 
 
 class Campaign(Identified):
@@ -431,6 +433,7 @@ class Exposure(Page, ExposureTotals):
     paths: list[ExposurePath]
     explanation: Explanation | None = None
     history: History | None = None
+    as_known_on: str | None = Field(None, description="the day answered for, when asked")
 
 
 class FundExposure(ExposureTotals):
@@ -464,6 +467,7 @@ class RegionExposure(Page):
     history: dict[str, History] | None = Field(
         None, description="with history=true: per fund id listed, its dated history"
     )
+    as_known_on: str | None = Field(None, description="the day answered for, when asked")
 
 
 # ---------------------------------------------------------------------- screening

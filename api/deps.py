@@ -53,6 +53,13 @@ Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="number of items 
 NodeId = Annotated[
     str, Path(min_length=1, max_length=300, description="a node id, e.g. `hikvision`")
 ]
+AsKnownOn = Annotated[
+    dt.date | None,
+    Query(
+        description="answer with what the graph held on this day (ISO date YYYY-MM-DD): "
+        "statements first stated on or before it and not yet retracted then"
+    ),
+]
 DEFAULT_PAGE = DEFAULT_LIMIT
 FundId = Annotated[
     str, Path(min_length=1, max_length=300, description="a fund id, e.g. `gpfg`", examples=["gpfg"])
@@ -92,3 +99,8 @@ def as_of_param(
 
 
 AsOf = Annotated[str | None, Depends(as_of_param)]
+
+
+def day_of(as_known_on: dt.date | None) -> str | None:
+    """The ISO text of an `as_known_on` parameter (None: today)."""
+    return as_known_on.isoformat() if as_known_on else None

@@ -22,9 +22,10 @@ def fund_exposure(
     offset: int,
     limit: int,
     history: bool = False,
+    as_known_on: str | None = None,
 ) -> Row | None:
     """The exposure row of one fund, with `explanation` when it has no path and `history` when
-    asked; None when the query returns nothing."""
+    asked; None when the query returns nothing. `as_known_on`: what the graph held that day."""
     row = graph.row(
         "exposure",
         fund=fund,
@@ -32,6 +33,7 @@ def fund_exposure(
         as_of=as_of,
         ownership_hops=ownership_hops,
         tlp=tlp,
+        as_known_on=as_known_on,
         offset=offset,
         limit=limit,
     )
@@ -39,7 +41,14 @@ def fund_exposure(
         return row
     past = None
     if history or row["pathCount"] == 0:
-        past = history_of(graph, fund=fund, region=region, ownership_hops=ownership_hops, tlp=tlp)
+        past = history_of(
+            graph,
+            fund=fund,
+            region=region,
+            ownership_hops=ownership_hops,
+            tlp=tlp,
+            as_known_on=as_known_on,
+        )
     return {
         **row,
         "explanation": explain(past, as_of) if past and row["pathCount"] == 0 else None,
@@ -48,11 +57,22 @@ def fund_exposure(
 
 
 def history_of(
-    graph: Graph, *, fund: str, region: str | None, ownership_hops: int, tlp: list[str]
+    graph: Graph,
+    *,
+    fund: str,
+    region: str | None,
+    ownership_hops: int,
+    tlp: list[str],
+    as_known_on: str | None = None,
 ) -> Row | None:
     """The exposure_history row of one fund (None when it returns nothing)."""
     return graph.row(
-        "exposure_history", fund=fund, region=region, ownership_hops=ownership_hops, tlp=tlp
+        "exposure_history",
+        fund=fund,
+        region=region,
+        ownership_hops=ownership_hops,
+        tlp=tlp,
+        as_known_on=as_known_on,
     )
 
 

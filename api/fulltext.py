@@ -23,6 +23,7 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
+from api import projection
 from api.graph import Graph
 from core import names as system
 from ontology.types import sharing
@@ -129,6 +130,15 @@ def coverage(query_words: list[str], labels: Iterable[str | None]) -> float:
     return best
 
 
+def _texts(hit: dict[str, Any], fields: Iterable[str]) -> list[str | None]:
+    """The texts of a hit's `fields` (lists flattened)."""
+    texts: list[str | None] = []
+    for field in fields:
+        value = hit.get(field)
+        texts.extend(value if isinstance(value, list) else [value])
+    return texts
+
+
 def rank(
     text: str, hits: list[dict[str, Any]], require_all: bool, text_of: Iterable[str]
 ) -> list[dict[str, Any]]:
@@ -139,10 +149,7 @@ def rank(
     fields = list(text_of)
     scored = []
     for hit in hits:
-        texts: list[str | None] = []
-        for field in fields:
-            value = hit.get(field)
-            texts.extend(value if isinstance(value, list) else [value])
+        texts = _texts(hit, fields)
         labels = [hit.get("name"), *(hit.get("aliases") or [])]
         score = hit_score(query_words, texts, require_all) + coverage(query_words, labels)
         if "Source" in (hit.get("labels") or []):
@@ -158,21 +165,40 @@ def search(
     limit: int,
     offset: int,
     labels: list[str] | None = None,
+    as_known_on: str | None = None,
 ) -> tuple[str | None, dict[str, Any]]:
     """(Lucene query run, search row): every word first, any word when that finds nothing.
-    Every visible hit (up to MAX_HITS) is ranked by `rank`, then the page is cut."""
+    Every visible hit (up to MAX_HITS) is ranked by `rank`, then the page is cut.
+
+    As known on a day: the index finds nodes by today's texts; the query keeps those known
+    that day at the caller's levels, `as_known_on` re-projects them, and a hit whose texts of
+    that day match no query word is dropped (a name stated only later finds nothing)."""
     empty: dict[str, Any] = {"total": 0, "hits": []}
     strict = lucene_query(text, require_all=True, tlp=tlp)
     if strict is None:
         return None, empty
-    params = {"types": labels, "tlp": tlp, "limit": MAX_HITS, "offset": 0}
+    params = {
+        "types": labels,
+        "tlp": tlp,
+        "as_known_on": as_known_on,
+        "limit": MAX_HITS,
+        "offset": 0,
+    }
     query, require_all = strict, True
     row = graph.row("search", query=strict, **params) or empty
     loose = lucene_query(text, require_all=False, tlp=tlp)
     if row["total"] == 0 and loose != strict:
         query, require_all = loose, False
         row = graph.row("search", query=loose, **params) or empty
-    ranked = rank(text, row["hits"], require_all, ("name", "aliases", system.SEARCH_TEXT))
+    found = row["hits"]
+    if as_known_on is not None:
+        projection.as_known_on(graph, row, tlp, as_known_on)
+        strict_words = words(text)
+        fields = ("name", "aliases", system.SEARCH_TEXT)
+        found = [h for h in found if hit_score(strict_words, _texts(h, fields), False) > 0]
+    ranked = rank(text, found, require_all, ("name", "aliases", system.SEARCH_TEXT))
+    if as_known_on is not None:
+        row = {**row, "total": len(found)}
     hits = [
         {k: v for k, v in hit.items() if k != system.SEARCH_TEXT}
         for hit in ranked[offset : offset + limit]

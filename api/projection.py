@@ -2,62 +2,79 @@
 
 The node's stored properties are the projection at its own level, which is right for any caller
 who can see it at all; a caller cleared above that level, or asking "as known on" a day, gets
-the projection of the statements instead (`ontology.statements.project`). Every answer that
-shows a node's properties goes through `node_view`.
+the projection of the statements instead (`ingest.known.stored_view`). Every answer that shows a
+node's properties goes through `node_view`; an answer of a named query asked "as known on" a
+day goes through `as_known_on`, which re-projects every node it shows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterator
+from functools import cache
 from typing import Any
 
+from api.graph import Graph
 from core import names
-from ingest.writer import DERIVED, NOT_STATED, RUN_PROPERTY
+from ingest.known import StoredView, link_known, stored_view, view_search_text
 from ontology import statements as st
-from ontology.types import sharing
+from ontology.model import load_model
 
-SHOWN_SYSTEM = (names.ID, names.TLP)
-"""System properties a node answer shows as stored (reportIds and sourceIds are projected)."""
-HIDDEN = {*DERIVED, RUN_PROPERTY, *names.HIDDEN_PROPERTIES} - {names.SOURCE_IDS}
-
-
-@dataclass
-class NodeView:
-    properties: dict[str, Any]
-    others: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+node_view = stored_view  # a node as the caller sees it (today, or as known on a day)
+link_visible = link_known
 
 
-def node_view(
-    stored: dict[str, Any], levels: Collection[str], as_known_on: str | None = None
-) -> NodeView | None:
-    """The properties a caller cleared for `levels` sees (None: nothing of the node), with the
-    values not chosen and who states them."""
-    statements = st.decode(stored.get(names.STATEMENTS))
-    if not statements:  # a node without statements (not migrated): as stored
-        if as_known_on is not None:
-            return None
-        return NodeView({k: v for k, v in stored.items() if k not in HIDDEN})
-    seen = st.project(statements, levels, as_known_on, order=sharing.levels())
-    if not seen.visible:
-        return None
-    props = {k: v for k, v in stored.items() if k not in HIDDEN and k in NOT_STATED}
-    props.update(seen.properties)
-    props[names.TLP] = seen.level
-    props[names.REPORT_IDS] = seen.report_ids
-    props[names.SOURCE_IDS] = seen.source_ids
-    others = {p: [a.as_dict() for a in alts] for p, alts in seen.others.items()}
-    return NodeView(props, others)
+@cache
+def _stated_properties() -> frozenset[str]:
+    """The stored names of every property a statement may state (the ontology's literals and
+    vocabulary values), and the sharing level: the fields of an answer a day changes."""
+    model = load_model()
+    stated = {
+        p.neo4j_property
+        for p in model.properties.values()
+        if p.kind in ("literal", "vocab", "idlist") and p.neo4j_property
+    }
+    return frozenset(stated | {names.TLP})
 
 
-def link_visible(
-    stored: dict[str, Any] | None, levels: Collection[str], as_known_on: str | None = None
-) -> bool:
-    """Whether a relationship (by its stored statements) counts for the caller on the day."""
-    text = (stored or {}).get(names.STATEMENTS)
-    if not text:
-        return as_known_on is None
-    return bool(st.visible(st.decode(text), levels, as_known_on))
+def _node_dicts(answer: Any) -> Iterator[dict[str, Any]]:
+    """Every object of an answer that stands for a node (it has a string `id`)."""
+    if isinstance(answer, dict):
+        if isinstance(answer.get(names.ID), str):
+            yield answer
+        for value in answer.values():
+            yield from _node_dicts(value)
+    elif isinstance(answer, list):
+        for item in answer:
+            yield from _node_dicts(item)
+
+
+def as_known_on(
+    graph: Graph, answer: dict[str, Any], levels: Collection[str], day: str | None
+) -> dict[str, StoredView]:
+    """Re-project, in place, every node an answer shows as the caller would have seen it on
+    `day` (the query chose which nodes and links count with `known_predicate`; this sets the
+    values they had then: a value not yet stated, or retracted by then, becomes null). Returns
+    the views by id (nothing when `day` is None: the answer is today's, as stored)."""
+    if day is None:
+        return {}
+    shown = list(_node_dicts(answer))
+    ids = sorted({d[names.ID] for d in shown})
+    stored = {r["id"]: r["properties"] for r in graph.rows("nodes_by_id", ids=ids)}
+    views = {
+        i: v for i, props in stored.items() if (v := stored_view(props, levels, day)) is not None
+    }
+    stated = _stated_properties()
+    for d in shown:
+        view = views.get(d[names.ID])
+        if view is None:
+            continue
+        today = stored[d[names.ID]]
+        for key in d:  # (a field neither day states is the query's own default: kept)
+            if key in stated and (key in view.properties or key in today):
+                d[key] = view.properties.get(key)
+            elif key == names.SEARCH_TEXT and isinstance(d.get("labels"), list):
+                d[key] = view_search_text(view.properties, d["labels"])
+    return views
 
 
 def statement_view(

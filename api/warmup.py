@@ -26,14 +26,18 @@ def _variants() -> list[tuple[str, dict[str, Any]]]:
     for region in (NOTHING, None):
         for as_of in (DAY, None):
             specs.append(("exposure", {"fund": NOTHING, "region": region, "as_of": as_of,
-                                       "ownership_hops": 0, "tlp": tlp, **page}))  # fmt: skip
+                                       "ownership_hops": 0, "tlp": tlp, "as_known_on": None,
+                                       **page}))  # fmt: skip
         specs.append(("exposure_history", {"fund": NOTHING, "region": region,
-                                           "ownership_hops": 0, "tlp": tlp}))  # fmt: skip
+                                           "ownership_hops": 0, "tlp": tlp,
+                                           "as_known_on": None}))  # fmt: skip
     for as_of in (DAY, None):
         for funds in ([NOTHING], None):
             specs.append(("region_exposure", {"region": NOTHING, "as_of": as_of, "funds": funds,
-                                              "ownership_hops": 0, "tlp": tlp, **page}))  # fmt: skip
-    specs.append(("allegations_for_company", {"company": NOTHING, "tlp": tlp, **page}))
+                                              "ownership_hops": 0, "tlp": tlp,
+                                              "as_known_on": None, **page}))  # fmt: skip
+    specs.append(("allegations_for_company", {"company": NOTHING, "tlp": tlp,
+                                              "as_known_on": None, **page}))  # fmt: skip
     return specs
 
 

@@ -211,6 +211,7 @@ def params(fund: str, hops: int) -> dict[str, Any]:
         "as_of": None,
         "ownership_hops": hops,
         "tlp": ["CLEAR"],
+        "as_known_on": None,
         "offset": 0,
         "limit": 100,
     }

@@ -11,7 +11,14 @@ import json
 
 from neo4j import Driver
 
-from core.names import INGEST_RUN, REVIEW_LABELS, SCHEMA_LABEL, STATEMENTS, SYSTEM_LABEL
+from core.names import (
+    INGEST_RUN,
+    KNOWN_SPANS,
+    REVIEW_LABELS,
+    SCHEMA_LABEL,
+    STATEMENTS,
+    SYSTEM_LABEL,
+)
 
 IGNORED = (INGEST_RUN,)
 
@@ -35,7 +42,7 @@ def canonical_dump(
     `projected` leaves out the statements: what the graph shows, not how it came to.
     `entities_only` leaves out the review data beside the entity graph (proposals, decisions,
     redirects), which an RDF export does not carry."""
-    ignored = (*IGNORED, STATEMENTS) if projected else IGNORED
+    ignored = (*IGNORED, STATEMENTS, KNOWN_SPANS) if projected else IGNORED
     lines: list[str] = []
     skip = list(REVIEW_LABELS) if entities_only else []
     with driver.session(database=database) as session:

@@ -39,12 +39,16 @@ STATEMENTS = "statements"
 (compact JSON, see ontology/statements.py); the other properties are its projection."""
 STATED_BY = "statedBy"
 """Every report with a live statement of a node, at any level (bookkeeping: never shown)."""
+KNOWN_SPANS = "knownSpans"
+"""When, and at which level, a node or relationship was known: `"<first> <retracted> <level>"`
+per statement group (ontology/statements.py `spans`), read by the queries' "as known on"."""
 SCHEMA_LABEL = "RgSystemSchema"
 """Label (beside SYSTEM_LABEL) of the one node that records the graph's schema version."""
-SCHEMA_VERSION = 2
-"""2: statements beside the projected properties (1: properties only)."""
+SCHEMA_VERSION = 3
+"""3: knownSpans beside the statements; 2: statements beside the projected properties (1:
+properties only)."""
 
-HIDDEN_PROPERTIES = (STATEMENTS, STATED_BY)
+HIDDEN_PROPERTIES = (STATEMENTS, STATED_BY, KNOWN_SPANS)
 """System properties no answer shows as they are (statements are shown projected)."""
 
 SYSTEM_PROPERTIES = (
@@ -58,6 +62,7 @@ SYSTEM_PROPERTIES = (
     STATEMENTS,
     STATED_BY,
     BLOCK_KEYS,
+    KNOWN_SPANS,
 )
 
 PROPOSAL, DECISION, REDIRECT = "Proposal", "Decision", "Redirect"

@@ -27,6 +27,7 @@ class ExportOptions:
     scope: str = "all"  # all | entity:ID | report:ID
     hops: int = 1
     as_of: str | None = None
+    as_known_on: str | None = None  # what the graph held that day (YYYY-MM-DD)
     complete: bool = False  # a backup: every node and relationship, whatever its level or shape
 
     def checked(self) -> ExportOptions:
@@ -41,11 +42,13 @@ class ExportOptions:
             raise ExportError(f"scope must be all, entity:ID or report:ID, not {self.scope!r}")
         if self.hops < 0 or self.hops > MAX_HOPS:
             raise ExportError(f"hops must be between 0 and {MAX_HOPS}")
-        if self.as_of is not None:
+        for name, value in (("as-of", self.as_of), ("as-known-on", self.as_known_on)):
+            if value is None:
+                continue
             try:
-                dt.date.fromisoformat(self.as_of)
+                dt.date.fromisoformat(value)
             except ValueError:
-                raise ExportError(f"as-of must be a date YYYY-MM-DD, not {self.as_of!r}") from None
+                raise ExportError(f"{name} must be a date YYYY-MM-DD, not {value!r}") from None
         return self
 
     @property

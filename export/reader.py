@@ -15,6 +15,11 @@ and to the other end of each of their relationships, so the two can never disagr
 format reads through it. The predicate follows required links two levels deep, which is exact
 for today's ontology (the targets of required links have no required links of their own).
 
+`--as-known-on DAY` exports what the graph held that day: a node or relationship counts when a
+statement at one of the levels was first stated on or before DAY and not retracted by then
+(`ingest.known.known_predicate` on its `knownSpans`), and each node's values are its statements
+projected for the levels and the day (`ingest.known.stored_view`).
+
 `--as-of DATE` leaves out facts (holdings included) whose `date`, `startDate` or `asOf` is after
 DATE; a partial date ("2020", "2020-06") counts as its first day. Sources, actors and regions
 are not dated and stay.
@@ -36,6 +41,7 @@ from rdflib import Literal, URIRef
 from core import names
 from export.mapping import ExportedNode, ExportMapping, StoredLink
 from export.options import ExportError, ExportOptions, ScopeNotFound
+from ingest.known import known_predicate, stored_view
 from ontology.model import OntologyModel, PropertySpec, load_model, shapes_graph
 from ontology.records import Record
 
@@ -88,7 +94,11 @@ class Visibility:
     params: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.params = {"levels": self.options.levels, "asOf": self.options.as_of}
+        self.params = {
+            "levels": self.options.levels,
+            "asOf": self.options.as_of,
+            "asKnownOn": self.options.as_known_on,
+        }
         self.required = required_links(self.model)
         self.edge = self.model.edge_class
 
@@ -96,7 +106,7 @@ class Visibility:
         """Conditions on the node's own properties: level, date, scope."""
         if self.options.complete:
             return f"{var}.{names.ID} IS NOT NULL"
-        parts = [f"{var}.{names.TLP} IN $levels"]
+        parts = [self._known(var)]
         if self.options.as_of is not None:
             fact = self.model.cls("Fact").neo4j_label
             dated = " AND ".join(
@@ -141,7 +151,15 @@ class Visibility:
     def link(self, var: str) -> str:
         """The condition on a relationship: its own level (the most open of the statements
         that state it), so a link only a restricted report states is left out."""
-        return "true" if self.options.complete else f"{var}.{names.TLP} IN $levels"
+        return "true" if self.options.complete else self._known(var)
+
+    def _known(self, var: str) -> str:
+        """The level test of a node or relationship: its stored level, or (as known on a day)
+        `known_predicate` — only then, since that predicate makes the plan of the export's
+        large queries far slower to build."""
+        if self.options.as_known_on is None:
+            return f"{var}.{names.TLP} IN $levels"
+        return known_predicate(var, "$levels", "$asKnownOn")
 
     def _pattern(self, var: str, name: str, other: str) -> str:
         spec = self.model.properties[name]
@@ -381,9 +399,11 @@ class GraphReader:
             for link in row["links"]
             if link["other"] is not None
         ]
-        return node_record(
-            self.mapping, row["labels"], row["props"], links, self.reports.__contains__
-        )
+        props = row["props"]
+        if self.options.as_known_on is not None:  # the values it had that day
+            view = stored_view(props, self.options.levels, self.options.as_known_on)
+            props = view.properties if view is not None else props
+        return node_record(self.mapping, row["labels"], props, links, self.reports.__contains__)
 
 
 def _name(cls: Any) -> str:

@@ -26,6 +26,7 @@ from ingest.batch import Batch
 from ingest.errors import Problem, excerpt
 from ontology.model import load_model
 from ontology.records import Record
+from ontology.types import sharing
 
 EVIDENCE_DIR = "evidence"
 _QUOTE_MARKS = str.maketrans(
@@ -177,11 +178,59 @@ def _sources(batch: Batch) -> dict[str, Record]:
     return {r["id"]: r for r in batch.all_records if r["type"] == "Source"}
 
 
-def check_quotes(batch: Batch, store: Path | None = None) -> list[Problem]:
+@dataclass(frozen=True)
+class GraphCopies:
+    """What the graph says of the copies a batch may be checked against, at the batch's level:
+    the sha256 of each Source it cites but does not state (visible at its level), and every
+    sha256 a Source visible at its level carries."""
+
+    cited: dict[str, str]  # source id -> its sha256
+    visible: frozenset[str]
+
+
+def graph_copies(driver: Driver, batch: Batch, database: str | None = None) -> GraphCopies:
+    """The `GraphCopies` of a batch: looked up at its report's own level only."""
+    model = load_model()
+    target = model.edge_class.edge_target or "source"
+    own = _sources(batch)
+    cited = {
+        str(e.get(target))
+        for r in batch.all_records
+        for e in r.get("evidence") or []
+        if e.get(target) and e.get(target) not in own
+    }
+    digests = [str(s["sha256"]) for s in own.values() if s.get("sha256")]
+    level = (batch.report or {}).get("tlp") or batch.default_tlp
+    allowed = list(sharing.levels_up_to(level)) if sharing.is_level(level) else [sharing.DEFAULT]
+    label = model.cls("Source").neo4j_label
+    sha = model.properties["sha256"].neo4j_property
+    rows, _, _ = driver.execute_query(
+        f"MATCH (s:`{label}`) WHERE (s.id IN $cited OR s.`{sha}` IN $digests) "
+        f"AND s.`{sha}` IS NOT NULL AND s.tlp IN $levels RETURN s.id AS id, s.`{sha}` AS sha",
+        cited=sorted(cited),
+        digests=digests,
+        levels=allowed,
+        database_=database,
+        routing_="r",
+    )
+    return GraphCopies(
+        {r["id"]: r["sha"] for r in rows if r["id"] in cited},
+        frozenset(r["sha"] for r in rows),
+    )
+
+
+def check_quotes(
+    batch: Batch, store: Path | None = None, graph: GraphCopies | None = None
+) -> list[Problem]:
     """Every quote citing a Source whose copy is at hand must occur in that copy.
 
     The copies at hand are the report's shipped `sourceText` (which must be the copy of a
     Source in the report: its sha256 names it) and the store's copies of the sources' sha256.
+    With `graph` (an ingest into a graph), a stored copy counts only when a Source visible at
+    the report's level carries its sha256, and the quotes citing such a Source in the graph
+    (not restated by the report) are checked too: a copy kept for a more restricted report is
+    never checked against, so a refusal cannot tell that it exists. A refusal names the quote
+    and the source, never a word of the copy.
     """
     model = load_model()
     target = model.edge_class.edge_target or "source"
@@ -206,10 +255,17 @@ def check_quotes(batch: Batch, store: Path | None = None) -> list[Problem]:
         text, digest = read_copy(shipped)
         texts[digest] = text
     sources = _sources(batch)
+    if graph is not None:  # the graph's sources the report cites, by their sha256
+        sources = {
+            **{sid: {"id": sid, "type": "Source", "sha256": d} for sid, d in graph.cited.items()},
+            **sources,
+        }
     for sid, source in sources.items():
         digest = source.get("sha256")
         if not digest or digest in texts:
             continue
+        if graph is not None and digest not in graph.visible:
+            continue  # no Source at the report's level carries it
         copy = stored_copy(str(digest), store)
         if copy is None:
             continue
@@ -226,7 +282,8 @@ def check_quotes(batch: Batch, store: Path | None = None) -> list[Problem]:
             )
             continue
         texts[digest] = text
-    if shipped is not None and not any(s.get("sha256") in texts for s in sources.values()):
+    own = _sources(batch)
+    if shipped is not None and not any(s.get("sha256") in texts for s in own.values()):
         problems.append(
             Problem(
                 label,
@@ -278,6 +335,8 @@ class VerifyReport:
     copies_checked: int = 0
     sources_without_copy: int = 0
     findings: list[str] = field(default_factory=list)
+    # every quote not checked: {"node", "source", "reason"} (no sha256, no copy, a tampered copy)
+    unchecked: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -304,24 +363,36 @@ def verify_graph(
     sha = model.properties["sha256"].neo4j_property
     quote = model.properties["quote"].neo4j_property
     rows, _, _ = driver.execute_query(
-        f"MATCH (s:`{source}`) WHERE s.`{sha}` IS NOT NULL "
+        f"MATCH (s:`{source}`) "
         f"OPTIONAL MATCH (n)-[e:`{model.edge_class.neo4j_type}`]->(s) WHERE e.`{quote}` IS NOT "
         "NULL "
-        f"RETURN s.id AS source, s.`{sha}` AS sha, collect([n.id, e.`{quote}`]) AS quotes",
+        f"WITH s, collect([n.id, e.`{quote}`]) AS quotes "
+        f"WHERE s.`{sha}` IS NOT NULL OR size(quotes) > 0 "
+        f"RETURN s.id AS source, s.`{sha}` AS sha, quotes ORDER BY s.id",
         database_=database,
         routing_="r",
     )
     for row in rows:
-        copy = stored_copy(row["sha"], store)
-        if copy is None:
+        quotes = sorted((n, q) for n, q in row["quotes"] if n is not None)
+        copy = stored_copy(row["sha"], store) if row["sha"] else None
+        reason = (
+            "its source has no sha256"
+            if not row["sha"]
+            else "no evidentiary copy of its source here"
+            if copy is None
+            else "the copy of its source was changed since it was kept"
+            if row["sha"] in bad
+            else None
+        )
+        if row["sha"] and copy is None:
             report.sources_without_copy += 1
-            continue
-        if row["sha"] in bad:
+        if reason is not None or copy is None:  # (copy is None only with a reason)
+            report.unchecked.extend(
+                {"node": n, "source": row["source"], "reason": str(reason)} for n, _ in quotes
+            )
             continue
         text = normalise_quote(read_copy(copy)[0])
-        for node, q in row["quotes"]:
-            if node is None:
-                continue
+        for node, q in quotes:
             report.quotes_checked += 1
             if normalise_quote(q) not in text:
                 report.findings.append(

@@ -17,7 +17,7 @@ from neo4j import Driver, ManagedTransaction
 
 from core import names as system
 from ingest.decisions import DECISION, PROPOSAL, REDIRECT, now, pair_id, record_decision
-from ingest.writer import NodeRow, _derived, node_state, relationship_level
+from ingest.writer import _derived, link_state, node_state
 from ontology import statements as st
 from ontology.model import OntologyModel, load_model
 
@@ -93,14 +93,7 @@ def _merged_props(
     extra = [n for n in names if n and n != out.get("name") and n not in (out.get(alias) or [])]
     if extra:
         out[alias] = sorted([*(out.get(alias) or []), *extra], key=str)
-    out.update(
-        _derived(
-            out,
-            NodeRow(keep["id"], labels, out, set()),
-            set(out.get(system.SOURCE_IDS) or []),
-            model,
-        )
-    )
+    out.update(_derived(out, labels, set(out.get(system.SOURCE_IDS) or []), model))
     return out
 
 
@@ -159,10 +152,7 @@ def merge_in_tx(
         if after.get(system.STATEMENTS) or rel["props"].get(system.STATEMENTS):
             both = st.decode(after.get(system.STATEMENTS))
             both += [s for s in st.decode(rel["props"].get(system.STATEMENTS)) if s not in both]
-            after[system.STATEMENTS] = st.encode(both)
-            after[system.TLP] = relationship_level(
-                after[system.STATEMENTS], str(after.get(system.TLP))
-            )
+            after.update(link_state(st.encode(both), str(after.get(system.TLP))))
         tx.run(
             _match_rel(rel, "keep") + " SET r = $props",
             keep=keep_id,

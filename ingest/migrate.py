@@ -5,7 +5,12 @@ gets them, synthesised from what it holds (`writer.stored_statements`): each rep
 `reportIds` states each of its values, at its sharing level, citing its `sourceIds`, first
 stated on the day of its last ingest run. Its visible properties do not change. The imports'
 reports (`report-holdings-…` and the like) become `published`. The version is recorded on the
-one `:RgSystem:RgSystemSchema` node. Ingest runs it first; a restore of an old backup goes through
+one `:RgSystem:RgSystemSchema` node.
+
+Version 2 → 3: every node and relationship gets `knownSpans` (when, and at which level, it was
+known: `statements.spans`), computed from its statements; nothing visible changes.
+
+Ingest runs it first; a restore of an old backup goes through
 the same synthesis, in the writer.
 """
 
@@ -40,6 +45,7 @@ class Migration:
     nodes: int = 0
     relationships: int = 0
     reports_published: int = 0
+    spans: int = 0  # nodes and relationships given their knownSpans (version 3)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -74,6 +80,12 @@ def migrate(driver: Driver, database: str | None = None) -> Migration:
             result.relationships += done
             if done < PAGE:
                 break
+        for page in (_node_spans_page, _relationship_spans_page):
+            while True:
+                done = session.execute_write(page)
+                result.spans += done
+                if done < PAGE:
+                    break
         if session.execute_read(_empty):  # nothing to record it on yet: the next run does
             return result
         session.execute_write(
@@ -160,5 +172,39 @@ def _relationship_page(tx: ManagedTransaction, standings: dict[str, str]) -> int
         "UNWIND $rows AS row MATCH ()-[r]->() WHERE elementId(r) = row.eid "
         f"SET r.`{names.STATEMENTS}` = row.statements, r.`{names.TLP}` = row.tlp",
         rows=writes,
+    )
+    return len(rows)
+
+
+def _node_spans_page(tx: ManagedTransaction) -> int:
+    rows = list(
+        tx.run(
+            f"MATCH (n:Node) WHERE n.`{names.KNOWN_SPANS}` IS NULL "
+            f"AND n.`{names.STATEMENTS}` IS NOT NULL "
+            f"RETURN n.id AS id, n.`{names.STATEMENTS}` AS s LIMIT $page",
+            page=PAGE,
+        )
+    )
+    tx.run(
+        "UNWIND $rows AS row MATCH (n:Node {id: row.id}) "
+        f"SET n.`{names.KNOWN_SPANS}` = row.spans",
+        rows=[{"id": r["id"], "spans": st.spans(st.decode(r["s"]))} for r in rows],
+    )
+    return len(rows)
+
+
+def _relationship_spans_page(tx: ManagedTransaction) -> int:
+    rows = list(
+        tx.run(
+            f"MATCH (:Node)-[r]->(:Node) WHERE r.`{names.KNOWN_SPANS}` IS NULL "
+            f"AND r.`{names.STATEMENTS}` IS NOT NULL "
+            f"RETURN elementId(r) AS eid, r.`{names.STATEMENTS}` AS s LIMIT $page",
+            page=PAGE,
+        )
+    )
+    tx.run(
+        "UNWIND $rows AS row MATCH ()-[r]->() WHERE elementId(r) = row.eid "
+        f"SET r.`{names.KNOWN_SPANS}` = row.spans",
+        rows=[{"eid": r["eid"], "spans": st.spans(st.decode(r["s"]))} for r in rows],
     )
     return len(rows)

@@ -20,7 +20,7 @@ from ingest.content import Member, unpacked
 from ingest.decisions import store_proposals, store_redirects
 from ingest.erasure import PERSON, erased_properties, strip_erased
 from ingest.errors import IngestError, Problem, capped
-from ingest.evidence import check_quotes, keep_shipped_copy
+from ingest.evidence import check_quotes, graph_copies, keep_shipped_copy
 from ingest.fact_keys import assign_fact_ids
 from ingest.migrate import migrate
 from ingest.resolve import Proposal, Resolver, merge_records, rename_references
@@ -312,9 +312,9 @@ def _prepare(
             )
     if not checked:  # every quote of a source whose text is at hand must stand in it
         kept = {r["id"] for r in records}
-        problems.extend(
-            check_quotes(replace(batch, records=[r for r in batch.records if r["id"] in kept]))
-        )
+        quoted = replace(batch, records=[r for r in batch.records if r["id"] in kept])
+        copies = graph_copies(resolver.driver, quoted, database) if resolver.driver else None
+        problems.extend(check_quotes(quoted, graph=copies))
     if problems:
         raise IngestError(problems)
 

@@ -332,6 +332,16 @@ def relationship_level(statements: str, default: str) -> str:
     return st.existence_level(st.decode(statements), sharing.levels()) or default
 
 
+def link_state(statements: str, default: str) -> dict[str, Any]:
+    """A relationship's system properties from its statements text: the text, its level
+    (`relationship_level`) and when it was known (`knownSpans`)."""
+    return {
+        system.STATEMENTS: statements,
+        system.TLP: relationship_level(statements, default),
+        system.KNOWN_SPANS: st.spans(st.decode(statements)),
+    }
+
+
 def node_state(
     node_id: str, labels: list[str], statements: list[st.Statement], model: OntologyModel
 ) -> dict[str, Any] | None:
@@ -347,6 +357,7 @@ def node_state(
     props[system.REPORT_IDS] = seen.report_ids
     props[system.STATED_BY] = st.live_reports(statements)
     props[system.STATEMENTS] = st.encode(statements)
+    props[system.KNOWN_SPANS] = st.spans(statements)
     props.update(_derived(props, labels, set(seen.source_ids), model))
     return props
 
@@ -511,10 +522,10 @@ def write_batch(
         props.update(key=key.key, sourceIds=list(subject_props.get("sourceIds") or []))
         old = existing_rels.get(key)
         level = plan.tlp.get(subject) or subject_props.get(system.TLP) or sharing.DEFAULT
-        props[system.STATEMENTS] = plan.given_link_statements.get(key) or relationship_statements(
+        text = plan.given_link_statements.get(key) or relationship_statements(
             old, list(props.get(system.REPORT_IDS) or []), level, standing_of, today
         )
-        props[system.TLP] = relationship_level(props[system.STATEMENTS], level)
+        props.update(link_state(text, level))
         if old is not None and {k: v for k, v in old.items() if k != RUN_PROPERTY} == props:
             summary.unchanged[key.type] += 1
             continue
@@ -656,10 +667,8 @@ def sweep(
                 summary.removed[rec["t"]] += 1
                 continue
             props[system.REPORT_IDS] = rest
-            props[system.STATEMENTS] = relationship_statements(
-                rec["props"], rest, levels[rec["n"]], standing_of, today
-            )
-            props[system.TLP] = relationship_level(props[system.STATEMENTS], levels[rec["n"]])
+            text = relationship_statements(rec["props"], rest, levels[rec["n"]], standing_of, today)
+            props.update(link_state(text, levels[rec["n"]]))
         props[system.SOURCE_IDS] = sources[rec["n"]]
         if props != rec["props"]:
             if report_id in reports:

@@ -205,6 +205,25 @@ def retract(old: Iterable[Statement], report: str | None, today: str) -> list[St
     ]
 
 
+FOREVER = "9999-12-31"
+"""The retraction day a live statement's span ends on (after every real day)."""
+
+
+def spans(statements: Iterable[Statement]) -> list[str]:
+    """When and at which level a node or relationship was known: one text per distinct
+    (first day, retraction day, level) of its statements (a statement group, as stored),
+    `"<first day> <retraction day or FOREVER> <level>"` (fixed-width days), distinct, sorted.
+    Stored beside the statements (`knownSpans`) so a Cypher query can ask whether a caller
+    cleared for some levels could see it on a day: some span with first <= day < retracted
+    and its level among theirs, which is `visible(..., as_known_on=day)` being non-empty."""
+    return sorted(
+        {
+            f"{s.first[:10]} {(s.retracted or FOREVER)[:10]} {s.level}"
+            for s in statements  # every value's days: a group's, as stored, and in memory
+        }
+    )
+
+
 def live_reports(statements: Iterable[Statement]) -> list[str]:
     """Every report with a live statement, whatever its level (bookkeeping, never shown)."""
     return sorted({s.report for s in statements if s.retracted is None and s.report})

@@ -15,6 +15,11 @@
 //   $tlp             LIST<STRING>  sharing levels the caller may see; nodes and evidence sources
 //                                  outside it are left out (default every level:
 //                                  ["CLEAR","GREEN","AMBER","AMBER+STRICT","RED"])
+//   $as_known_on     STRING|NULL   ISO date: answer with what the graph held that day: a node
+//                                  or link counts when a statement at one of $tlp was first
+//                                  stated on or before it and not retracted by then (its
+//                                  knownSpans; the API re-projects the values shown). null =
+//                                  today, by the stored levels (default null)
 //   $offset, $limit  INTEGER       the page of paths to return (default 0, 100)
 //
 // Returns one row:
@@ -40,16 +45,17 @@
 //   :param as_of => '2019-12-31'
 //   :param ownership_hops => 0
 //   :param tlp => ['CLEAR','GREEN','AMBER','AMBER+STRICT','RED']
+//   :param as_known_on => null
 //   :param offset => 0
 //   :param limit => 100
 
-OPTIONAL MATCH (fund:Fund {id: $fund}) WHERE fund.tlp IN $tlp
-OPTIONAL MATCH (target:Region {id: $region}) WHERE target.tlp IN $tlp
+OPTIONAL MATCH (fund:Fund {id: $fund}) WHERE (fund.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN fund.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
+OPTIONAL MATCH (target:Region {id: $region}) WHERE (target.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN target.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
 CALL (fund, target) {
   // holdings: the latest visible one per company on or before $as_of
   MATCH (fund)-[l1:HOLDS]->(h:Holding)-[l2:IN]->(held:Company)
-  WHERE ($region IS NULL OR target IS NOT NULL) AND l1.tlp IN $tlp AND l2.tlp IN $tlp
-    AND h.tlp IN $tlp AND held.tlp IN $tlp AND ($as_of IS NULL OR h.asOf <= $as_of)
+  WHERE ($region IS NULL OR target IS NOT NULL) AND (l1.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l1.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (l2.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l2.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
+    AND (h.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN h.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (held.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN held.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND ($as_of IS NULL OR h.asOf <= $as_of)
   WITH target, held, h ORDER BY h.asOf DESC, h.id
   WITH target, held, collect(h)[0] AS h
   WHERE coalesce(h.held, true)
@@ -57,16 +63,16 @@ CALL (fund, target) {
   // the held company and its subsidiaries, up to $ownership_hops ownership links
   MATCH chain = (held)-[:OWNS|OWNERSHIP_OF*0..8]->(supplier:Company)
   WHERE length(chain) <= 2 * coalesce($ownership_hops, 0)
-    AND all(n IN nodes(chain) WHERE n.tlp IN $tlp)
-    AND all(r IN relationships(chain) WHERE r.tlp IN $tlp)
+    AND all(n IN nodes(chain) WHERE (n.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN n.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)))
+    AND all(r IN relationships(chain) WHERE (r.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN r.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)))
 
   // contracts performed in the target region or one of its sub-regions
   MATCH (supplier)-[l3:SUPPLIER_OF]->(contract:Contract)-[l4:PERFORMED_IN]->(region:Region)
-  WHERE contract.tlp IN $tlp AND region.tlp IN $tlp AND l3.tlp IN $tlp AND l4.tlp IN $tlp
+  WHERE (contract.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN contract.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (region.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN region.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (l3.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l3.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (l4.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l4.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
   MATCH regionPath = (region)-[:PART_OF*0..12]->(within:Region)
   WHERE (CASE WHEN target IS NULL THEN within = region ELSE within = target END)
-    AND all(r IN nodes(regionPath) WHERE r.tlp IN $tlp)
-    AND all(r IN relationships(regionPath) WHERE r.tlp IN $tlp)
+    AND all(r IN nodes(regionPath) WHERE (r.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN r.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)))
+    AND all(r IN relationships(regionPath) WHERE (r.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN r.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)))
 
   // allegations touching the path: found for every path (the totals count them), described
   // below for the requested page only. chainCompanies: the held company, the supplier and the
@@ -75,13 +81,13 @@ CALL (fund, target) {
        [n IN nodes(chain) WHERE NOT n:Ownership] AS chainCompanies
   WITH held, h, chain, supplier, contract, region, regionPath, chainCompanies,
        COLLECT { UNWIND chainCompanies AS c MATCH (c)<-[l:AGAINST]-(a:Allegation)
-                 WHERE l.tlp IN $tlp AND a.tlp IN $tlp RETURN DISTINCT a } AS byCompany,
+                 WHERE (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (a.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN a.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) RETURN DISTINCT a } AS byCompany,
        COLLECT { MATCH (region)-[p:PART_OF*0..12]->(:Region)<-[l:CONCERNS]-(a:Allegation)
-                 WHERE l.tlp IN $tlp AND a.tlp IN $tlp AND all(x IN p WHERE x.tlp IN $tlp)
+                 WHERE (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (a.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN a.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND all(x IN p WHERE (x.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN x.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)))
                  RETURN DISTINCT a } AS byRegion,
        COLLECT { MATCH (contract)<-[l:CONCERNS_CONTRACT]-(a:Allegation)
-                 WHERE l.tlp IN $tlp AND a.tlp IN $tlp RETURN a } AS byContract,
-       COLLECT { MATCH (contract)<-[l:SUPPLIER_OF]-(s:Actor) WHERE l.tlp IN $tlp AND s.tlp IN $tlp
+                 WHERE (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (a.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN a.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) RETURN a } AS byContract,
+       COLLECT { MATCH (contract)<-[l:SUPPLIER_OF]-(s:Actor) WHERE (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (s.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN s.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
                  RETURN s ORDER BY s.id } AS suppliers
   WITH held, h, chain, supplier, contract, region, regionPath, chainCompanies, byCompany,
        byRegion, byContract, suppliers,
@@ -123,20 +129,20 @@ CALL (rows) {
        r.byCompany AS byCompany, r.byRegion AS byRegion, r.byContract AS byContract
   CALL (byCompany, byRegion, byContract) {
     UNWIND byCompany + byRegion + byContract AS a
-    WITH DISTINCT a WHERE a.tlp IN $tlp
+    WITH DISTINCT a WHERE (a.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN a.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
     ORDER BY a.date DESC, a.id
     RETURN collect({
       id: a.id, name: a.name, status: a.status, harmCategories: a.harmCategories,
       affectedGroups: a.affectedGroups, date: a.date,
       touches: [t IN [['company', a IN byCompany], ['region', a IN byRegion], ['contract', a IN byContract]]
                 WHERE t[1] | t[0]],
-      claimants: COLLECT { MATCH (a)<-[l:ALLEGES]-(x:Actor) WHERE x.tlp IN $tlp AND l.tlp IN $tlp
+      claimants: COLLECT { MATCH (a)<-[l:ALLEGES]-(x:Actor) WHERE (x.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN x.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
                            RETURN {id: x.id, labels: labels(x), name: x.name} AS x ORDER BY x.id },
-      against: COLLECT { MATCH (a)-[l:AGAINST]->(x:Actor) WHERE x.tlp IN $tlp AND l.tlp IN $tlp
+      against: COLLECT { MATCH (a)-[l:AGAINST]->(x:Actor) WHERE (x.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN x.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
                          RETURN {id: x.id, labels: labels(x), name: x.name} AS x ORDER BY x.id },
-      concerns: COLLECT { MATCH (a)-[l:CONCERNS]->(x:Region) WHERE x.tlp IN $tlp AND l.tlp IN $tlp
+      concerns: COLLECT { MATCH (a)-[l:CONCERNS]->(x:Region) WHERE (x.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN x.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
                           RETURN {id: x.id, labels: labels(x), name: x.name} AS x ORDER BY x.id },
-      evidence: COLLECT { MATCH (a)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp AND e.tlp IN $tlp
+      evidence: COLLECT { MATCH (a)-[e:EVIDENCED_BY]->(s:Source) WHERE (s.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN s.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (e.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN e.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
                           RETURN {source: s.id, title: s.name, url: s.url, publisher: s.publisher,
                                   quote: e.quote, locator: e.locator} AS x
                           ORDER BY x.source, x.locator, x.quote }
@@ -146,7 +152,7 @@ CALL (rows) {
          holding: {
            id: h.id, asOf: h.asOf, marketValue: h.marketValue, currency: h.currency,
            marketValueUsd: h.marketValueUsd, ownershipShare: h.ownershipShare,
-           evidence: COLLECT { MATCH (h)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp AND e.tlp IN $tlp
+           evidence: COLLECT { MATCH (h)-[e:EVIDENCED_BY]->(s:Source) WHERE (s.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN s.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (e.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN e.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
                                RETURN {source: s.id, title: s.name, url: s.url, publisher: s.publisher,
                                        quote: e.quote, locator: e.locator} AS x
                                ORDER BY x.source, x.locator, x.quote }
@@ -156,7 +162,7 @@ CALL (rows) {
            id: o.id, share: o.share, direct: o.direct,
            owner: head([(x)-[:OWNS]->(o) | {id: x.id, labels: labels(x), name: x.name}]),
            owned: head([(o)-[:OWNERSHIP_OF]->(x) | {id: x.id, labels: labels(x), name: x.name}]),
-           evidence: [(o)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp AND e.tlp IN $tlp |
+           evidence: [(o)-[e:EVIDENCED_BY]->(s:Source) WHERE (s.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN s.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (e.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN e.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) |
                       {source: s.id, title: s.name, url: s.url, publisher: s.publisher,
                        quote: e.quote, locator: e.locator}]
          }],
@@ -166,7 +172,7 @@ CALL (rows) {
            amountMin: contract.amountMin, amountMax: contract.amountMax, currency: contract.currency,
            date: contract.date, startDate: contract.startDate, endDate: contract.endDate,
            aggregate: coalesce(contract.aggregate, false), contractStatus: contract.contractStatus,
-           evidence: COLLECT { MATCH (contract)-[e:EVIDENCED_BY]->(s:Source) WHERE s.tlp IN $tlp AND e.tlp IN $tlp
+           evidence: COLLECT { MATCH (contract)-[e:EVIDENCED_BY]->(s:Source) WHERE (s.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN s.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (e.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN e.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
                                RETURN {source: s.id, title: s.name, url: s.url, publisher: s.publisher,
                                        quote: e.quote, locator: e.locator} AS x
                                ORDER BY x.source, x.locator, x.quote }

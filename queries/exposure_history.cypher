@@ -10,6 +10,11 @@
 //                                  this many ownership links (default 0)
 //   $tlp             LIST<STRING>  sharing levels the caller may see (default every level:
 //                                  ["CLEAR","GREEN","AMBER","AMBER+STRICT","RED"])
+//   $as_known_on     STRING|NULL   ISO date: answer with what the graph held that day: a node
+//                                  or link counts when a statement at one of $tlp was first
+//                                  stated on or before it and not retracted by then (its
+//                                  knownSpans; the API re-projects the values shown). null =
+//                                  today, by the stored levels (default null)
 //
 // Returns one row:
 //   fund, region   {id, labels, name}; null when unknown or hidden
@@ -28,24 +33,25 @@
 //   :param region => 'xinjiang'
 //   :param ownership_hops => 0
 //   :param tlp => ['CLEAR','GREEN','AMBER','AMBER+STRICT','RED']
+//   :param as_known_on => null
 
-OPTIONAL MATCH (fund:Fund {id: $fund}) WHERE fund.tlp IN $tlp
-OPTIONAL MATCH (target:Region {id: $region}) WHERE target.tlp IN $tlp
+OPTIONAL MATCH (fund:Fund {id: $fund}) WHERE (fund.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN fund.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
+OPTIONAL MATCH (target:Region {id: $region}) WHERE (target.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN target.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
 CALL (fund, target) {
   // the companies the fund ever held (visibly), and their contracts in the region
   MATCH (fund)-[l1:HOLDS]->(h:Holding)-[l2:IN]->(held:Company)
-  WHERE ($region IS NULL OR target IS NOT NULL) AND l1.tlp IN $tlp AND l2.tlp IN $tlp
-    AND h.tlp IN $tlp AND held.tlp IN $tlp
+  WHERE ($region IS NULL OR target IS NOT NULL) AND (l1.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l1.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (l2.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l2.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
+    AND (h.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN h.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (held.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN held.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
   WITH DISTINCT target, held
   MATCH chain = (held)-[:OWNS|OWNERSHIP_OF*0..8]->(supplier:Company)
   WHERE length(chain) <= 2 * coalesce($ownership_hops, 0)
-    AND all(n IN nodes(chain) WHERE n.tlp IN $tlp)
-    AND all(r IN relationships(chain) WHERE r.tlp IN $tlp)
+    AND all(n IN nodes(chain) WHERE (n.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN n.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)))
+    AND all(r IN relationships(chain) WHERE (r.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN r.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)))
   MATCH (supplier)-[l3:SUPPLIER_OF]->(contract:Contract)-[l4:PERFORMED_IN]->(region:Region)
-  WHERE contract.tlp IN $tlp AND region.tlp IN $tlp AND l3.tlp IN $tlp AND l4.tlp IN $tlp
+  WHERE (contract.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN contract.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (region.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN region.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (l3.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l3.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (l4.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l4.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
     AND (target IS NULL OR EXISTS {
       MATCH p = (region)-[:PART_OF*0..12]->(target)
-      WHERE all(r IN nodes(p) WHERE r.tlp IN $tlp) AND all(r IN relationships(p) WHERE r.tlp IN $tlp)
+      WHERE all(r IN nodes(p) WHERE (r.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN r.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))) AND all(r IN relationships(p) WHERE (r.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN r.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)))
     })
   WITH held, collect(DISTINCT contract) AS contracts,
        reduce(cs = [], c IN collect([n IN nodes(chain) WHERE NOT n:Ownership]) |
@@ -60,11 +66,11 @@ CALL (fund, exposed) {
     company: {id: held.id, labels: labels(held), name: held.name},
     holdings: COLLECT {
       MATCH (fund)-[l1:HOLDS]->(h:Holding)-[l2:IN]->(held)
-      WHERE l1.tlp IN $tlp AND l2.tlp IN $tlp AND h.tlp IN $tlp
+      WHERE (l1.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l1.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (l2.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l2.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (h.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN h.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
       RETURN {id: h.id, asOf: h.asOf, held: coalesce(h.held, true), marketValue: h.marketValue,
               currency: h.currency, marketValueUsd: h.marketValueUsd,
               sources: COLLECT { MATCH (h)-[e:EVIDENCED_BY]->(s:Source)
-                                 WHERE s.tlp IN $tlp AND e.tlp IN $tlp
+                                 WHERE (s.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN s.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (e.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN e.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
                                  RETURN DISTINCT {id: s.id, labels: labels(s), name: s.name} AS x
                                  ORDER BY x.id }} AS x
       ORDER BY x.asOf, x.id
@@ -77,16 +83,16 @@ CALL (fund, exposed) {
     UNWIND e.chainCompanies AS c
     WITH e.held AS held, c
     CALL (fund, c) {
-      MATCH (c)<-[l:AGAINST]-(x:Allegation) WHERE l.tlp IN $tlp AND x.tlp IN $tlp
+      MATCH (c)<-[l:AGAINST]-(x:Allegation) WHERE (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (x.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN x.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
       RETURN 'allegation' AS kind, x
       UNION
-      MATCH (x:Demand)-[l:TARGETS|NAMES]->(c) WHERE l.tlp IN $tlp AND x.tlp IN $tlp
+      MATCH (x:Demand)-[l:TARGETS|NAMES]->(c) WHERE (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (x.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN x.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
       RETURN 'demand' AS kind, x
       UNION
-      MATCH (x:Demand)-[l:TARGETS]->(fund) WHERE l.tlp IN $tlp AND x.tlp IN $tlp
+      MATCH (x:Demand)-[l:TARGETS]->(fund) WHERE (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (x.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN x.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
       RETURN 'demand' AS kind, x
       UNION
-      MATCH (x:Measure)-[l:APPLIES_TO]->(c) WHERE l.tlp IN $tlp AND x.tlp IN $tlp
+      MATCH (x:Measure)-[l:APPLIES_TO]->(c) WHERE (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (x.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN x.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
       RETURN 'measure' AS kind, x
     }
     RETURN kind, x, held
@@ -106,5 +112,5 @@ CALL (fund, exposed) {
 RETURN
   CASE WHEN fund IS NULL THEN NULL ELSE {id: fund.id, labels: labels(fund), name: fund.name} END AS fund,
   CASE WHEN target IS NULL THEN NULL ELSE {id: target.id, labels: labels(target), name: target.name} END AS region,
-  COUNT { (fund)-[l1:HOLDS]->(h:Holding) WHERE l1.tlp IN $tlp AND h.tlp IN $tlp } AS holdings,
+  COUNT { (fund)-[l1:HOLDS]->(h:Holding) WHERE (l1.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l1.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (h.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN h.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) } AS holdings,
   companies, events

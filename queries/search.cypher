@@ -9,6 +9,9 @@
 //                                 (default null: every indexed label)
 //   $tlp     LIST<STRING>         sharing levels the caller may see (default every level:
 //                                 ["CLEAR","GREEN","AMBER","AMBER+STRICT","RED"])
+//   $as_known_on  STRING|NULL     ISO date: only nodes known that day at one of $tlp (their
+//                                 knownSpans; the API re-ranks by their texts then). null =
+//                                 today (default null)
 //   $offset, $limit  INTEGER      the page (default 0, 20)
 //
 // Returns one row: total (visible hits, at most 1000) and hits, the page, best first:
@@ -22,11 +25,12 @@
 //   :param query => 'hikvision'
 //   :param types => null
 //   :param tlp => ['CLEAR','GREEN','AMBER','AMBER+STRICT','RED']
+//   :param as_known_on => null
 //   :param offset => 0
 //   :param limit => 20
 
 CALL db.index.fulltext.queryNodes('rg_search', $query) YIELD node, score
-WHERE node.tlp IN $tlp AND ($types IS NULL OR any(l IN labels(node) WHERE l IN $types))
+WHERE (node.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN node.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND ($types IS NULL OR any(l IN labels(node) WHERE l IN $types))
 WITH node, score LIMIT 1000
 WITH node, score * CASE WHEN node:Source THEN 0.5 ELSE 1.0 END AS score
 ORDER BY score DESC, node.id

@@ -61,12 +61,23 @@ def export(
         str | None,
         typer.Option("--as-of", help="Leave out facts dated after this day (YYYY-MM-DD)."),
     ] = None,
+    as_known_on: Annotated[
+        str | None,
+        typer.Option(
+            "--as-known-on",
+            help="Export what the graph held on this day (YYYY-MM-DD): statements first stated "
+            "on or before it and not yet retracted then.",
+        ),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="File (.gz: gzip'd); stdout by default.")
     ] = None,
 ) -> None:
     """Export the graph for partners: only what is shared at --tlp or below, streamed."""
-    _export(ExportOptions(format=fmt, tlp=tlp.upper(), scope=scope, hops=hops, as_of=as_of), output)
+    options = ExportOptions(
+        format=fmt, tlp=tlp.upper(), scope=scope, hops=hops, as_of=as_of, as_known_on=as_known_on
+    )
+    _export(options, output)
 
 
 def export_ftm(

@@ -149,7 +149,8 @@ def print_explanation(draft: Draft) -> None:
 def verify(
     as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
 ) -> None:
-    """Re-check every stored quote against its source's evidentiary copy, and every copy's hash."""
+    """Re-check every stored quote against its source's evidentiary copy, and every copy's hash;
+    list every quote that could not be checked (its source has no sha256 or no copy here)."""
     settings = get_settings()
     driver = connect_or_exit(settings)
     try:
@@ -162,8 +163,15 @@ def verify(
         Console().print(
             f"checked {report.quotes_checked} quotes against {report.copies_checked} "
             "evidentiary copies; "
-            f"{report.sources_without_copy} sources with a sha256 have no copy here"
+            f"{report.sources_without_copy} sources with a sha256 have no copy here; "
+            f"{len(report.unchecked)} quotes could not be checked"
         )
+        for item in report.unchecked:
+            Console().print(
+                f"[yellow]unchecked[/yellow] quote on {item['node']} → {item['source']}: "
+                f"{item['reason']}",
+                highlight=False,
+            )
         for finding in report.findings:
             err.print(f"[red]mismatch[/red] {finding}", highlight=False)
     raise typer.Exit(1 if report.findings else 0)

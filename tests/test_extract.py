@@ -337,3 +337,79 @@ def test_verify_detects_a_tampered_copy_and_a_changed_stored_quote(
     assert any(copy.name in f and "changed since it was kept" in f for f in findings)
     cli = CliRunner().invoke(app, ["verify"])
     assert cli.exit_code == 1 and "mismatch" in cli.output
+
+
+def test_verify_lists_every_quote_it_could_not_check(neo4j_db: Driver, home: Path) -> None:
+    result = ingest_paths([SEED_REPORT, ROOT / "reports" / "documented-case.yaml"], neo4j_db)
+    assert result.ok, result.problems
+    report = verify_graph(neo4j_db)
+    rows, _, _ = neo4j_db.execute_query(
+        "MATCH (:Node)-[e:EVIDENCED_BY]->(:Source) WHERE e.quote IS NOT NULL RETURN count(e) AS n"
+    )
+    assert report.quotes_checked + len(report.unchecked) == rows[0]["n"]  # every quote, once
+    reasons = {u["reason"] for u in report.unchecked}
+    assert reasons == {"its source has no sha256", "no evidentiary copy of its source here"}
+    assert report.quotes_checked > 20 and report.findings == []  # the seed's, against its copy
+    cli = CliRunner().invoke(app, ["verify"])
+    assert cli.exit_code == 0 and f"{len(report.unchecked)} quotes could not be checked" in (
+        cli.output
+    )
+    assert "unchecked" in cli.output
+
+
+def _citing(path: Path, rid: str, source: dict, quote: str, tlp: str = "CLEAR") -> Path:
+    """A report of one company citing `source` (a Source record, or only its id: one in the
+    graph) with `quote`."""
+    records = [source] if len(source) > 1 else []
+    records.append(
+        {
+            "id": f"{rid}-co",
+            "type": "Company",
+            "name": f"Quotecheck {rid} Ltd",
+            "evidence": [{"source": source["id"], "quote": quote}],
+        }
+    )
+    doc = {"id": rid, "type": "Report", "name": rid, "reviewStatus": "reviewed", "tlp": tlp}
+    doc["@graph"] = records
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return path
+
+
+def test_a_made_up_quote_of_a_graph_source_with_a_copy_is_refused_without_echoing_the_copy(
+    neo4j_db: Driver, home: Path, tmp_path: Path
+) -> None:
+    assert ingest_paths([SEED_REPORT], neo4j_db).ok  # keeps the article's copy in the store
+    cited = {"id": "src-scandasia-2020-ngos-divest"}  # in the graph, with the copy's sha256
+    made_up = _citing(tmp_path / "made-up.yaml", "report-made-up", cited, "Dahua sells apples")
+    refused = ingest_paths([made_up], neo4j_db)
+    problems = [p for p in refused.problems if p.rule == "quote-not-in-source"]
+    assert problems and "Dahua sells apples" in problems[0].message
+    words = re.findall(r"\w+", SEED_ARTICLE.read_text(encoding="utf-8"))
+    runs = {" ".join(words[i : i + 4]) for i in range(len(words) - 3)}
+    assert not [r for r in runs if r in problems[0].message]  # no four words of the copy
+    real = _citing(tmp_path / "real.yaml", "report-real", cited, "urged Norway to divest")
+    assert ingest_paths([real], neo4j_db).ok
+
+
+def test_quotes_are_checked_only_against_copies_visible_at_the_reports_level(
+    neo4j_db: Driver, home: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "amber"
+    folder.mkdir()
+    (folder / "tip.txt").write_text("The amber tip names Quotecheck.", encoding="utf-8")
+    import hashlib
+
+    digest = hashlib.sha256((folder / "tip.txt").read_bytes()).hexdigest()
+    tip = {"id": "src-amber-tip", "type": "Source", "name": "A tip", "sha256": digest}
+    amber = _citing(folder / "amber.yaml", "report-amber-tip", tip, "names Quotecheck", "AMBER")
+    doc = yaml.safe_load(amber.read_text(encoding="utf-8"))
+    amber.write_text(yaml.safe_dump({**doc, "sourceText": "tip.txt"}), encoding="utf-8")
+    assert ingest_paths([amber], neo4j_db).ok  # its copy is now in the store
+    # a CLEAR report naming that document: the AMBER copy is not checked against (no oracle)
+    same_doc = {"id": "src-clear-tip", "type": "Source", "name": "A tip", "sha256": digest}
+    clear = _citing(tmp_path / "clear.yaml", "report-clear-tip", same_doc, "made up words")
+    assert not [p for p in ingest_paths([clear], neo4j_db).problems if "quote" in p.rule]
+    # an AMBER report citing the AMBER source: checked, and a made-up quote refused
+    again = _citing(tmp_path / "again.yaml", "report-amber-2", {"id": "src-amber-tip"},
+                    "made up words", "AMBER")  # fmt: skip
+    assert [p.rule for p in ingest_paths([again], neo4j_db).problems] == ["quote-not-in-source"]

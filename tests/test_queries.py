@@ -36,6 +36,7 @@ def exposure(graph: Driver, **params: Any) -> dict[str, Any]:
         "as_of": None,
         "ownership_hops": 0,
         "tlp": ALL,
+        "as_known_on": None,
         "offset": 0,
         "limit": 100,
     }
@@ -213,7 +214,15 @@ def test_exposure_of_unknown_fund_or_region_returns_nulls(graph: Driver) -> None
 def test_allegations_for_company_carry_claimants_categories_status_and_quotes(
     graph: Driver,
 ) -> None:
-    (row,) = run(graph, "allegations_for_company", company="dahua", tlp=ALL, offset=0, limit=50)
+    (row,) = run(
+        graph,
+        "allegations_for_company",
+        company="dahua",
+        tlp=ALL,
+        as_known_on=None,
+        offset=0,
+        limit=50,
+    )
     assert row["total"] == 3
     by_id = {a["id"]: a for a in row["allegations"]}
     letter = by_id["allegation-open-letter-hikvision-dahua-xinjiang"]
@@ -246,7 +255,16 @@ def test_campaigns_aimed_at_the_fund_name_both_companies(graph: Driver) -> None:
 def test_search_finds_names_aliases_typos_and_identifiers(
     graph: Driver, text: str, expected: str
 ) -> None:
-    (row,) = run(graph, "search", query=lucene_query(text), types=None, tlp=ALL, offset=0, limit=5)
+    (row,) = run(
+        graph,
+        "search",
+        query=lucene_query(text),
+        types=None,
+        tlp=ALL,
+        as_known_on=None,
+        offset=0,
+        limit=5,
+    )
     assert expected in [h["id"] for h in row["hits"]]
 
 

@@ -204,6 +204,7 @@ def test_each_search_lock_alone_keeps_hidden_nodes_out_of_the_limit(
         query=lucene_query("hikvision"),  # no sharing filter in Lucene
         types=None,
         tlp=green,
+        as_known_on=None,
         offset=0,
         limit=1000,
         database_=db,

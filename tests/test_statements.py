@@ -15,6 +15,7 @@ from neo4j import Driver
 from security_helpers import RESTATEMENT, key, make_app, make_keys
 from typer.testing import CliRunner
 
+from core import names
 from core.dump import canonical_dump
 from core.settings import Settings
 from ingest.migrate import migrate, schema_version
@@ -195,6 +196,7 @@ def test_an_amber_restatement_of_a_public_company_stays_amber(
         seen = client.get("/entities/dahua", headers=headers)
         text = seen.text.lower()
         assert "amberwatch" not in text and "sec-" not in text, text
+        assert "it has been reported that a group of ngos" not in text  # its AMBER quote
         assert seen.json()["properties"]["description"] == public["description"]
         assert seen.json()["properties"]["tlp"] == "CLEAR"
         stated = client.get("/entities/dahua/statements", headers=headers).text.lower()
@@ -224,7 +226,8 @@ def test_an_amber_restatement_of_a_public_company_stays_amber(
     assert statement["sources"] == [  # the quotes its report gives, not the seed's
         {"source": "sec-src-amber-dahua", "quote": "Amberwatch dossier names Dahua",
          "locator": "page 9"},
-        {"source": "src-scandasia-2020-ngos-divest", "quote": "Amberwatch reads the open letter",
+        {"source": "src-scandasia-2020-ngos-divest",
+         "quote": "It has been reported that a group of NGOs",
          "locator": None},
     ]  # fmt: skip
     public_aliases = [v for v in stated["properties"]["aliases"] if v["value"] != AMBER_ALIAS]
@@ -243,11 +246,16 @@ def test_migrate_synthesises_statements_for_a_graph_of_the_old_version(
     neo4j_db.execute_query(  # what today's version left: no statements, no version node
         "MATCH (n:RgSystemSchema) DETACH DELETE n", database_=db
     )
-    neo4j_db.execute_query("MATCH (n:Node) REMOVE n.statements, n.statedBy", database_=db)
-    neo4j_db.execute_query("MATCH ()-[r]->() REMOVE r.statements, r.tlp", database_=db)
+    neo4j_db.execute_query(
+        "MATCH (n:Node) REMOVE n.statements, n.statedBy, n.knownSpans", database_=db
+    )
+    neo4j_db.execute_query(
+        "MATCH ()-[r]->() REMOVE r.statements, r.tlp, r.knownSpans", database_=db
+    )
     assert schema_version(neo4j_db, db) == 1
     done = migrate(neo4j_db, db)
-    assert done.nodes > 0 and done.relationships > 0 and schema_version(neo4j_db, db) == 2
+    assert done.nodes > 0 and done.relationships > 0
+    assert schema_version(neo4j_db, db) == names.SCHEMA_VERSION
     assert canonical_dump(neo4j_db, db, projected=True) == before  # nothing visible changed
     migrated = canonical_dump(neo4j_db, db)
     assert migrate(neo4j_db, db).nodes == 0 and canonical_dump(neo4j_db, db) == migrated
@@ -258,4 +266,10 @@ def test_migrate_synthesises_statements_for_a_graph_of_the_old_version(
     )
     statements = st.decode(rows[0]["s"])
     assert {s.report for s in statements} == {"report-seed-open-letter"}
+
+    # version 2 -> 3: knownSpans from the statements, nothing else changes
+    neo4j_db.execute_query("MATCH (n:Node) REMOVE n.knownSpans", database_=db)
+    neo4j_db.execute_query("MATCH ()-[r]->() REMOVE r.knownSpans", database_=db)
+    neo4j_db.execute_query("MATCH (s:RgSystemSchema) SET s.version = 2", database_=db)
+    assert migrate(neo4j_db, db).spans > 0 and canonical_dump(neo4j_db, db) == migrated
     assert json.loads(rows[0]["s"])[0]["k"] == "reviewed"

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 from urllib.parse import quote
 
@@ -8,17 +7,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import RedirectResponse
 
 from api.data import Entity, EntityStatements, Neighbourhood
-from api.deps import GraphDep, NodeId, TlpDep
+from api.deps import AsKnownOn, GraphDep, NodeId, TlpDep, day_of
 from api.errors import NotFound, responses
 from api.projection import link_visible, node_view, statement_view
 from api.settings import MAX_LIMIT
 
 router = APIRouter(prefix="/entities", tags=["entities"])
-
-AsKnownOn = Annotated[
-    dt.date | None,
-    Query(description="answer with what the graph held on this day (ISO date YYYY-MM-DD)"),
-]
 
 
 @router.get("/{id}", response_model=Entity, responses=responses(404))
@@ -27,7 +21,7 @@ def entity(
 ) -> Entity | RedirectResponse:
     """One node (actor, region, fact, source) with its properties, evidence and link counts:
     what the statements at the caller's levels say (as known on a day, if asked)."""
-    day = as_known_on.isoformat() if as_known_on else None
+    day = day_of(as_known_on)
     row = graph.row("entity", id=id, tlp=tlp)
     if row is None:
         moved = graph.row("redirect", id=id, tlp=tlp)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
-from api.deps import GraphDep, TlpDep
+from api.deps import AsKnownOn, GraphDep, TlpDep, day_of
 from api.errors import BadParameter, NotFound, responses
 from export.formats import RDF_FORMATS, WRITERS, unknown_format
 from export.options import ExportError, ExportOptions, ScopeNotFound
@@ -61,6 +61,7 @@ def export(
     as_of: Annotated[
         str | None, Query(max_length=10, description="leave out facts dated after this day")
     ] = None,
+    as_known_on: AsKnownOn = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """RDF of what the caller may see, with sources, quotes and standard alignments."""
@@ -71,7 +72,14 @@ def export(
     fmt = format or negotiate(accept)
     if (problem := unknown_format(fmt, RDF_FORMATS)) is not None:
         raise BadParameter(problem)
-    options = ExportOptions(format=fmt, tlp=level, scope=scope, hops=hops, as_of=as_of)
+    options = ExportOptions(
+        format=fmt,
+        tlp=level,
+        scope=scope,
+        hops=hops,
+        as_of=as_of,
+        as_known_on=day_of(as_known_on),
+    )
     kind, _, ident = scope.partition(":")
     scoped = kind in ("entity", "report") and ident and sharing.is_level(level)
     # the second lock: the id looked up at the caller's levels by the API's own named query

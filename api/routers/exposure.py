@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.data import RegionExposure
-from api.deps import AsOf, GraphDep, Offset, TlpDep
+from api.deps import AsKnownOn, AsOf, GraphDep, Offset, TlpDep, day_of
 from api.errors import BadParameter, NotFound, responses
 from api.exposure import explain, fund_exposure, history_of, timeline
+from api.projection import as_known_on as known_then
 from api.routers.funds import HistoryParam, OwnershipHops
 from api.settings import MAX_LIMIT
 
@@ -63,10 +64,13 @@ def region_exposure(
             description="paths described per fund (the rest: /funds/{id}/exposure with offset)",
         ),
     ] = 20,
+    as_known_on: AsKnownOn = None,
 ) -> RegionExposure:
     """Every fund (or the listed ones) exposed to the region at the date, ranked by exposed
     holding value, each with its companies, contracts, claims, allegations and the first paths
-    with every fact's evidence; funds exposed earlier (or listed) but not at the date, with why."""
+    with every fact's evidence; funds exposed earlier (or listed) but not at the date, with why;
+    as known on a day, if asked."""
+    day = day_of(as_known_on)
     wanted = (
         sorted({f.strip() for x in funds for f in x.split(",") if f.strip()}) if funds else None
     )
@@ -79,16 +83,23 @@ def region_exposure(
         funds=wanted,
         ownership_hops=ownership_hops,
         tlp=tlp,
+        as_known_on=day,
         offset=offset,
         limit=limit,
     )
     if found is None or found["region"] is None:
         raise NotFound(f"no region with id {region!r}")
-    common = {"region": region, "as_of": as_of, "ownership_hops": ownership_hops, "tlp": tlp}
+    common = {"region": region, "ownership_hops": ownership_hops, "tlp": tlp, "as_known_on": day}
 
     def describe(entry: dict) -> dict | None:
         return fund_exposure(
-            graph, fund=entry["fund"]["id"], offset=0, limit=paths_limit, history=False, **common
+            graph,
+            fund=entry["fund"]["id"],
+            as_of=as_of,
+            offset=0,
+            limit=paths_limit,
+            history=False,
+            **common,
         )
 
     # one exposure query per fund of the page, a few at a time (each waits on Neo4j)
@@ -109,9 +120,7 @@ def region_exposure(
     not_exposed: list[dict] = []
     histories: dict[str, dict] = {}
     for fund_id in former + listed:
-        past = history_of(
-            graph, fund=fund_id, region=region, ownership_hops=ownership_hops, tlp=tlp
-        )
+        past = history_of(graph, fund=fund_id, **common)
         if past is None or past["fund"] is None:
             raise NotFound(f"no fund with id {fund_id!r}")
         not_exposed.append({"fund": past["fund"], "explanation": explain(past, as_of)})
@@ -119,23 +128,22 @@ def region_exposure(
             histories[fund_id] = timeline(past)
     if history:
         for fund_id in exposed_ids:
-            past = history_of(
-                graph, fund=fund_id, region=region, ownership_hops=ownership_hops, tlp=tlp
-            )
+            past = history_of(graph, fund=fund_id, **common)
             if past is not None:
                 histories[fund_id] = timeline(past)
-    return RegionExposure.model_validate(
-        {
-            "region": found["region"],
-            "asOf": as_of,
-            "ownershipHops": ownership_hops,
-            "ranking": RANKING,
-            "funds": ranked,
-            "notExposed": not_exposed,
-            "notExposedTotal": found["formerTotal"] + len(listed),
-            "history": histories if history else None,
-            "total": found["total"],
-            "limit": limit,
-            "offset": offset,
-        }
-    )
+    answer = {
+        "region": found["region"],
+        "asOf": as_of,
+        "ownershipHops": ownership_hops,
+        "ranking": RANKING,
+        "funds": ranked,
+        "notExposed": not_exposed,
+        "notExposedTotal": found["formerTotal"] + len(listed),
+        "history": histories if history else None,
+        "total": found["total"],
+        "limit": limit,
+        "offset": offset,
+        "asKnownOn": day,
+    }
+    known_then(graph, answer, tlp, day)
+    return RegionExposure.model_validate(answer)

@@ -5,9 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.data import Exposure
-from api.deps import AsOf, FundId, GraphDep, Limit, Offset, TlpDep
+from api.deps import AsKnownOn, AsOf, FundId, GraphDep, Limit, Offset, TlpDep, day_of
 from api.errors import NotFound, responses
 from api.exposure import fund_exposure
+from api.projection import as_known_on as known_then
 from api.settings import MAX_OWNERSHIP_HOPS
 
 router = APIRouter(prefix="/funds", tags=["funds"])
@@ -40,10 +41,13 @@ def exposure(
     history: HistoryParam = False,
     limit: Limit = 100,
     offset: Offset = 0,
+    as_known_on: AsKnownOn = None,
 ) -> Exposure:
     """Paths fund → holding → company (→ subsidiaries) → government contract → region, with the
     allegations touching each path, the evidence of every fact, and totals; with no path, why
-    not (`explanation`)."""
+    not (`explanation`); as known on a day, if asked: the facts and links known then, with the
+    values they had."""
+    day = day_of(as_known_on)
     row = fund_exposure(
         graph,
         fund=id,
@@ -51,6 +55,7 @@ def exposure(
         as_of=as_of,
         ownership_hops=ownership_hops,
         tlp=tlp,
+        as_known_on=day,
         offset=offset,
         limit=limit,
         history=history,
@@ -59,6 +64,7 @@ def exposure(
         raise NotFound(f"no fund with id {id!r}")
     if region is not None and row["region"] is None:
         raise NotFound(f"no region with id {region!r}")
+    known_then(graph, row, tlp, day)
     return Exposure.model_validate(
         {
             **row,
@@ -67,5 +73,6 @@ def exposure(
             "total": row["pathCount"],
             "limit": limit,
             "offset": offset,
+            "asKnownOn": day,
         }
     )

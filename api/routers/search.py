@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from api import fulltext
 from api.data import SearchResults
-from api.deps import GraphDep, Limit, Offset, TlpDep
+from api.deps import AsKnownOn, GraphDep, Limit, Offset, TlpDep, day_of
 from api.errors import BadParameter, responses
 from ontology.model import load_model
 
@@ -25,9 +25,11 @@ def search(
     ] = None,
     limit: Limit = 20,
     offset: Offset = 0,
+    as_known_on: AsKnownOn = None,
 ) -> SearchResults:
     """Full-text search over names, aliases and identifiers of actors, regions and sources;
-    tolerant of typos and word prefixes."""
+    tolerant of typos and word prefixes (as known on a day, if asked)."""
+    day = day_of(as_known_on)
     model = load_model()
     labels = None
     if type:
@@ -35,7 +37,13 @@ def search(
         if unknown:
             raise BadParameter(f"unknown type(s): {', '.join(unknown)}")
         labels = [model.classes[t].neo4j_label for t in type]
-    lucene, row = fulltext.search(graph, q, tlp, limit, offset, labels)
+    lucene, row = fulltext.search(graph, q, tlp, limit, offset, labels, day)
     return SearchResults(
-        query=q, lucene=lucene, total=row["total"], limit=limit, offset=offset, results=row["hits"]
+        query=q,
+        lucene=lucene,
+        total=row["total"],
+        limit=limit,
+        offset=offset,
+        results=row["hits"],
+        asKnownOn=day,
     )
