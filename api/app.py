@@ -14,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import errors
 from api.audit import AuditLog
 from api.auth import KeyStore
+from api.delivery import DeliveryWorker
 from api.graph import Graph
 from api.routers import (
     campaigns,
@@ -28,6 +29,7 @@ from api.routers import (
     proposals,
     screening,
     search,
+    watches,
     web,
 )
 from api.security import RateLimiter, SecurityHeaders, SecurityMiddleware
@@ -48,6 +50,7 @@ ROUTERS = (
     export,
     cypher,
     ingest,
+    watches,
     web,
 )
 
@@ -64,9 +67,15 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         # connects lazily: the API starts even if Neo4j is down
         driver = make_driver(settings.neo4j, max_retry_time=settings.retry_time)
         app.state.graph = Graph(driver, settings.neo4j.neo4j_database, settings.query_timeout)
+        worker = None
+        if settings.delivery_worker:  # webhooks: the queue is in Neo4j, any instance delivers
+            worker = DeliveryWorker(driver, settings.neo4j.neo4j_database, settings)
+            worker.start()
         try:
             yield
         finally:
+            if worker is not None:
+                worker.stop()
             driver.close()
             store.close()
 
