@@ -19,7 +19,7 @@ from core import names as system
 from ingest import watches
 from ingest.changes import Changes
 from ingest.decisions import DECISION, PROPOSAL, REDIRECT, now, pair_id, record_decision
-from ingest.writer import NodeRow, _derived, node_state, relationship_level
+from ingest.writer import _derived, node_state, relationship_level
 from ontology import statements as st
 from ontology.model import OntologyModel, load_model
 
@@ -95,14 +95,7 @@ def _merged_props(
     extra = [n for n in names if n and n != out.get("name") and n not in (out.get(alias) or [])]
     if extra:
         out[alias] = sorted([*(out.get(alias) or []), *extra], key=str)
-    out.update(
-        _derived(
-            out,
-            NodeRow(keep["id"], labels, out, set()),
-            set(out.get(system.SOURCE_IDS) or []),
-            model,
-        )
-    )
+    out.update(_derived(out, labels, set(out.get(system.SOURCE_IDS) or []), model))
     return out
 
 

@@ -63,7 +63,7 @@ DEFAULT_HOPS = 2
 MAX_HOPS = 4
 FEED_PREFIX = "rgf"
 _FEED_TOKEN = re.compile(r"^rgf_(w-[0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
-_PARAM = re.compile(r"^//\s+\$([A-Za-z_][A-Za-z0-9_]*)\s", re.MULTILINE)
+_PARAMS = re.compile(r"^//\s+(\$\w+(?:\s*,\s*\$\w+)*)\s", re.MULTILINE)
 TITLES = {
     "allegation": "New allegation",
     "contract": "New contract in a flagged region",
@@ -189,7 +189,8 @@ def _hash(token: str) -> str:
 
 def query_parameters(name: str) -> list[str]:
     """The parameters a named query's header names (`//   $name  TYPE …`)."""
-    return sorted(set(_PARAM.findall(load(name))))
+    found = {p for group in _PARAMS.findall(load(name)) for p in re.findall(r"\$(\w+)", group)}
+    return sorted(found)
 
 
 def _query_params(watch: Watch) -> dict[str, Any]:
