@@ -18,13 +18,13 @@ from pathlib import Path
 import feedparser
 import pytest
 from fastapi.testclient import TestClient
+from helpers import DOCUMENTED, dump, free_port, report_document, write_report
 from neo4j import Driver
 from security_helpers import CONFIDENTIAL, key, make_app
 from typer.testing import CliRunner
 
 from core.names import ALERT_LABEL, DELIVERY_LABEL, WATCH_LABEL
 from core.settings import Settings
-from helpers import DOCUMENTED, dump, free_port, report_document, write_report
 from ingest.merge import decide
 from ingest.pipeline import ingest_paths
 from rightsgraph.cli import app as cli
@@ -347,7 +347,9 @@ def test_watches_belong_to_their_key(
     assert refused.status_code in (400, 403, 422)
 
 
-def test_cli_watch_add_list_alerts_remove(graph: Driver, settings: Settings, tmp_path: Path) -> None:
+def test_cli_watch_add_list_alerts_remove(
+    graph: Driver, settings: Settings, tmp_path: Path
+) -> None:
     runner = CliRunner()
     added = runner.invoke(
         cli, ["watch", "add", "--fund", "gpfg", "--as-of", "2019-12-31", "--name", "cli 2019"]
