@@ -205,19 +205,21 @@ def _query_params(watch: Watch) -> dict[str, Any]:
 # ---------------------------------------------------------------------- the store
 
 
+_SCHEMA_MADE: set[tuple[int, str | None]] = set()
+
+
 class WatchStore:
     """Watches, their alerts and deliveries in the graph (the same for the API and the CLI)."""
 
     def __init__(self, driver: Driver, database: str | None = None):
         self.driver = driver
         self.database = database
-        self._ready = False
 
     def run(self, cypher: str, write: bool = False, **params: Any) -> list[dict[str, Any]]:
-        if not self._ready:
+        if (id(self.driver), self.database) not in _SCHEMA_MADE:  # once per driver, not request
             for stmt in SCHEMA:
                 self.driver.execute_query(stmt, database_=self.database)
-            self._ready = True
+            _SCHEMA_MADE.add((id(self.driver), self.database))
         records, _, _ = self.driver.execute_query(
             cypher, params, database_=self.database, routing_="w" if write else "r"
         )

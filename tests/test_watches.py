@@ -47,16 +47,22 @@ def ingest(driver: Driver, settings: Settings, *paths: Path) -> None:
     assert result.ok, result.problems
 
 
-@pytest.fixture()
-def graph(neo4j_db: Driver, settings: Settings) -> Driver:
-    """The documented case (GPFG's holdings of Hikvision and Dahua), and no watch yet."""
-    neo4j_db.execute_query(
+def forget_watches(driver: Driver, settings: Settings) -> None:
+    driver.execute_query(
         f"MATCH (n) WHERE n:`{WATCH_LABEL}` OR n:`{ALERT_LABEL}` OR n:`{DELIVERY_LABEL}` "
         "DETACH DELETE n",
         database_=settings.neo4j_database,
     )
+
+
+@pytest.fixture()
+def graph(neo4j_db: Driver, settings: Settings) -> Iterator[Driver]:
+    """The documented case (GPFG's holdings of Hikvision and Dahua), and no watch (none left
+    behind either: later tests' ingests would alert them)."""
+    forget_watches(neo4j_db, settings)
     ingest(neo4j_db, settings, DOCUMENTED)
-    return neo4j_db
+    yield neo4j_db
+    forget_watches(neo4j_db, settings)
 
 
 @pytest.fixture()
