@@ -404,6 +404,7 @@ def test_watches_view_shows_the_new_alert_with_its_path_and_quote_behind_a_badge
         page.wait_for_function("() => document.getElementById('alerts-badge').textContent === '1'")
         page.click("#alerts-link")
         page.wait_for_selector(".watch .alert-new")
+        assert "null" not in page.inner_text("main")
         text = page.inner_text(".watch")
         assert "Watchtest cameras tracked detainees" in text and " -HOLDS-> " in text
         page.wait_for_function("() => document.getElementById('alerts-badge').textContent === ''")

@@ -569,7 +569,7 @@ function pathText(alert) {
 async function watchesData(limit) {
   const { watches } = await api("/watches");
   return Promise.all(
-    watches.map(async (w) => ({ watch: w, ...(await api(`/watches/${seg(w.id)}/alerts`, { params: { limit } })) })),
+    watches.map(async (w) => ({ ...(await api(`/watches/${seg(w.id)}/alerts`, { params: { limit } })), watch: w })),
   );
 }
 
@@ -599,7 +599,7 @@ async function watchesView() {
     sessionStorage.setItem(SEEN_STORAGE, new Date().toISOString());
     view.replaceChildren(
       h("h2", {}, "Watches"),
-      lists.length === 0 ? h("p", { class: "muted" }, "This key has no watch (rightsgraph watch add, POST /watches).") : null,
+      lists.length === 0 ? h("p", { class: "muted" }, "This key has no watch (rightsgraph watch add, POST /watches).") : "",
       ...lists.map(({ watch, alerts, total }) =>
         h("section", { class: "watch" },
           h("h3", {}, watch.name, " ", h("span", { class: "muted small" }, `${watch.kind} ${watch.target || watch.companies.join(", ")}${watch.asOf ? ` as of ${watch.asOf}` : ""} · ${watch.tlp} · ${total} alerts`)),
