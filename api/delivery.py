@@ -58,13 +58,18 @@ class WebhookRefused(ValueError):
 
 def check_url(url: str, allowed: tuple[str, ...]) -> str:
     """The URL when it is http(s) to an allowed host (name, or name:port), else WebhookRefused."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:  # a bad port or IPv6 literal
+        raise WebhookRefused(f"not a URL: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise WebhookRefused("a webhook is an http:// or https:// URL with a host")
     if parts.username or parts.password:
         raise WebhookRefused("a webhook URL carries no user name or password")
+    if any(ord(c) < 33 for c in url.strip()):
+        raise WebhookRefused("a webhook URL holds no spaces or control characters")
     host = parts.hostname.lower()
-    port = parts.port or (443 if parts.scheme == "https" else 80)
     if not allowed:
         raise WebhookRefused("webhooks are off on this server (RIGHTSGRAPH_WEBHOOK_HOSTS is empty)")
     if host not in allowed and f"{host}:{port}" not in allowed:

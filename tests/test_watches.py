@@ -190,13 +190,17 @@ def test_a_watch_before_the_holding_or_after_the_sale_gets_no_alert(
     current = make_watch(client, tokens["red_reader"], name="now", fund="gpfg")
     company = make_watch(client, tokens["red_reader"], name="hik", company="hikvision")
     region = make_watch(client, tokens["red_reader"], name="xj", region="china")
+    exposure = {"fund": "gpfg", "region": "xinjiang", "as_of": "2019-12-31", "limit": 100}
+    query = make_watch(client, tokens["red_reader"], name="q", query="exposure", params=exposure)
     ingest(graph, settings, NEW_ALLEGATION)
     totals = {
         w["watch"]["name"]: alerts(client, tokens["red_reader"], w["watch"]["id"])["total"]
-        for w in (before, after, current, company, region)
+        for w in (before, after, current, company, region, query)
     }
     # sold in 2020: neither the current holdings nor those of 2021 hold Hikvision
-    assert totals == {"2017": 0, "2021": 0, "now": 0, "hik": 1, "xj": 1}
+    assert totals == {"2017": 0, "2021": 0, "now": 0, "hik": 1, "xj": 1, "q": 1}
+    (by_query,) = alerts(client, tokens["red_reader"], query["watch"]["id"])["alerts"]
+    assert by_query["fact"]["id"] == FACT and by_query["path"]["via"]["query"] == "exposure"
     (alert,) = alerts(client, tokens["red_reader"], region["watch"]["id"])["alerts"]
     assert [n["id"] for n in alert["path"]["nodes"]] == ["china", "xinjiang", FACT]
 
