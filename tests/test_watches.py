@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 
 from core.names import ALERT_LABEL, DELIVERY_LABEL, WATCH_LABEL
 from core.settings import Settings
+from ingest import watches
 from ingest.merge import decide
 from ingest.pipeline import ingest_paths
 from rightsgraph.cli import app as cli
@@ -180,6 +181,29 @@ def test_new_allegation_against_a_held_company_is_one_alert_with_path_and_quote(
     assert alerts(client, tokens["green_reader"], watch, since="2999-01-01")["total"] == 0
     # the watch data is no part of the graph's dump (nor of any export)
     assert not [line for line in dump(graph, settings) if watch in line or "rgsystem" in line]
+
+
+def test_a_write_that_fails_after_raising_its_alerts_leaves_neither(
+    client: TestClient,
+    graph: Driver,
+    settings: Settings,
+    tokens: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    watch = make_watch(client, tokens["green_reader"], **WATCH_2019)["watch"]["id"]
+    real = watches.raise_alerts
+
+    def raise_then_fail(tx, changes, run, **options):
+        assert real(tx, changes, run, **options)  # the alert is made, in the write's transaction
+        raise RuntimeError("the write fails after its alerts")
+
+    monkeypatch.setattr(watches, "raise_alerts", raise_then_fail)
+    with pytest.raises(RuntimeError):
+        ingest_paths([NEW_ALLEGATION], graph, database=settings.neo4j_database)
+    monkeypatch.undo()
+    assert alerts(client, tokens["green_reader"], watch)["total"] == 0
+    rows, _, _ = graph.execute_query("MATCH (n:Node {id: $id}) RETURN n", id=FACT)
+    assert rows == []
 
 
 def test_a_watch_before_the_holding_or_after_the_sale_gets_no_alert(
