@@ -557,14 +557,15 @@ def _watch_alerts(
     order: tuple[str, ...],
 ) -> list[dict[str, Any]]:
     levels = watch.levels
-    candidates: dict[str, tuple[str, st.Projection, dict[str, Any]]] = {}
-    gone: dict[str, st.Projection] = {}
+    candidates: dict[str, tuple[str, st.Projection, dict[str, Any], str]] = {}
+    gone: dict[str, tuple[st.Projection, str]] = {}
     for f in facts.values():
         before = st.project(f.before, levels, order=order)
         after = st.project(f.after, levels, order=order)
         if after.visible:
+            level = stated_level(f.after, levels, after.properties, order)
             if not before.visible or f.linked:
-                candidates[f.id] = (f.kind, after, {})
+                candidates[f.id] = (f.kind, after, {}, level)
             elif f.kind == "allegation" and before.properties.get("status") != after.properties.get(
                 "status"
             ):
@@ -573,9 +574,10 @@ def _watch_alerts(
                     "before": before.properties.get("status"),
                     "after": after.properties.get("status"),
                 }
-                candidates[f.id] = (STATUS_KIND, after, change)
+                was = stated_level(f.before, levels, {"status": change["before"]}, order)
+                candidates[f.id] = (STATUS_KIND, after, change, sharing.strictest([level, was]))
         elif before.visible:
-            gone[f.id] = before
+            gone[f.id] = (before, stated_level(f.before, levels, before.properties, order))
     if not candidates and not gone:
         return []
     earlier = _earlier(tx, watch, sorted(set(candidates) | set(gone)))
@@ -583,7 +585,7 @@ def _watch_alerts(
     evidence = _evidence(tx, watch, sorted(paths)) if paths else {}
     raised = now()
     made = []
-    for fact_id, (kind, seen, change) in sorted(candidates.items()):
+    for fact_id, (kind, seen, change, level) in sorted(candidates.items()):
         if fact_id not in paths:
             continue
         told = [a for a in earlier.get(fact_id, []) if a["kind"] != STATUS_KIND]
@@ -602,19 +604,50 @@ def _watch_alerts(
                 change,
                 run,
                 raised,
+                level,
             )
         )
-    for fact_id, seen in sorted(gone.items()):
+    for fact_id, (seen, level) in sorted(gone.items()):
         told = earlier.get(fact_id)
         if not told or told[-1]["kind"] == RETRACTED_KIND:
             continue  # never alerted (or already retracted): nothing to take back
         last = told[-1]
         path = last["path"]
         key = alert_id(watch.id, fact_id, RETRACTED_KIND, run)
-        made.append(_alert(key, watch, RETRACTED_KIND, fact_id, seen, path, [], {}, run, raised))
+        made.append(
+            _alert(key, watch, RETRACTED_KIND, fact_id, seen, path, [], {}, run, raised, level)
+        )
     for alert in made:
         _store(tx, watch, alert)
     return made
+
+
+def stated_level(
+    statements: list[st.Statement],
+    levels: list[str],
+    properties: dict[str, Any],
+    order: tuple[str, ...],
+) -> str:
+    """The strictest level an alert showing these values rests on: per value shown, the most
+    open level of a visible live statement stating it (the fact's own existence included)."""
+    seen = st.visible(statements, levels)
+    ranks = {lvl: i for i, lvl in enumerate(order)}
+
+    def most_open(found: list[str]) -> str | None:
+        return min(found, key=lambda lvl: ranks.get(lvl, len(ranks))) if found else None
+
+    def stating(name: str, value: Any) -> str | None:
+        key = st.value_key(value)
+        return most_open([s.level for s in seen if s.prop == name and st.value_key(s.value) == key])
+
+    out = [most_open([s.level for s in seen if s.prop == st.EXISTS])]
+    for name, value in properties.items():
+        whole = stating(name, value)
+        if whole or not isinstance(value, list):
+            out.append(whole)
+        else:  # a set: each of its values is stated on its own
+            out += [stating(name, v) for v in value]
+    return sharing.strictest(out)
 
 
 def _alert(
@@ -628,10 +661,11 @@ def _alert(
     change: dict[str, Any],
     run: str,
     raised: str,
+    level: str,
 ) -> dict[str, Any]:
     """The alert as stored and shown: every part at the watch's levels, its own level the
-    strictest of them."""
-    levels = [seen.level] + [n.get("tlp") for n in path.get("nodes", [])]
+    strictest of them (`level`: that of the fact's values shown)."""
+    levels = [level] + [n.get("tlp") for n in path.get("nodes", [])]
     levels += [x.get("tlp") for x in path.get("links", [])]
     levels += [e.get(k) for e in evidence for k in ("tlp", "sourceTlp")]
     name = seen.properties.get("name") or fact_id

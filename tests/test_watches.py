@@ -285,7 +285,7 @@ def test_a_receiver_that_was_down_gets_the_alert_once_it_is_back(
 
 
 def test_an_amber_fact_never_reaches_a_green_watch(
-    client: TestClient, graph: Driver, settings: Settings, tokens: dict[str, str]
+    client: TestClient, graph: Driver, settings: Settings, tokens: dict[str, str], tmp_path: Path
 ) -> None:
     green = make_watch(client, tokens["green_reader"], **WATCH_2019)
     amber = make_watch(client, tokens["amber_reader"], **WATCH_2019)
@@ -298,6 +298,24 @@ def test_an_amber_fact_never_reaches_a_green_watch(
     assert "sec-allegation-amber" in facts and "sec-allegation-red" not in facts
     assert facts["sec-allegation-amber"]["tlp"] == "AMBER"
     assert facts["sec-allegation-amber"]["evidence"][0]["quote"] == "Amberwatch forced labour claim"
+
+    # an AMBER report restates a CLEAR allegation's status from a newer source: the AMBER watch
+    # hears of the change (an AMBER alert), the GREEN one of nothing
+    ingest(graph, settings, NEW_ALLEGATION)
+    green_before = alerts(client, tokens["green_reader"], green["watch"]["id"])["total"]
+    assert green_before == 1
+    restated = report_document(NEW_ALLEGATION)
+    restated.update(id="report-watch-amber-restatement", tlp="AMBER")
+    source, allegation = restated["@graph"]
+    source.update(id="src-watch-amber-note", tlp="AMBER", published="2025-06-01")
+    allegation.update(status="substantiated")
+    allegation["evidence"] = [{"source": "src-watch-amber-note", "quote": "Amber note"}]
+    ingest(graph, settings, write_report(tmp_path / "amber.yaml", restated))
+    assert alerts(client, tokens["green_reader"], green["watch"]["id"])["total"] == green_before
+    latest = alerts(client, tokens["amber_reader"], amber["watch"]["id"])["alerts"][0]
+    assert latest["kind"] == "allegation-status" and latest["tlp"] == "AMBER"
+    assert latest["change"]["after"] == "substantiated"
+
     # an AMBER key reads its AMBER watch; a GREEN key may not make one
     refused = client.post(
         "/watches", json={**WATCH_2019, "tlp": "AMBER"}, headers=key(tokens["green_reader"])
