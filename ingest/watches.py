@@ -294,6 +294,8 @@ class WatchStore:
             raise WatchError("a watch needs a name")
         if not sharing.is_level(tlp):
             raise WatchError(f"unknown sharing level {tlp!r}")
+        if as_of is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
+            raise WatchError(f"as of {as_of!r}: a day is YYYY-MM-DD")
         if not 0 <= ownership_hops <= MAX_HOPS:
             raise WatchError(f"ownership hops must be 0 to {MAX_HOPS}")
         watch_id = "w-" + secrets.token_hex(6)
