@@ -123,7 +123,6 @@ API_URLS = [
     "/export?format=rdfxml",
     "/export?tlp=RED&scope=entity:gpfg&hops=0",
     "/export?scope=entity:no-such-id",
-    "/proposals",
     # watches (docs/watches.md): the golden graph has none; anonymous callers are refused
     "/watches",
     "/watches/w-000000000000",
