@@ -14,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import errors
 from api.audit import AuditLog
 from api.auth import KeyStore
+from api.delivery import DeliveryWorker
 from api.graph import Graph
 from api.routers import (
     campaigns,
@@ -29,6 +30,7 @@ from api.routers import (
     proposals,
     screening,
     search,
+    watches,
     web,
 )
 from api.security import RateLimiter, SecurityHeaders, SecurityMiddleware
@@ -51,6 +53,7 @@ ROUTERS = (
     export,
     cypher,
     ingest,
+    watches,
     web,
 )
 
@@ -69,9 +72,15 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         app.state.graph = Graph(driver, settings.neo4j.neo4j_database, settings.query_timeout)
         if settings.warm_up_wait > 0:
             warm_up_in_background(app.state.graph, settings.warm_up_wait)
+        worker = None
+        if settings.delivery_worker:  # webhooks: the queue is in Neo4j, any instance delivers
+            worker = DeliveryWorker(driver, settings.neo4j.neo4j_database, settings)
+            worker.start()
         try:
             yield
         finally:
+            if worker is not None:
+                worker.stop()
             driver.close()
             store.close()
 

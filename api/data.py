@@ -530,3 +530,92 @@ class Screening(Model):
     flagged_regions: list[NodeRef]
     matched: list[ScreenedCompany]
     unmatched: list[UnmatchedRow]
+
+
+# ---------------------------------------------------------------------- watches and alerts
+
+ParamValue = str | int | float | bool | None | list[str]
+
+
+class WatchRequest(Model):
+    """What to follow: exactly one of fund, company, region, portfolio or query."""
+
+    name: str = Field(min_length=1, max_length=200)
+    fund: str | None = Field(None, max_length=300, description="a fund id")
+    as_of: str | None = Field(
+        None,
+        pattern=r"^\d{4}-\d{2}-\d{2}$",
+        description="with `fund`: its holdings on this day (default: the latest)",
+    )
+    company: str | None = Field(None, max_length=300, description="a company id")
+    region: str | None = Field(None, max_length=300, description="a region id (sub-regions count)")
+    portfolio: list[PortfolioRow] | None = Field(
+        None, max_length=5000, description="rows matched to companies as `POST /screening` does"
+    )
+    query: str | None = Field(None, max_length=100, description="the name of a query in queries/")
+    params: dict[str, ParamValue] = Field(
+        default_factory=dict, description="the query's parameters (its `tlp` is the watch's)"
+    )
+    flagged_regions: list[str] | None = Field(
+        None, max_length=1000, description="default: every region an allegation concerns"
+    )
+    ownership_hops: int = Field(2, ge=0, le=4, description="ownership links followed both ways")
+    tlp: str | None = Field(
+        None, max_length=20, description="the watch's level (default and at most: the key's)"
+    )
+    webhook: str | None = Field(
+        None, max_length=2000, description="a URL to POST each alert to (allow-listed hosts only)"
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> WatchRequest:
+        given = [k for k in ("fund", "company", "region", "portfolio", "query") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of fund, company, region, portfolio or query")
+        if self.as_of and not self.fund:
+            raise ValueError("asOf goes with fund")
+        return self
+
+
+class WatchView(Model):
+    id: str
+    name: str
+    kind: str
+    target: str | None = None
+    as_of: str | None = None
+    companies: list[str] = []
+    params: dict[str, Any] = {}
+    flagged_regions: list[str] | None = None
+    ownership_hops: int
+    owner: str
+    tlp: str
+    created: str
+    webhook: str | None = None
+
+
+class WatchCreated(Model):
+    watch: WatchView
+    feed_token: str = Field(description="opens the Atom feed (`?token=`); shown once")
+    feed_url: str
+    webhook_secret: str | None = Field(None, description="signs each webhook POST; shown once")
+    unmatched: list[dict[str, Any]] = Field(
+        default_factory=list, description="portfolio rows that matched no company"
+    )
+
+
+class WatchList(Model):
+    watches: list[WatchView]
+
+
+class Alerts(Model):
+    watch: str
+    total: int
+    limit: int
+    offset: int
+    alerts: list[dict[str, Any]]
+
+
+class Deliveries(Model):
+    watch: str
+    webhook: str | None
+    deliveries: list[dict[str, Any]]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 import time
 from typing import Any
@@ -65,6 +66,7 @@ PUBLIC_PREFIXES = ("/static/",)
 UPLOAD_PATHS = frozenset({"/ingest"})
 AUDITED = frozenset({("POST", "/cypher"), ("POST", "/ingest")})
 MAX_BUCKETS = 10_000
+FEED_PATH = re.compile(r"/watches/[^/]+/feed")
 
 
 # Scripts, styles and images only from the API itself (the page and /docs load everything from
@@ -124,6 +126,12 @@ def client_address(scope: Scope) -> str:
 
 def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def opens_by_token(path: str) -> bool:
+    """A watch's Atom feed: its route checks the feed token (feed readers send no key), so a
+    closed server lets it through without one; it is rate limited like any other request."""
+    return FEED_PATH.fullmatch(path) is not None
 
 
 def presented_token(headers: Headers) -> str | None:
@@ -228,7 +236,9 @@ class SecurityMiddleware:
 
         caller: Caller | None
         if token is None:
-            if self.settings.anonymous == "closed" and not is_public(path):
+            if self.settings.anonymous == "closed" and not (
+                is_public(path) or opens_by_token(path)
+            ):
                 needed = Unauthorized(
                     "this server needs an API key (X-API-Key or Authorization: Bearer)"
                 )

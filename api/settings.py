@@ -38,6 +38,11 @@ def _origins(text: str | None) -> tuple[str, ...]:
     return tuple(o.strip() for o in (text or "").split(",") if o.strip())
 
 
+def _hosts(text: str | None) -> tuple[str, ...]:
+    """RIGHTSGRAPH_WEBHOOK_HOSTS: host names or host:port, comma-separated (lower-cased)."""
+    return tuple(h.strip().lower() for h in (text or "").split(",") if h.strip())
+
+
 def _float(name: str, default: float) -> float:
     value = os.environ.get(name)
     return float(value) if value else default
@@ -116,6 +121,29 @@ class ApiSettings:
     warm_up_wait: float = field(
         default_factory=lambda: _float("RIGHTSGRAPH_API_WARM_UP_WAIT", 30.0)
     )  # seconds the start waits for the plans to be warmed (api/warmup.py); 0: no warm-up
+    # webhooks (docs/watches.md): the only outbound connections the API makes, to these hosts
+    webhook_hosts: tuple[str, ...] = field(
+        default_factory=lambda: _hosts(os.environ.get("RIGHTSGRAPH_WEBHOOK_HOSTS"))
+    )
+    delivery_worker: bool = field(
+        default_factory=lambda: (
+            os.environ.get("RIGHTSGRAPH_DELIVERY_WORKER", "on").strip().lower()
+            not in ("off", "0", "false", "no")
+        )
+    )
+    webhook_poll: float = field(default_factory=lambda: _float("RIGHTSGRAPH_WEBHOOK_POLL", 5.0))
+    webhook_backoff: float = field(
+        default_factory=lambda: _float("RIGHTSGRAPH_WEBHOOK_BACKOFF", 10.0)
+    )  # seconds before the first retry; doubled after each failed attempt
+    webhook_backoff_max: float = field(
+        default_factory=lambda: _float("RIGHTSGRAPH_WEBHOOK_BACKOFF_MAX", 3600.0)
+    )
+    webhook_max_attempts: int = field(
+        default_factory=lambda: _int("RIGHTSGRAPH_WEBHOOK_MAX_ATTEMPTS", 20)
+    )
+    webhook_timeout: float = field(
+        default_factory=lambda: _float("RIGHTSGRAPH_WEBHOOK_TIMEOUT", 10.0)
+    )
     title: str = "RightsGraph API"
 
     @property

@@ -29,7 +29,7 @@ import neo4j
 from neo4j import Driver
 from neo4j.exceptions import ConstraintError
 
-from core.names import API_KEY_LABEL, AUDIT_LABEL, COUNTER_LABEL, SYSTEM_LABEL
+from core.names import API_KEY_LABEL, AUDIT_LABEL, COUNTER_LABEL, SYSTEM_LABEL, system_property
 
 KEY = f"`{SYSTEM_LABEL}`:`{API_KEY_LABEL}`"
 AUDIT = f"`{SYSTEM_LABEL}`:`{AUDIT_LABEL}`"
@@ -65,9 +65,7 @@ AUDIT_FIELDS = (
 )
 
 
-def prop(name: str) -> str:
-    """`id` -> `rgsystemId`: the stored name of a field."""
-    return "rgsystem" + name[0].upper() + name[1:]
+prop = system_property  # `id` -> `rgsystemId`: the stored name of a field
 
 
 def fields(var: str, names: tuple[str, ...]) -> str:

@@ -34,6 +34,19 @@ SYSTEM_LABEL = "RgSystem"
 API_KEY_LABEL = "RgSystemApiKey"
 AUDIT_LABEL = "RgSystemAudit"
 COUNTER_LABEL = "RgSystemCounter"
+WATCH_LABEL = "RgSystemWatch"
+"""What a watch follows, its owner key and level, its feed token's hash, its webhook."""
+ALERT_LABEL = "RgSystemAlert"
+"""A change that touches a watch: the fact, its sources and quotes, the path (docs/watches.md)."""
+DELIVERY_LABEL = "RgSystemDelivery"
+"""An alert to POST to its watch's webhook: status, attempts, the next try, the log."""
+
+
+def system_property(name: str) -> str:
+    """`id` -> `rgsystemId`: the stored name of a field of the API's own data."""
+    return SYSTEM_PREFIX + name[0].upper() + name[1:]
+
+
 STATEMENTS = "statements"
 """Every value of a node or relationship with its report, sources, standing, level and days
 (compact JSON, see ontology/statements.py); the other properties are its projection."""

@@ -16,6 +16,8 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction
 
 from core import names as system
+from ingest import watches
+from ingest.changes import Changes
 from ingest.decisions import DECISION, PROPOSAL, REDIRECT, now, pair_id, record_decision
 from ingest.writer import _derived, link_state, node_state
 from ontology import statements as st
@@ -192,6 +194,15 @@ def merge_in_tx(
     }
 
 
+def _moved(node_id: str, rels: list[dict[str, Any]]) -> Changes:
+    """The relationships a merge or split made at `node_id`, as changes for the alert engine."""
+    changes = Changes()
+    for rel in rels:
+        start, end = (node_id, rel["other"]) if rel["out"] else (rel["other"], node_id)
+        changes.link(start, rel["type"], end)
+    return changes
+
+
 def decide(
     driver: Driver,
     left: str,
@@ -220,6 +231,8 @@ def decide(
             )
             decision["merged"] = True
             decision["canonical"] = left
+            # facts of the merged-away entity now touch the watches of the canonical one
+            watches.raise_alerts(tx, _moved(left, snapshot["moved"]), f"merge {decision['id']}")
         return decision
 
     with driver.session(database=database) as session:
@@ -299,6 +312,8 @@ def split(driver: Driver, ref: str, user: str, database: str | None = None) -> d
                         props.pop(name, None)
         tx.run("MATCH (n:Node {id: $id}) SET n = $props", id=keep_id, props=props)
         tx.run(f"MATCH (r:{REDIRECT} {{id: $id}}) DELETE r", id=gone_id)
+        restored = snap["moved"] + snap["collided"] + snap["internal"]
+        watches.raise_alerts(tx, _moved(gone_id, restored), f"split {rec['id']}")
         tx.run(
             f"MATCH (r:{REDIRECT}) WHERE r.id IN $ids SET r.to = $gone",
             ids=snap["chained"],

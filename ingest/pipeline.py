@@ -11,9 +11,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from neo4j import Driver
+from neo4j import Driver, ManagedTransaction
 
 from core.suggest import did_you_mean
+from ingest import watches
 from ingest.adapters import discover, read_batches
 from ingest.batch import Batch
 from ingest.content import Member, unpacked
@@ -579,6 +580,14 @@ def _chain(first, second, rest):
     yield from rest
 
 
+def write_and_alert(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel) -> Summary:
+    """Write a batch and raise the alerts its changes make, in its one transaction: an ingest
+    that fails raises no alert, and one that changes nothing raises none."""
+    summary = write_batch(tx, plan, model)
+    watches.raise_alerts(tx, summary.changed, plan.run_id)
+    return summary
+
+
 def _run_batch(
     batch,
     driver,
@@ -627,7 +636,8 @@ def _run_batch(
                 summary = write_batch(tx, plan, model)
                 tx.rollback()
         else:
-            summary = session.execute_write(write_batch, plan, model)
+            summary = session.execute_write(write_and_alert, plan, model)
+            watches.raise_query_alerts(driver, summary.changed, result.run_id, database)
             if prepared.fact_renames and (batch.report or {}).get("reviewStatus") == "reviewed":
                 store_redirects(driver, prepared.fact_renames, database)  # the report's ids
             keep_shipped_copy(batch)  # so `rightsgraph verify` finds the text the quotes are from

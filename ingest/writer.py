@@ -20,7 +20,8 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction
 
 from core import names as system
-from ingest import blocking, decisions
+from ingest import blocking, decisions, watches
+from ingest.changes import Changes
 from ingest.resolve import resolution_keys, search_text
 from ontology import statements as st
 from ontology.model import OntologyModel, load_model
@@ -66,6 +67,8 @@ class Summary:
     unchanged: Counter = field(default_factory=Counter)
     removed: Counter = field(default_factory=Counter)
     conflicts: list[st.Conflict] = field(default_factory=list)
+    # what this transaction changed, for the alert engine (never added up across batches)
+    changed: Changes = field(default_factory=Changes, repr=False, compare=False)
 
     def add(self, other: Summary) -> None:
         for name in ("created", "updated", "unchanged", "removed"):
@@ -98,6 +101,7 @@ def schema_statements(model: OntologyModel | None = None) -> list[str]:
         + f") ON EACH [{', '.join(f'n.`{p}`' for p in SEARCH_INDEX_PROPERTIES)}]"
     )
     stmts += blocking.schema_statements(model) + decisions.schema_statements()
+    stmts += watches.schema_statements()
     stmts += [
         f"CREATE INDEX rg_{label.lower()}_{prop.lower()} IF NOT EXISTS "
         f"FOR (n:`{label}`) ON (n.`{prop}`)"
@@ -499,6 +503,12 @@ def write_batch(
         else:
             summary.updated[label] += 1
         new[RUN_PROPERTY] = plan.run_id
+        summary.changed.node(
+            node_id,
+            row.labels,
+            old_props.get(system.STATEMENTS) or (st.encode(old_st) if old_st else None),
+            new.get(system.STATEMENTS),
+        )
         node_writes.append(
             {
                 "id": node_id,
@@ -530,6 +540,8 @@ def write_batch(
             summary.unchanged[key.type] += 1
             continue
         (summary.created if old is None else summary.updated)[key.type] += 1
+        if old is None:
+            summary.changed.link(key.start, key.type, key.end)
         rel_writes[key.type].append(
             {
                 "a": key.start,
@@ -548,6 +560,7 @@ def write_batch(
         )
     for key in drop_rels:
         summary.removed[key.type] += 1
+        summary.changed.link(key.start, key.type, key.end)
     if drop_rels:
         tx.run(
             "UNWIND $rows AS row MATCH (a:Node {id: row.a})-[r]->(b:Node {id: row.b}) "
@@ -633,6 +646,12 @@ def sweep(
         label = model.class_of_labels(rec["labels"]).neo4j_label
         before = stored_statements(rec["props"], rec["labels"], model, standing_of)
         new = node_state(rec["id"], rec["labels"], st.retract(before, report_id, today), model)
+        summary.changed.node(
+            rec["id"],
+            rec["labels"],
+            rec["props"].get(system.STATEMENTS) or st.encode(before),
+            new[system.STATEMENTS] if new else None,
+        )
         if new is None:
             gone.append(rec["id"])
             summary.removed[label] += 1

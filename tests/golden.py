@@ -129,6 +129,12 @@ API_URLS = [
     "/export?format=rdfxml",
     "/export?tlp=RED&scope=entity:gpfg&hops=0",
     "/export?scope=entity:no-such-id",
+    # watches (docs/watches.md): the golden graph has none; anonymous callers are refused
+    "/watches",
+    "/watches/w-000000000000",
+    "/watches/w-000000000000/alerts?since=2020-01-01",
+    "/watches/w-000000000000/deliveries",
+    "/watches/w-000000000000/feed?token=rgf_not-a-token",
 ]
 ACCEPTS = ["text/turtle", "application/n-triples", "application/ld+json;q=0.5, text/turtle;q=0.4"]
 ACCEPT_URL = "/export?scope=entity:gpfg&hops=0"

@@ -412,3 +412,36 @@ def test_page_without_the_graph_library_says_run_make_setup(
         assert response.status_code == 503
         assert "make setup" in response.json()["detail"]
         assert client.get("/").status_code == 503
+
+
+def test_watches_view_shows_the_new_alert_with_its_path_and_quote_behind_a_badge(
+    page, base_url: str, driver: Driver, settings: Settings, tmp_path: Path
+) -> None:
+    from helpers import report_document, write_report
+    from security_helpers import key, make_keys
+
+    from ingest.pipeline import ingest_paths
+
+    report = Path(__file__).resolve().parent / "data" / "watches" / "new-allegation.yaml"
+    token = make_keys(settings)["green_reader"]
+    body = {"name": "GPFG end of 2019", "fund": "gpfg", "asOf": "2019-12-31"}
+    made = httpx.post(base_url + "/watches", json=body, headers=key(token), timeout=60)
+    assert made.status_code == 201, made.text
+    watch = made.json()["watch"]["id"]
+    try:
+        assert ingest_paths([report], driver, database=settings.neo4j_database).ok
+        page.fill("#key-input", token)
+        page.click("#key-form button[type=submit]")
+        page.wait_for_function("() => document.getElementById('alerts-badge').textContent === '1'")
+        page.click("#alerts-link")
+        page.wait_for_selector(".watch .alert-new")
+        assert "null" not in page.inner_text("main")
+        text = page.inner_text(".watch")
+        assert "Watchtest cameras tracked detainees" in text and " -HOLDS-> " in text
+        page.wait_for_function("() => document.getElementById('alerts-badge').textContent === ''")
+        screenshot(page, "watches.png")
+    finally:
+        httpx.delete(f"{base_url}/watches/{watch}", headers=key(token), timeout=60)
+        gone = report_document(report)
+        gone["@graph"] = gone["@graph"][:1]  # the allegation leaves the shared graph again
+        ingest_paths([write_report(tmp_path / report.name, gone)], driver)

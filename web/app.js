@@ -1,6 +1,7 @@
-// The page: live search, an entity view and a fund's exposure graph with its evidence.
+// The page: live search, an entity view, a fund's exposure graph with its evidence, the
+// region-first view, and the key's watches with their alerts (a badge counts the new ones).
 // Routes live in the URL hash (#/entity/ID, #/exposure/ID?region=&as_of=&hops=&history=1,
-// #/region/ID?as_of=&hops=), so the back
+// #/region/ID?as_of=&hops=, #/watches), so the back
 // button and shared links work without any server-side routing.
 
 import { api, ApiError, apiKey, seg, setApiKey } from "./api.js";
@@ -688,6 +689,79 @@ async function regionView(regionId, query) {
   announce(`${body.total} funds exposed to ${body.region.name}`);
 }
 
+// ---------------------------------------------------------------- watches and alerts
+
+const SEEN_STORAGE = "rightsgraph.alertsSeen";
+
+/** The path from a watch to an alert's fact, one line: `A -HOLDS-> B <-AGAINST- C`. */
+function pathText(alert) {
+  const path = alert.path || {};
+  if (path.via) return `query ${path.via.query} → ${alert.fact.id}`;
+  const nodes = path.nodes || [];
+  let out = nodes.length ? nodes[0].name || nodes[0].id : "";
+  (path.links || []).forEach((link, i) => {
+    const node = nodes[i + 1];
+    if (!node) return;
+    const arrow = link.from === nodes[i].id ? ` -${link.type}-> ` : ` <-${link.type}- `;
+    out += arrow + (node.name || node.id);
+  });
+  return out;
+}
+
+/** The key's watches, each with its latest alerts (new ones: raised since the tab last looked). */
+async function watchesData(limit) {
+  const { watches } = await api("/watches");
+  return Promise.all(
+    watches.map(async (w) => ({ ...(await api(`/watches/${seg(w.id)}/alerts`, { params: { limit } })), watch: w })),
+  );
+}
+
+async function updateBadge() {
+  const link = document.getElementById("alerts-link");
+  const badge = document.getElementById("alerts-badge");
+  if (!apiKey()) {
+    link.hidden = true;
+    return;
+  }
+  try {
+    const seen = sessionStorage.getItem(SEEN_STORAGE) || "";
+    const lists = await watchesData(50);
+    const fresh = lists.flatMap((l) => l.alerts).filter((a) => a.raised > seen).length;
+    badge.textContent = fresh ? String(fresh) : "";
+    link.hidden = lists.length === 0;
+  } catch {
+    link.hidden = true;
+  }
+}
+
+async function watchesView() {
+  view.replaceChildren(h("p", { class: "muted" }, "Loading watches…"));
+  try {
+    const lists = await watchesData(20);
+    const seen = sessionStorage.getItem(SEEN_STORAGE) || "";
+    sessionStorage.setItem(SEEN_STORAGE, new Date().toISOString());
+    view.replaceChildren(
+      h("h2", {}, "Watches"),
+      lists.length === 0 ? h("p", { class: "muted" }, "This key has no watch (rightsgraph watch add, POST /watches).") : "",
+      ...lists.map(({ watch, alerts, total }) =>
+        h("section", { class: "watch" },
+          h("h3", {}, watch.name, " ", h("span", { class: "muted small" }, `${watch.kind} ${watch.target || watch.companies.join(", ")}${watch.asOf ? ` as of ${watch.asOf}` : ""} · ${watch.tlp} · ${total} alerts`)),
+          alerts.length === 0 ? h("p", { class: "muted" }, "No alert yet.") : null,
+          h("ol", { class: "alerts" }, alerts.map((a) =>
+            h("li", { class: a.raised > seen ? "alert alert-new" : "alert" },
+              h("div", {}, h("span", { class: `chip chip-kind` }, a.kind), " ", h("a", { href: `#/entity/${seg(a.fact.id)}` }, a.title)),
+              h("div", { class: "muted small" }, `${a.raised} · ${a.tlp}`),
+              h("div", { class: "small path" }, pathText(a)),
+              evidenceList(a.evidence)))),
+        )),
+    );
+    updateBadge();
+    announce(`${lists.length} watches`);
+  } catch (error) {
+    view.replaceChildren(problemBox(error));
+  }
+}
+
 // ---------------------------------------------------------------- routing
 
 function route() {
@@ -697,10 +771,12 @@ function route() {
   if (parts[0] === "entity" && parts[1]) entityView(parts[1]);
   else if (parts[0] === "exposure" && parts[1]) exposureView(parts[1], new URLSearchParams(queryText || ""));
   else if (parts[0] === "region" && parts[1]) regionView(parts[1], new URLSearchParams(queryText || ""));
+  else if (parts[0] === "watches") watchesView();
   else {
     renders += 1;
     view.replaceChildren(...home);
   }
+  if (parts[0] !== "watches") updateBadge();
 }
 
 async function start() {
