@@ -18,6 +18,7 @@ from api.graph import Graph
 from api.routers import (
     campaigns,
     companies,
+    console,
     cypher,
     entities,
     export,
@@ -28,8 +29,10 @@ from api.routers import (
     proposals,
     screening,
     search,
+    timeline,
     web,
 )
+from api.saved_queries import SavedQueries
 from api.security import RateLimiter, SecurityHeaders, SecurityMiddleware
 from api.settings import ApiSettings, get_api_settings
 from api.system_store import SystemStore
@@ -47,7 +50,9 @@ ROUTERS = (
     proposals,
     export,
     cypher,
+    console,
     ingest,
+    timeline,
     web,
 )
 
@@ -87,6 +92,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     app.state.keys = KeyStore(store)
     app.state.audit = AuditLog(store)
+    app.state.saved_queries = SavedQueries(store)
     errors.install(app)
     for module in ROUTERS:
         app.include_router(module.router)

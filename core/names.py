@@ -34,6 +34,8 @@ SYSTEM_LABEL = "RgSystem"
 API_KEY_LABEL = "RgSystemApiKey"
 AUDIT_LABEL = "RgSystemAudit"
 COUNTER_LABEL = "RgSystemCounter"
+SAVED_QUERY_LABEL = "RgSystemSavedQuery"
+"""A Cypher query saved from the page's console (api/saved_queries.py)."""
 STATEMENTS = "statements"
 """Every value of a node or relationship with its report, sources, standing, level and days
 (compact JSON, see ontology/statements.py); the other properties are its projection."""

@@ -66,6 +66,16 @@ def summary(text: str) -> str:
     return re.sub(r"^[a-z_]+:\s*", "", " ".join(lines))
 
 
+def body(name: str) -> str:
+    """The query without its header comment: what the console sends to /cypher (the header's
+    prose may hold characters /cypher refuses outside string literals)."""
+    lines = load(name).splitlines(keepends=True)
+    start = 0
+    while start < len(lines) and (lines[start].startswith("//") or not lines[start].strip()):
+        start += 1
+    return "".join(lines[start:])
+
+
 @cache
 def describe(name: str) -> QueryInfo:
     """The summary and `:param` lines of query `name`; each value parsed as a Cypher literal."""
