@@ -5,6 +5,10 @@
 import { api, ApiError, apiKey, seg, setApiKey } from "./api.js";
 import { columnLayout, cytoscapeStyle, exposureElements, graphSvg, KINDS } from "./graph.js";
 import { csvText, download, exposureRows, fileStem } from "./export.js";
+import { h, safeUrl } from "./dom.js";
+import { consoleView } from "./console.js";
+import { timelineView } from "./timeline.js";
+import { reviewView } from "./review.js";
 
 const SEARCH_DELAY_MS = 250;
 const MIN_QUERY = 2;
@@ -14,24 +18,6 @@ let ontology = { properties: {}, identifiers: [], classes: {}, vocabularies: {} 
 
 // ---------------------------------------------------------------- small DOM helpers
 
-/** An element with attributes and children; text is always set as text, never as HTML. */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
-    else if (name === "class") el.className = value;
-    else if (name === "style") el.style.cssText = value; // CSSOM: allowed by the CSP, a style attribute is not
-    else el.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
-
-const safeUrl = (url) => (typeof url === "string" && /^https?:\/\//i.test(url) ? url : null);
 const propLabel = (key) => ontology.properties[key]?.label || key;
 const classLabel = (name) => ontology.classes[name]?.label || name;
 const termLabel = (key, value) => {
@@ -229,6 +215,7 @@ async function entityView(id) {
     p.description ? h("p", { class: "description" }, p.description) : null,
   );
   const actions = h("div", { class: "actions" });
+  actions.append(h("a", { class: "button", href: `#/timeline/${seg(entity.id)}` }, "Timeline"));
   if (entity.type === "Fund") {
     actions.append(h("a", { class: "button", href: `#/exposure/${seg(entity.id)}` }, "Open exposure graph"));
   }
@@ -274,6 +261,7 @@ async function loadRelated(entity, section, actions) {
       if (n.id === entity.id) continue;
       if (n.type === "Fund" && entity.type === "Company") {
         actions.append(h("a", { class: "button", href: `#/exposure/${seg(n.id)}` }, `Exposure of ${n.name || n.id}`));
+        actions.append(h("a", { class: "button", href: `#/timeline/${seg(n.id)}?with=${seg(entity.id)}` }, `Timeline with ${n.name || n.id}`));
       }
       if (!direct.has(n.id)) continue;
       if (!groups.has(n.type)) groups.set(n.type, []);
@@ -547,12 +535,18 @@ async function exposureView(fundId, query) {
 
 // ---------------------------------------------------------------- routing
 
+// what the views in other modules share with this one
+const viewTools = { problemBox, classLabel, termLabel, entityLink, money, evidenceList, announce };
+
 function route() {
   const hash = window.location.hash.replace(/^#/, "") || "/";
   const [path, queryText] = hash.split("?");
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   if (parts[0] === "entity" && parts[1]) entityView(parts[1]);
   else if (parts[0] === "exposure" && parts[1]) exposureView(parts[1], new URLSearchParams(queryText || ""));
+  else if (parts[0] === "console") consoleView(view, new URLSearchParams(queryText || ""), { problemBox });
+  else if (parts[0] === "timeline" && parts[1]) timelineView(view, parts[1], new URLSearchParams(queryText || ""), viewTools);
+  else if (parts[0] === "review") reviewView(view, viewTools);
   else view.replaceChildren(...home);
 }
 

@@ -268,3 +268,12 @@ export function graphSvg(cy, title) {
     `</svg>`,
   ].join("\n");
 }
+
+/** A layered left-to-right layout (cytoscape-dagre) when the extension is loaded, else
+ * Cytoscape's own breadth-first layout. */
+export function layoutOptions() {
+  const dagre = typeof window.cytoscape === "function" && window.cytoscape("layout", "dagre");
+  return dagre
+    ? { name: "dagre", rankDir: "LR", nodeSep: 30, rankSep: 90, edgeSep: 10, fit: true, padding: 24 }
+    : { name: "breadthfirst", directed: true, fit: true, padding: 24 };
+}
