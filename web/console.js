@@ -154,7 +154,10 @@ export async function consoleView(view, query, { problemBox }) {
   // live schema for completion: one query, before any other of this key (one at a time)
   const schema = { labels: [], types: [], keys: [] };
   const schemaReady = apiSend("/cypher", { query: SCHEMA_QUERY }).then(
-    (body) => Object.assign(schema, body.rows[0] || {}),
+    (body) => {
+      Object.assign(schema, body.rows[0] || {});
+      view.querySelector(".console").dataset.schema = "ready";
+    },
     () => {},
   );
   function complete(cm) {
@@ -197,7 +200,7 @@ export async function consoleView(view, query, { problemBox }) {
   }
 
   function showHistory() {
-    historySelect.replaceChildren(h("option", { value: "" }, "History…"), history().map((q, i) => h("option", { value: String(i) }, q.replace(/\s+/g, " ").slice(0, 70))));
+    historySelect.replaceChildren(h("option", { value: "" }, "History…"), ...history().map((q, i) => h("option", { value: String(i) }, q.replace(/\s+/g, " ").slice(0, 70))));
   }
   historySelect.addEventListener("change", () => {
     const item = history()[Number(historySelect.value)];
