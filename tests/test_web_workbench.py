@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -291,3 +292,56 @@ def test_page_at_900_px(browser, served) -> None:
     errors += csp_violations(page)
     context.close()
     assert errors == [], errors
+
+
+def test_a_filter_removes_a_node_and_the_svg_caption_names_the_drawn_sources(
+    investigator, served
+) -> None:
+    page = investigator
+    page.goto(served[0] + "/#/exposure/gpfg?region=xinjiang&as_of=2019-12-31")
+    page.wait_for_function("() => window.cy && window.cy.nodes().length > 0")
+    statuses = page.evaluate(
+        """() => window.cy.nodes('[kind = "Allegation"]').map(n => [n.id(), n.data('fact').status])"""
+    )
+    status = sorted({s for _, s in statuses})[0]
+    gone = {i for i, s in statuses if s == status}
+    assert gone and len(gone) < len(statuses)
+    page.click("#graph-filters summary")
+    page.uncheck(f"fieldset[data-facet='status'] input[value='{status}']")
+    page.wait_for_function("n => window.cy.nodes('.filtered').length >= n", arg=len(gone))
+    visible = set(page.evaluate("window.cy.nodes(':visible').map(n => n.id())"))
+    assert not (gone & visible) and "gpfg" in visible and "hikvision" in visible
+    screenshot(page, "web-exposure-filtered.png")
+
+    with page.expect_download() as svg:
+        page.click("#export-svg")
+    root = ET.parse(svg.value.path()).getroot()
+    ns = "{http://www.w3.org/2000/svg}"
+    assert len(root.findall(f"{ns}g")) == len(visible)
+    caption = [t.text for t in root.findall(f"{ns}text[@class='caption']")]
+    assert caption[0].startswith("Exposure of Government Pension Fund Global")
+    assert any(line.startswith("Filters: allegation status: ") for line in caption)
+    assert any("Legend:" in line for line in caption)
+    drawn_sources = page.evaluate(
+        """() => [...new Set(window.cy.elements(':visible').flatMap(
+             el => (el.data('evidence') || []).map(e => e.title || e.source)))]"""
+    )
+    assert drawn_sources and f"Sources ({len(drawn_sources)}):" in caption
+    listed = "\n".join(caption)
+    assert all(title in listed for title in drawn_sources)
+    hidden_only = page.evaluate(
+        """() => { const shown = new Set(window.cy.elements(':visible').flatMap(
+                     el => (el.data('evidence') || []).map(e => e.source)));
+                   return [...new Set(window.cy.elements(':hidden').flatMap(
+                     el => (el.data('evidence') || []).map(e => e.title || e.source)
+                       .filter((_, i) => !shown.has((el.data('evidence'))[i].source))))]; }"""
+    )
+    assert not any(f"• {title}" in listed for title in hidden_only)
+
+    with page.expect_download() as png:
+        page.click("#export-png")
+    assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with page.expect_download() as download:
+        page.click("#export-csv")
+    rows = Path(download.value.path()).read_text("utf-8")
+    assert not any(i in rows for i in gone)

@@ -9,6 +9,7 @@ import { h, safeUrl } from "./dom.js";
 import { consoleView } from "./console.js";
 import { timelineView } from "./timeline.js";
 import { reviewView } from "./review.js";
+import { captionLines, captionedPng, drawnSummary, filterPanel } from "./filters.js";
 
 const SEARCH_DELAY_MS = 250;
 const MIN_QUERY = 2;
@@ -500,6 +501,23 @@ async function exposureView(fundId, query) {
     maxZoom: 3,
   });
   window.cy = cy; // for the end-to-end test and for investigators at the console
+  // full names on hover (the canvas has no title of its own)
+  cy.on("mouseover", "node", (event) => (container.title = `${classLabel(event.target.data("kind"))}: ${event.target.data("name")}`));
+  cy.on("mouseout", "node", () => (container.title = ""));
+  let filtersText = "none";
+  const filters = filterPanel(cy, exposure.fund.id, (text) => {
+    filtersText = text;
+    announce(`Filters: ${text}; ${cy.nodes(":visible").length} nodes drawn`);
+  });
+  toolbar.after(filters.element);
+  const caption = () =>
+    captionLines({
+      title: `Exposure of ${exposure.fund.name}`,
+      scope,
+      filters: filtersText,
+      summary: drawnSummary(cy),
+      classLabel,
+    });
   cy.on("tap", "node, edge", (event) => {
     cy.elements().unselect();
     event.target.select();
@@ -507,13 +525,18 @@ async function exposureView(fundId, query) {
   });
   const stem = fileStem(`exposure-${exposure.fund.id}${params.region ? `-${params.region}` : ""}${params.as_of ? `-${params.as_of}` : ""}`);
   document.getElementById("export-png").addEventListener("click", () => {
-    download(cy.png({ full: true, scale: 2, bg: "#ffffff", output: "blob" }), `${stem}.png`);
+    captionedPng(cy, caption()).then((blob) => download(blob, `${stem}.png`));
   });
   document.getElementById("export-svg").addEventListener("click", () => {
-    download(new Blob([graphSvg(cy, `Exposure of ${exposure.fund.name} ${scope}`)], { type: "image/svg+xml" }), `${stem}.svg`);
+    download(new Blob([graphSvg(cy, `Exposure of ${exposure.fund.name} ${scope}`, caption())], { type: "image/svg+xml" }), `${stem}.svg`);
   });
   document.getElementById("export-csv").addEventListener("click", () => {
-    download(new Blob([csvText(exposureRows(exposure))], { type: "text/csv;charset=utf-8" }), `${stem}.csv`);
+    // the paths whose every node is drawn, so the file holds what the picture shows
+    const drawn = (id) => cy.getElementById(id).visible();
+    const paths = exposure.paths
+      .filter((p) => [p.holding.id, p.company.id, p.supplier.id, p.contract.id].every(drawn))
+      .map((p) => ({ ...p, allegations: p.allegations.filter((a) => drawn(a.id)) }));
+    download(new Blob([csvText(exposureRows({ ...exposure, paths }))], { type: "text/csv;charset=utf-8" }), `${stem}.csv`);
   });
   document.getElementById("export-rdf").addEventListener("click", async () => {
     const format = document.getElementById("rdf-format").value;
