@@ -85,7 +85,7 @@ const LAYER_TYPES = new Set(["HOLDS", "IN", "OWNS", "OWNERSHIP_OF", "SUPPLIER_OF
 
 /** Positions: a column per longest-path depth from the fund, nodes in a column ordered by the
  * mean row of their predecessors (fewer crossings); allegations in a row underneath. */
-export function columnLayout({ nodes, edges }, { columnGap = 170, rowGap = 64 } = {}) {
+export function columnLayout({ nodes, edges }, { columnGap = 190, rowGap = 92 } = {}) {
   const preds = new Map(nodes.map((n) => [n.id, []]));
   for (const e of edges) if (LAYER_TYPES.has(e.type)) preds.get(e.target)?.push(e.source);
   const depth = new Map();
