@@ -52,7 +52,9 @@ BODIES = {  # POST /ingest gets the seed report as JSON, with ?dry_run=true: not
     "/cypher": {"query": "MATCH (c:Company) RETURN c.id AS id LIMIT 3"},
     # an upload may not name a file on the server: the report without its `sourceText`
     "/ingest": {k: v for k, v in report_document(SEED).items() if k != "sourceText"},
-    "/match": {"entities": [{"schema": "Company", "properties": {"name": ["Hikvision"]}}]},
+    "/match": {
+        "entities": [{"id": "m1", "schema": "Company", "properties": {"name": ["Hikvision"]}}]
+    },
     "/proposals/{id}/decision": {"judgement": "unsure"},
     "/queries/{name}/run": {"parameters": {"id": "gpfg", "tlp": ["CLEAR"]}},
     "/saved-queries": {"name": "fault test", "query": "RETURN 1 AS one"},
