@@ -118,7 +118,6 @@ API_URLS = [
     "/queries",
     "/queries/timeline",
     "/saved-queries",
-    "/proposals",
     # errors: problem+json
     "/saved-queries/no-such-id",
     "/entities/gpfg/timeline?with=no-such-id",
