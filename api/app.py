@@ -19,6 +19,7 @@ from api.graph import Graph
 from api.routers import (
     campaigns,
     companies,
+    console,
     cypher,
     entities,
     export,
@@ -30,9 +31,11 @@ from api.routers import (
     proposals,
     screening,
     search,
+    timeline,
     watches,
     web,
 )
+from api.saved_queries import SavedQueries
 from api.security import RateLimiter, SecurityHeaders, SecurityMiddleware
 from api.settings import ApiSettings, get_api_settings
 from api.system_store import SystemStore
@@ -52,7 +55,9 @@ ROUTERS = (
     proposals,
     export,
     cypher,
+    console,
     ingest,
+    timeline,
     watches,
     web,
 )
@@ -101,6 +106,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     app.state.keys = KeyStore(store)
     app.state.audit = AuditLog(store)
+    app.state.saved_queries = SavedQueries(store)
     errors.install(app)
     for module in ROUTERS:
         app.include_router(module.router)

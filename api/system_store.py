@@ -6,7 +6,8 @@ instance from its next request on (keys are looked up on every request, never ca
 audit log holds every instance's entries, numbered by one counter.
 
 The nodes carry `:RgSystem` and a kind label (`:RgSystemApiKey`, `:RgSystemAudit`,
-`:RgSystemCounter`), never `:Node`; every property name starts with `rgsystem`. So no named
+`:RgSystemCounter`; `:RgSystemSavedQuery` for the console's saved queries,
+api/saved_queries.py), never `:Node`; every property name starts with `rgsystem`. So no named
 query, export, backup or canonical dump sees them, and `/cypher` refuses the prefix and withholds
 any value that carries it (docs/security.md).
 

@@ -41,6 +41,9 @@ ALERT_LABEL = "RgSystemAlert"
 DELIVERY_LABEL = "RgSystemDelivery"
 """An alert to POST to its watch's webhook: status, attempts, the next try, the log."""
 
+SAVED_QUERY_LABEL = "RgSystemSavedQuery"
+"""A Cypher query saved from the page's console (api/saved_queries.py)."""
+
 
 def system_property(name: str) -> str:
     """`id` -> `rgsystemId`: the stored name of a field of the API's own data."""

@@ -64,7 +64,10 @@ BODIES = {  # POST /ingest gets the seed report as JSON, with ?dry_run=true: not
     },
     "/proposals/{id}/decision": {"judgement": "unsure"},
     "/watches": {"name": "fault test", "fund": "gpfg"},
+    "/queries/{name}/run": {"parameters": {"id": "gpfg", "tlp": ["CLEAR"]}},
+    "/saved-queries": {"name": "fault test", "query": "RETURN 1 AS one"},
 }
+NAME_EXAMPLES = {"queries": "entity"}  # {name} path parameters
 NO_SUCH_ID = "no-such-id"  # for ids no bundled report gives (a proposal): 404 while Neo4j is up
 QUERY_EXAMPLES = {"/ingest": {"dry_run": "true"}}
 # The target is an answer within 2 s (the driver's connection timeout and the API's 2 s retry
@@ -149,6 +152,7 @@ def documented_requests(openapi: dict) -> list[tuple[str, str, dict | None]]:
         for method, operation in operations.items():
             segment = template.split("/")[1]
             url = re.sub(r"\{id\}", PATH_EXAMPLES.get(segment, NO_SUCH_ID), template)
+            url = re.sub(r"\{name\}", NAME_EXAMPLES.get(segment, NO_SUCH_ID), url)
             query = {
                 p["name"]: EXAMPLES[p["name"]]
                 for p in operation.get("parameters", [])
@@ -164,7 +168,7 @@ def documented_requests(openapi: dict) -> list[tuple[str, str, dict | None]]:
 def expected_status(method: str, url: str) -> int:
     """The answer while Neo4j is up: 201 for a new watch, 401 for a feed token no watch has,
     404 for ids no bundled report gives, else 200."""
-    if (method, url) == ("POST", "/watches"):
+    if method == "POST" and url in ("/watches", "/saved-queries"):
         return 201
     if "/feed?" in url:
         return 401

@@ -51,3 +51,21 @@ export async function api(path, { params = {}, as = "json", accept, signal } = {
 
 /** A path segment: ids may hold any character. */
 export const seg = (id) => encodeURIComponent(id);
+
+/** A JSON request with a body (POST by default); the answer's JSON, or null for 204. */
+export async function apiSend(path, body, { method = "POST", signal } = {}) {
+  const headers = { Accept: "application/json", "Content-Type": "application/json" };
+  const key = apiKey();
+  if (key) headers["X-API-Key"] = key;
+  const response = await fetch(apiUrl(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+  if (!response.ok) {
+    let problem;
+    try {
+      problem = await response.json();
+    } catch {
+      problem = { title: response.statusText, detail: `HTTP ${response.status}` };
+    }
+    throw new ApiError(response.status, problem);
+  }
+  return response.status === 204 ? null : response.json();
+}

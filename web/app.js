@@ -7,6 +7,11 @@
 import { api, ApiError, apiKey, seg, setApiKey } from "./api.js";
 import { columnLayout, cytoscapeStyle, exposureElements, graphSvg, KINDS } from "./graph.js";
 import { csvText, download, exposureRows, fileStem } from "./export.js";
+import { h, safeUrl } from "./dom.js";
+import { consoleView } from "./console.js";
+import { timelineView } from "./timeline.js";
+import { reviewView } from "./review.js";
+import { captionLines, captionedPng, drawnSummary, filterPanel } from "./filters.js";
 
 const SEARCH_DELAY_MS = 250;
 const MIN_QUERY = 2;
@@ -17,24 +22,6 @@ let renders = 0; // the view a response belongs to: a late answer for an older r
 
 // ---------------------------------------------------------------- small DOM helpers
 
-/** An element with attributes and children; text is always set as text, never as HTML. */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
-    else if (name === "class") el.className = value;
-    else if (name === "style") el.style.cssText = value; // CSSOM: allowed by the CSP, a style attribute is not
-    else el.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
-
-const safeUrl = (url) => (typeof url === "string" && /^https?:\/\//i.test(url) ? url : null);
 const propLabel = (key) => ontology.properties[key]?.label || key;
 const classLabel = (name) => ontology.classes[name]?.label || name;
 const termLabel = (key, value) => {
@@ -234,6 +221,7 @@ async function entityView(id) {
     p.description ? h("p", { class: "description" }, p.description) : null,
   );
   const actions = h("div", { class: "actions" });
+  actions.append(h("a", { class: "button", href: `#/timeline/${seg(entity.id)}` }, "Timeline"));
   if (entity.type === "Fund") {
     actions.append(h("a", { class: "button", href: `#/exposure/${seg(entity.id)}` }, "Open exposure graph"));
   }
@@ -282,6 +270,7 @@ async function loadRelated(entity, section, actions) {
       if (n.id === entity.id) continue;
       if (n.type === "Fund" && entity.type === "Company") {
         actions.append(h("a", { class: "button", href: `#/exposure/${seg(n.id)}` }, `Exposure of ${n.name || n.id}`));
+        actions.append(h("a", { class: "button", href: `#/timeline/${seg(n.id)}?with=${seg(entity.id)}` }, `Timeline with ${n.name || n.id}`));
       }
       if (!direct.has(n.id)) continue;
       if (!groups.has(n.type)) groups.set(n.type, []);
@@ -578,6 +567,23 @@ async function exposureView(fundId, query) {
     maxZoom: 3,
   });
   window.cy = cy; // for the end-to-end test and for investigators at the console
+  // full names on hover (the canvas has no title of its own)
+  cy.on("mouseover", "node", (event) => (container.title = `${classLabel(event.target.data("kind"))}: ${event.target.data("name")}`));
+  cy.on("mouseout", "node", () => (container.title = ""));
+  let filtersText = "none";
+  const filters = filterPanel(cy, exposure.fund.id, (text) => {
+    filtersText = text;
+    announce(`Filters: ${text}; ${cy.nodes(":visible").length} nodes drawn`);
+  });
+  toolbar.after(filters.element);
+  const caption = () =>
+    captionLines({
+      title: `Exposure of ${exposure.fund.name}`,
+      scope,
+      filters: filtersText,
+      summary: drawnSummary(cy),
+      classLabel,
+    });
   cy.on("tap", "node, edge", (event) => {
     cy.elements().unselect();
     event.target.select();
@@ -585,13 +591,18 @@ async function exposureView(fundId, query) {
   });
   const stem = fileStem(`exposure-${exposure.fund.id}${params.region ? `-${params.region}` : ""}${params.as_of ? `-${params.as_of}` : ""}`);
   document.getElementById("export-png").addEventListener("click", () => {
-    download(cy.png({ full: true, scale: 2, bg: "#ffffff", output: "blob" }), `${stem}.png`);
+    captionedPng(cy, caption()).then((blob) => download(blob, `${stem}.png`));
   });
   document.getElementById("export-svg").addEventListener("click", () => {
-    download(new Blob([graphSvg(cy, `Exposure of ${exposure.fund.name} ${scope}`)], { type: "image/svg+xml" }), `${stem}.svg`);
+    download(new Blob([graphSvg(cy, `Exposure of ${exposure.fund.name} ${scope}`, caption())], { type: "image/svg+xml" }), `${stem}.svg`);
   });
   document.getElementById("export-csv").addEventListener("click", () => {
-    download(new Blob([csvText(exposureRows(exposure))], { type: "text/csv;charset=utf-8" }), `${stem}.csv`);
+    // the paths whose every node is drawn, so the file holds what the picture shows
+    const drawn = (id) => cy.getElementById(id).visible();
+    const paths = exposure.paths
+      .filter((p) => [p.holding.id, p.company.id, p.supplier.id, p.contract.id].every(drawn))
+      .map((p) => ({ ...p, allegations: p.allegations.filter((a) => drawn(a.id)) }));
+    download(new Blob([csvText(exposureRows({ ...exposure, paths }))], { type: "text/csv;charset=utf-8" }), `${stem}.csv`);
   });
   document.getElementById("export-rdf").addEventListener("click", async () => {
     const format = document.getElementById("rdf-format").value;
@@ -764,6 +775,9 @@ async function watchesView() {
 
 // ---------------------------------------------------------------- routing
 
+// what the views in other modules share with this one
+const viewTools = { problemBox, classLabel, termLabel, entityLink, money, evidenceList, announce };
+
 function route() {
   const hash = window.location.hash.replace(/^#/, "") || "/";
   const [path, queryText] = hash.split("?");
@@ -772,6 +786,9 @@ function route() {
   else if (parts[0] === "exposure" && parts[1]) exposureView(parts[1], new URLSearchParams(queryText || ""));
   else if (parts[0] === "region" && parts[1]) regionView(parts[1], new URLSearchParams(queryText || ""));
   else if (parts[0] === "watches") watchesView();
+  else if (parts[0] === "console") consoleView(view, new URLSearchParams(queryText || ""), { problemBox });
+  else if (parts[0] === "timeline" && parts[1]) timelineView(view, parts[1], new URLSearchParams(queryText || ""), viewTools);
+  else if (parts[0] === "review") reviewView(view, viewTools);
   else {
     renders += 1;
     view.replaceChildren(...home);

@@ -4,24 +4,16 @@
 
 // Every node kind's look; shape and colour both differ, so colour is never the only cue.
 export const KINDS = {
-  Fund: { shape: "round-rectangle", color: "#1d4e89", text: "#ffffff", width: 120, height: 44 },
+  Fund: { shape: "round-rectangle", color: "#1d4e89", text: "#ffffff", width: 56, height: 30 },
   Holding: { shape: "diamond", color: "#6b4fa0", text: "#ffffff", width: 34, height: 34 },
   Ownership: { shape: "diamond", color: "#8a6d00", text: "#ffffff", width: 30, height: 30 },
-  Company: { shape: "rectangle", color: "#0b6e69", text: "#ffffff", width: 120, height: 40 },
+  Company: { shape: "rectangle", color: "#0b6e69", text: "#ffffff", width: 50, height: 28 },
   Contract: { shape: "round-tag", color: "#a04a00", text: "#ffffff", width: 30, height: 30 },
   Region: { shape: "hexagon", color: "#2f6b2f", text: "#ffffff", width: 36, height: 32 },
   Allegation: { shape: "triangle", color: "#b3261e", text: "#ffffff", width: 34, height: 30 },
 };
 const FALLBACK_KIND = { shape: "ellipse", color: "#555555", text: "#ffffff", width: 30, height: 30 };
 
-const LABEL_LENGTH = 40;
-
-export function shortLabel(text, length = LABEL_LENGTH) {
-  if (!text) return "";
-  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
-}
-
-const INSIDE_LABEL_LENGTH = 18; // fund and company names are written inside their box
 
 function money(amount, currency) {
   if (amount === null || amount === undefined) return null;
@@ -38,7 +30,7 @@ export function exposureElements(exposure) {
   const node = (ref, kind, extra = {}) => {
     if (!nodes.has(ref.id)) {
       const name = ref.name || ref.id;
-      nodes.set(ref.id, { id: ref.id, kind, name, label: shortLabel(name), evidence: [], ...extra });
+      nodes.set(ref.id, { id: ref.id, kind, name, label: name, evidence: [], ...extra });
     }
     return nodes.get(ref.id);
   };
@@ -93,7 +85,7 @@ const LAYER_TYPES = new Set(["HOLDS", "IN", "OWNS", "OWNERSHIP_OF", "SUPPLIER_OF
 
 /** Positions: a column per longest-path depth from the fund, nodes in a column ordered by the
  * mean row of their predecessors (fewer crossings); allegations in a row underneath. */
-export function columnLayout({ nodes, edges }, { columnGap = 170, rowGap = 64 } = {}) {
+export function columnLayout({ nodes, edges }, { columnGap = 190, rowGap = 92 } = {}) {
   const preds = new Map(nodes.map((n) => [n.id, []]));
   for (const e of edges) if (LAYER_TYPES.has(e.type)) preds.get(e.target)?.push(e.source);
   const depth = new Map();
@@ -170,7 +162,8 @@ export function cytoscapeStyle() {
     ...kinds,
     {
       selector: 'node[kind = "Fund"], node[kind = "Company"]',
-      style: { "text-valign": "center", "text-margin-y": 0, color: "#ffffff", "text-background-opacity": 0, "text-wrap": "ellipsis", "text-max-width": 112 },
+      // the full name, wrapped under the box (no "Government Pe…")
+      style: { "text-max-width": 140 },
     },
     {
       selector: "edge",
@@ -187,6 +180,7 @@ export function cytoscapeStyle() {
       selector: 'edge[type = "AGAINST"], edge[type = "CONCERNS"], edge[type = "CONCERNS_CONTRACT"]',
       style: { "line-color": "#c96a64", "target-arrow-color": "#c96a64", "line-style": "dashed", width: 1.2 },
     },
+    { selector: ".filtered", style: { display: "none" } },
     {
       selector: "node:selected",
       style: { "border-width": 4, "border-color": "#111111", "underlay-color": "#ffd43b", "underlay-opacity": 0.9, "underlay-padding": 6 },
@@ -226,13 +220,15 @@ function shapeSvg(kind, x, y) {
   }
 }
 
-/** A standalone SVG document of the nodes and edges at their drawn positions. */
-export function graphSvg(cy, title) {
-  const box = cy.elements().boundingBox({ includeLabels: true });
+/** A standalone SVG document of the nodes and edges drawn (filtered ones left out) at their
+ * positions, with the caption's lines (title first) written under the graph. */
+export function graphSvg(cy, title, caption = [title]) {
+  const drawn = cy.elements(":visible");
+  const box = drawn.boundingBox({ includeLabels: true });
   const pad = 20;
   const padX = 80; // one-line labels run wider than the wrapped ones Cytoscape measured
   const parts = [];
-  for (const e of cy.edges()) {
+  for (const e of drawn.edges()) {
     const s = e.source().position();
     const t = e.target().position();
     const dashed = ["AGAINST", "CONCERNS", "CONCERNS_CONTRACT"].includes(e.data("type"));
@@ -242,21 +238,29 @@ export function graphSvg(cy, title) {
         `<title>${escapeXml(e.data("type"))}</title></line>`,
     );
   }
-  for (const n of cy.nodes()) {
+  for (const n of drawn.nodes()) {
     const { x, y } = n.position();
     const kind = n.data("kind");
     const look = KINDS[kind] || FALLBACK_KIND;
-    const inside = kind === "Fund" || kind === "Company";
-    const ty = inside ? y + 4 : y + look.height / 2 + 13;
-    const label = inside ? shortLabel(n.data("name"), INSIDE_LABEL_LENGTH) : n.data("label");
+    const ty = y + look.height / 2 + 13; // full names under every node, as on screen
+    const label = n.data("label");
     parts.push(
       `<g><title>${escapeXml(`${kind}: ${n.data("name")}`)}</title>${shapeSvg(kind, x, y)}` +
         `<text x="${x}" y="${ty}" text-anchor="middle" font-size="11" font-family="sans-serif"` +
-        ` fill="${inside ? "#ffffff" : "#1a1a1a"}">${escapeXml(label)}</text></g>`,
+        ` fill="#1a1a1a">${escapeXml(label)}</text></g>`,
     );
   }
-  const width = box.w + 2 * padX;
-  const height = box.h + 2 * pad;
+  const lineHeight = 16;
+  const width = Math.max(box.w + 2 * padX, 900);
+  const captionTop = box.y2 + pad + 10;
+  const height = box.h + 2 * pad + 20 + caption.length * lineHeight;
+  parts.push(
+    ...caption.map(
+      (line, i) =>
+        `<text class="caption" x="${box.x1 - padX + 10}" y="${captionTop + i * lineHeight}" font-family="sans-serif" fill="#1a1a1a"` +
+        ` font-size="${i === 0 ? 14 : 11}"${i === 0 ? ' font-weight="bold"' : ""}>${escapeXml(line)}</text>`,
+    ),
+  );
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="${box.x1 - padX} ${box.y1 - pad} ${width} ${height}" width="${width}" height="${height}">`,
@@ -267,4 +271,13 @@ export function graphSvg(cy, title) {
     ...parts,
     `</svg>`,
   ].join("\n");
+}
+
+/** A layered left-to-right layout (cytoscape-dagre) when the extension is loaded, else
+ * Cytoscape's own breadth-first layout. */
+export function layoutOptions() {
+  const dagre = typeof window.cytoscape === "function" && window.cytoscape("layout", "dagre");
+  return dagre
+    ? { name: "dagre", rankDir: "LR", nodeSep: 30, rankSep: 90, edgeSep: 10, fit: true, padding: 24 }
+    : { name: "breadthfirst", directed: true, fit: true, padding: 24 };
 }
