@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from export.formats import unknown_format
+from export.formats import RDF_FORMATS, unknown_format
 from ontology.types import sharing
 
 SCOPE_KINDS = ("entity", "report")
@@ -28,10 +28,13 @@ class ExportOptions:
     hops: int = 1
     as_of: str | None = None
     complete: bool = False  # a backup: every node and relationship, whatever its level or shape
+    with_ontology: bool = False  # RDF: the ontology and the shapes after the data
 
     def checked(self) -> ExportOptions:
         if (problem := unknown_format(self.format)) is not None:
             raise ExportError(problem)
+        if self.with_ontology and unknown_format(self.format, RDF_FORMATS) is not None:
+            raise ExportError(f"--with-ontology is for RDF formats ({', '.join(RDF_FORMATS)})")
         if not sharing.is_level(self.tlp):
             raise ExportError(
                 f"unknown sharing level {self.tlp!r} (known: {', '.join(sharing.levels())})"
