@@ -12,6 +12,7 @@ from rdflib.term import Node
 
 from ontology.model import RG, OntologyModel, PropertySpec
 from ontology.records import Record
+from ontology.statements import Statement
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,10 @@ class ExportedNode:
     record: Record
     link_reports: dict[str, list[tuple[Any, list[str]]]] = field(default_factory=dict)
     neighbours: dict[str, dict[str, Any]] = field(default_factory=dict)
+    statements: list[Statement] = field(default_factory=list)
+    """With `--statements`: the node's statements the export may show."""
+    link_statements: list[tuple[str, Any, list[Statement]]] = field(default_factory=list)
+    """With `--statements`: (property name, target id or evidence item, statements) per link."""
 
 
 class ExportMapping:

@@ -29,12 +29,17 @@ class ExportOptions:
     as_of: str | None = None
     complete: bool = False  # a backup: every node and relationship, whatever its level or shape
     with_ontology: bool = False  # RDF: the ontology and the shapes after the data
+    statements: bool = False  # RDF: each value's provenance, as reified rdf:Statements
 
     def checked(self) -> ExportOptions:
         if (problem := unknown_format(self.format)) is not None:
             raise ExportError(problem)
-        if self.with_ontology and unknown_format(self.format, RDF_FORMATS) is not None:
-            raise ExportError(f"--with-ontology is for RDF formats ({', '.join(RDF_FORMATS)})")
+        for flag, name in (
+            (self.with_ontology, "--with-ontology"),
+            (self.statements, "--statements"),
+        ):
+            if flag and unknown_format(self.format, RDF_FORMATS) is not None:
+                raise ExportError(f"{name} is for the RDF formats ({', '.join(RDF_FORMATS)})")
         if not sharing.is_level(self.tlp):
             raise ExportError(
                 f"unknown sharing level {self.tlp!r} (known: {', '.join(sharing.levels())})"

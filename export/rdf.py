@@ -34,6 +34,7 @@ from rdflib.term import Node
 from export.mapping import ExportedNode, ExportMapping
 from export.writer import Writer
 from ontology.model import ID_BASE, PropertySpec, id_to_iri
+from ontology.provenance import node_statement_triples, statement_triples
 from ontology.records import Record, record_triples
 from ontology.types import dates
 
@@ -118,6 +119,7 @@ def node_triples(
         yield subject, RDF.type, sup
     for source in sources:
         yield subject, PROV.wasDerivedFrom, source
+    yield from provenance_triples(mapping, node)
     for name, statements in sorted(node.link_reports.items()):
         if name == mapping.edge_spec.name:
             continue
@@ -129,6 +131,20 @@ def node_triples(
             yield statement, RDF.object, id_to_iri(target)
             for report in reports:
                 yield statement, mapping.in_report.iri, id_to_iri(report)
+
+
+def provenance_triples(mapping: ExportMapping, node: ExportedNode) -> Iterator[Triple]:
+    """With `--statements`: each statement of the node and of its links, reified
+    (`ontology.provenance`)."""
+    record = node.record
+    model = mapping.model
+    yield from node_statement_triples(model, record["id"], record["type"], node.statements)
+    subject = id_to_iri(record["id"])
+    for name, value, statements in node.link_statements:
+        spec = model.properties[name]
+        target = evidence_iri(record["id"], value) if spec.kind == "edge" else id_to_iri(value)
+        for s in statements:
+            yield from statement_triples(subject, spec.iri, target, s)
 
 
 def concept_triples(mapping: ExportMapping, concepts: Iterable[URIRef]) -> Iterator[Triple]:

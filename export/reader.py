@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from neo4j import Driver
@@ -38,6 +38,7 @@ from export.mapping import ExportedNode, ExportMapping, StoredLink
 from export.options import ExportError, ExportOptions, ScopeNotFound
 from ontology.model import OntologyModel, PropertySpec, load_model, shapes_graph
 from ontology.records import Record
+from ontology.statements import Statement, decode
 
 __all__ = [
     "ExportError",
@@ -162,12 +163,15 @@ def node_record(
     props: dict[str, Any],
     links: Iterable[StoredLink],
     keep_report: Callable[[str], bool] | None = None,
+    shown: Callable[[Statement], Statement | None] | None = None,
 ) -> ExportedNode:
     """The record a stored node stands for; `links` are those the node is the subject of.
 
     The one place where stored properties and relationships become record values: literal,
     vocabulary and report-list properties by the ontology's Neo4j names, links as sorted target
     ids, EVIDENCED_BY relationships as evidence items; reports `keep_report` refuses are dropped.
+    With `shown` (an export `--statements`), the node's and its links' statements as `shown`
+    lets them through (None: left out).
     """
     model = mapping.model
     keep = keep_report or (lambda _: True)
@@ -195,6 +199,8 @@ def node_record(
     linked: dict[str, list[str]] = {}
     evidence: list[Record] = []
     exported = ExportedNode(record)
+    if shown is not None:
+        exported.statements = _shown(props.get(names.STATEMENTS), shown)
     for link in links:
         if link.out != mapping.subject_direction.get(link.type):
             continue
@@ -206,6 +212,10 @@ def node_record(
             linked.setdefault(name, []).append(value)
         else:
             continue
+        if shown is not None:
+            kept = _shown(link.props.get(names.STATEMENTS), shown)
+            if kept:
+                exported.link_statements.append((name, value, kept))
         if link.other_props:
             exported.neighbours[link.other] = link.other_props
         stated = sorted(r for r in link.props.get(in_report) or [] if keep(r))
@@ -220,6 +230,10 @@ def node_record(
         key = sorted(evidence, key=lambda e: json.dumps(e, sort_keys=True, default=str))
         record[mapping.edge_spec.name] = key
     return exported
+
+
+def _shown(text: str | None, shown: Callable[[Statement], Statement | None]) -> list[Statement]:
+    return [kept for s in decode(text) if (kept := shown(s)) is not None]
 
 
 def _evidence_item(mapping: ExportMapping, link: StoredLink) -> Record:
@@ -257,12 +271,25 @@ class GraphReader:
             self.ids = sorted(self._scope_ids())
             self.visibility.scoped = True
             self.visibility.params["ids"] = self.ids
-        self.reports = set(
+        self.reports = self._visible("Report")
+        self.sources = self._visible("Source") if self.options.statements else set()
+
+    def _visible(self, class_name: str) -> set[str]:
+        """Ids of the nodes of a class the export includes."""
+        return set(
             self._query(
-                f"MATCH (n:`{self.model.cls('Report').neo4j_label}`) "
+                f"MATCH (n:`{self.model.cls(class_name).neo4j_label}`) "
                 f"WHERE {self.visibility.predicate('n')} RETURN n.{names.ID} AS id"
             )
         )
+
+    def shown(self, s: Statement) -> Statement | None:
+        """A statement as the export may show it: at the export's levels, of an included
+        report, citing only included sources (others left out of it); None: not at all."""
+        if s.level not in self.options.levels or (s.report and s.report not in self.reports):
+            return None
+        sources = tuple(x for x in s.sources if x in self.sources)
+        return s if sources == s.sources else replace(s, sources=sources)
 
     def _query(self, cypher: str, **params: Any) -> list[Any]:
         rows, _, _ = self.driver.execute_query(
@@ -382,7 +409,12 @@ class GraphReader:
             if link["other"] is not None
         ]
         return node_record(
-            self.mapping, row["labels"], row["props"], links, self.reports.__contains__
+            self.mapping,
+            row["labels"],
+            row["props"],
+            links,
+            self.reports.__contains__,
+            self.shown if self.options.statements else None,
         )
 
 

@@ -19,7 +19,9 @@ from ingest.batch import Batch
 from ingest.errors import IngestError, Problem
 from ingest.jsondocs import MAX_DEPTH, MAX_NODES, check_shape, too_deep
 from ingest.writer import RelKey, relationship_rows
-from ontology.model import ID_BASE, iri_to_id, load_model, shapes_graph
+from ontology import statements as st
+from ontology.model import ID_BASE, RG, iri_to_id, load_model, shapes_graph
+from ontology.provenance import read_statements
 from ontology.records import (
     Record,
     RecordError,
@@ -360,6 +362,10 @@ def _read_rdf(path: Path, fmt: str, exact_ids: bool = False) -> Batch:
     records, ignored = graph_to_records(graph)
     link_reports, used = _link_reports(graph, records)
     ignored -= used
+    given, given_links, used = _reified_statements(graph, records)
+    ignored -= used
+    statements = {**given, **statements}  # a backup's own system statements win
+    link_statements = {**given_links, **link_statements}
     checked = []
     problems = []
     for record in records:
@@ -430,6 +436,33 @@ def _system_statements(graph: Graph) -> tuple[dict[str, str], dict[RelKey, str]]
     return nodes, links
 
 
+def _reified_statements(
+    graph: Graph, records: list[Record]
+) -> tuple[dict[str, str], dict[RelKey, str], int]:
+    """The statements an export `--statements` carries as reifications (`ontology.provenance`):
+    node id -> stored text, relationship -> stored text, and the number of triples read."""
+    model = load_model()
+    types = {r["id"]: r["type"] for r in records}
+    read = read_statements(graph, model, types.get)
+    nodes = {node_id: st.encode(found) for node_id, found in read.nodes.items()}
+    links: dict[RelKey, str] = {}
+    edge = model.edge_class
+    for (sid, name, value), found in read.links.items():
+        spec = model.properties[name]
+        if spec.kind == "edge":
+            target: Any = edge_record(graph, value, model)  # type: ignore[arg-type]
+        elif str(value).startswith(ID_BASE):
+            target = iri_to_id(str(value))
+        else:
+            continue
+        if spec.kind == "edge" and edge.edge_target not in target:
+            continue
+        record = {"id": sid, "type": types[sid], name: [target]}
+        for key in relationship_rows(record, model):
+            links[key] = st.encode(found)
+    return nodes, links, read.used
+
+
 def _link_reports(graph: Graph, records: list[Record]) -> tuple[dict[RelKey, list[str]], int]:
     """The reports our exports state for links whose reports cannot be inferred from their ends:
     `rg:inReport` on an evidence node, or on an rdf:Statement about a link. Also the number of
@@ -464,6 +497,8 @@ def _link_reports(graph: Graph, records: list[Record]) -> tuple[dict[RelKey, lis
             add(subject, edge.name, edge_record(graph, node, model), reports)
             used += len(reports)
     for statement in graph.subjects(RDF.type, RDF.Statement):
+        if (statement, RG.standing, None) in graph:  # a value's provenance, read elsewhere
+            continue
         spec = by_iri.get(graph.value(statement, RDF.predicate))  # type: ignore[arg-type]
         target = graph.value(statement, RDF.object)
         reports = stated(statement)

@@ -64,9 +64,33 @@ def export(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="File (.gz: gzip'd); stdout by default.")
     ] = None,
+    with_ontology: Annotated[
+        bool,
+        typer.Option(
+            "--with-ontology",
+            help="RDF: add the ontology, its vocabularies and the SHACL shapes after the data.",
+        ),
+    ] = False,
+    statements: Annotated[
+        bool,
+        typer.Option(
+            "--statements",
+            help="RDF: add every value's provenance (report, sources, standing, level, first "
+            "stated, retracted) as reified rdf:Statements; ingest restores it.",
+        ),
+    ] = False,
 ) -> None:
     """Export the graph for partners: only what is shared at --tlp or below, streamed."""
-    _export(ExportOptions(format=fmt, tlp=tlp.upper(), scope=scope, hops=hops, as_of=as_of), output)
+    options = ExportOptions(
+        format=fmt,
+        tlp=tlp.upper(),
+        scope=scope,
+        hops=hops,
+        as_of=as_of,
+        with_ontology=with_ontology,
+        statements=statements,
+    )
+    _export(options, output)
 
 
 def export_ftm(

@@ -61,6 +61,12 @@ def export(
     as_of: Annotated[
         str | None, Query(max_length=10, description="leave out facts dated after this day")
     ] = None,
+    with_ontology: Annotated[
+        bool, Query(description="add the ontology, its vocabularies and the SHACL shapes")
+    ] = False,
+    statements: Annotated[
+        bool, Query(description="add each value's provenance as reified rdf:Statements")
+    ] = False,
     accept: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """RDF of what the caller may see, with sources, quotes and standard alignments."""
@@ -71,7 +77,15 @@ def export(
     fmt = format or negotiate(accept)
     if (problem := unknown_format(fmt, RDF_FORMATS)) is not None:
         raise BadParameter(problem)
-    options = ExportOptions(format=fmt, tlp=level, scope=scope, hops=hops, as_of=as_of)
+    options = ExportOptions(
+        format=fmt,
+        tlp=level,
+        scope=scope,
+        hops=hops,
+        as_of=as_of,
+        with_ontology=with_ontology,
+        statements=statements,
+    )
     kind, _, ident = scope.partition(":")
     scoped = kind in ("entity", "report") and ident and sharing.is_level(level)
     # the second lock: the id looked up at the caller's levels by the API's own named query
