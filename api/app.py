@@ -29,6 +29,7 @@ from api.routers import (
     proposals,
     screening,
     search,
+    sparql,
     web,
 )
 from api.security import RateLimiter, SecurityHeaders, SecurityMiddleware
@@ -49,6 +50,7 @@ ROUTERS = (
     screening,
     proposals,
     export,
+    sparql,
     cypher,
     ingest,
     web,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import shutil
 import string
 from pathlib import Path
 
@@ -325,10 +326,12 @@ def with_history(neo4j_db: Driver, settings: Settings, tmp_path: Path) -> Driver
     db = settings.neo4j_database
     assert ingest_paths([SEED, DOCUMENTED], neo4j_db, database=db, stated_on="2021-03-04").ok
     doc = report_document(SEED)
+    shutil.copytree(SEED.parent / "sources", tmp_path / "sources")  # its evidentiary copy
     record = next(r for r in doc["@graph"] if r.get("description"))
     del record["description"]
     changed = write_report(tmp_path / SEED.name, doc)
-    assert ingest_paths([changed], neo4j_db, database=db, stated_on="2022-05-06").ok
+    result = ingest_paths([changed], neo4j_db, database=db, stated_on="2022-05-06")
+    assert result.ok, result.problems[:5]
     return neo4j_db
 
 
