@@ -208,7 +208,8 @@ def run_query(
         result = store.query(query)
     except SyntaxError as exc:
         raise SparqlRefused(f"not a SPARQL 1.1 query: {exc}") from None
-    if isinstance(result, bool):
+    if isinstance(result, bool | pyoxigraph.QueryBoolean):
+        result = bool(result)
         media = negotiate(accept, False)
         if media == CSV:
             return Answer(CSV, "_askResult\r\n" + ("true" if result else "false") + "\r\n", 1, None)
