@@ -30,6 +30,7 @@ class ExportOptions:
     complete: bool = False  # a backup: every node and relationship, whatever its level or shape
     with_ontology: bool = False  # RDF: the ontology and the shapes after the data
     statements: bool = False  # RDF: each value's provenance, as reified rdf:Statements
+    licences: tuple[str, ...] = ()  # only sources under these licences (and what rests on them)
 
     def checked(self) -> ExportOptions:
         if (problem := unknown_format(self.format)) is not None:

@@ -15,6 +15,9 @@ and to the other end of each of their relationships, so the two can never disagr
 format reads through it. The predicate follows required links two levels deep, which is exact
 for today's ontology (the targets of required links have no required links of their own).
 
+`--licence URL` (repeatable) keeps only the sources under those licences (`rg:license`); a
+fact then needs one of them among its evidence, like any source left out.
+
 `--as-of DATE` leaves out facts (holdings included) whose `date`, `startDate` or `asOf` is after
 DATE; a partial date ("2020", "2020-06") counts as its first day. Sources, actors and regions
 are not dated and stay.
@@ -89,7 +92,11 @@ class Visibility:
     params: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.params = {"levels": self.options.levels, "asOf": self.options.as_of}
+        self.params = {
+            "levels": self.options.levels,
+            "asOf": self.options.as_of,
+            "licences": list(self.options.licences),
+        }
         self.required = required_links(self.model)
         self.edge = self.model.edge_class
 
@@ -105,6 +112,10 @@ class Visibility:
                 for p in AS_OF_PROPERTIES
             )
             parts.append(f"(NOT {var}:`{fact}` OR ({dated}))")
+        if self.options.licences:
+            source = self.model.cls("Source").neo4j_label
+            licence = self.model.properties["license"].neo4j_property
+            parts.append(f"(NOT {var}:`{source}` OR {var}.`{licence}` IN $licences)")
         if self.scoped:
             parts.append(f"{var}.{names.ID} IN $ids")
         return " AND ".join(parts)

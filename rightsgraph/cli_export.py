@@ -71,6 +71,14 @@ def export(
             help="RDF: add the ontology, its vocabularies and the SHACL shapes after the data.",
         ),
     ] = False,
+    licence: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--licence",
+            help="Keep only sources under this licence (its URL; repeatable), and what rests on "
+            "them.",
+        ),
+    ] = None,
     statements: Annotated[
         bool,
         typer.Option(
@@ -89,6 +97,7 @@ def export(
         as_of=as_of,
         with_ontology=with_ontology,
         statements=statements,
+        licences=tuple(licence or ()),
     )
     _export(options, output)
 

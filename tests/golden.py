@@ -39,6 +39,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -117,6 +118,12 @@ API_URLS = [
     "/export?format=ntriples&scope=entity:cethik",
     "/export?format=turtle&scope=report:sec-report-confidential",
     "/export?scope=entity:gpfg&hops=0&tlp=CLEAR&as_of=2019-12-31",
+    "/sparql?query="
+    + quote(
+        "SELECT ?source ?name WHERE { ?source a <https://w3id.org/rightsgraph/ontology#Source> ; "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?name } ORDER BY ?source"
+    ),
+    "/sparql?format=csv&query=" + quote("SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }"),
     # errors: problem+json
     "/entities/no-such-id",
     "/search",
@@ -129,6 +136,7 @@ API_URLS = [
     "/export?format=rdfxml",
     "/export?tlp=RED&scope=entity:gpfg&hops=0",
     "/export?scope=entity:no-such-id",
+    "/sparql?query=" + quote("INSERT DATA { <a:b> <a:c> <a:d> }"),
 ]
 ACCEPTS = ["text/turtle", "application/n-triples", "application/ld+json;q=0.5, text/turtle;q=0.4"]
 ACCEPT_URL = "/export?scope=entity:gpfg&hops=0"

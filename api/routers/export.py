@@ -67,6 +67,10 @@ def export(
     statements: Annotated[
         bool, Query(description="add each value's provenance as reified rdf:Statements")
     ] = False,
+    licence: Annotated[
+        list[str] | None,
+        Query(description="keep only sources under these licences (URLs), and what rests on them"),
+    ] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """RDF of what the caller may see, with sources, quotes and standard alignments."""
@@ -85,6 +89,7 @@ def export(
         as_of=as_of,
         with_ontology=with_ontology,
         statements=statements,
+        licences=tuple(licence or ()),
     )
     kind, _, ident = scope.partition(":")
     scoped = kind in ("entity", "report") and ident and sharing.is_level(level)
