@@ -369,3 +369,35 @@ def test_provenance_at_a_level_shows_only_that_levels_statements(
     )
     levels = {str(o) for o in graph.objects(None, RG.statedLevel)}
     assert levels and levels <= {"CLEAR", "GREEN"}
+
+
+# ---------------------------------------------------------------------- licences
+
+BY = "https://creativecommons.org/licenses/by/4.0/"
+BY_NC = "https://creativecommons.org/licenses/by-nc/4.0/"
+
+
+def test_exports_state_licences_and_keep_only_the_licences_asked_for(
+    neo4j_db, settings, tmp_path
+) -> None:
+    report = tmp_path / "licensed.yaml"
+    report.write_text(
+        "id: report-licensed\ntype: Report\nname: Licensed\nreviewStatus: reviewed\n"
+        "'@graph':\n"
+        f"  - {{id: src-open, type: Source, name: Open register, license: '{BY}'}}\n"
+        f"  - {{id: src-nc, type: Source, name: Sanctions data, license: '{BY_NC}'}}\n"
+        "  - {id: lic-co, type: Company, name: Licensed Co,"
+        " evidence: [{source: src-open, quote: listed}]}\n"
+        "  - {id: lic-measure, type: Measure, name: Listed, appliesTo: [lic-co], measureType: sanction,"
+        " evidence: [{source: src-nc, quote: sanctioned}]}\n",
+        encoding="utf-8",
+    )
+    ingest(neo4j_db, settings, report)
+    whole = parse(export(neo4j_db, settings, format="ntriples", tlp="GREEN"), "ntriples")
+    assert (id_to_iri("src-nc"), DCTERMS.license, URIRef(BY_NC)) in whole
+    assert (id_to_iri("lic-measure"), RDF.type, RG.Measure) in whole
+    kept = parse(export(neo4j_db, settings, format="ntriples", tlp="GREEN", licences=(BY,)), "ntriples")
+    assert (id_to_iri("src-open"), DCTERMS.license, URIRef(BY)) in kept
+    assert not set(kept.triples((id_to_iri("src-nc"), None, None)))
+    assert not set(kept.triples((id_to_iri("lic-measure"), None, None)))  # rests on src-nc only
+    assert (id_to_iri("lic-co"), RDF.type, RG.Company) in kept
