@@ -123,7 +123,7 @@ API_URLS = [
         "SELECT ?source ?name WHERE { ?source a <https://w3id.org/rightsgraph/ontology#Source> ; "
         "<http://www.w3.org/2000/01/rdf-schema#label> ?name } ORDER BY ?source"
     ),
-    "/sparql?format=csv&query=" + quote("SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }"),
+    "/sparql?query=" + quote("SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }"),
     # errors: problem+json
     "/entities/no-such-id",
     "/search",

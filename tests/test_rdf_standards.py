@@ -396,7 +396,9 @@ def test_exports_state_licences_and_keep_only_the_licences_asked_for(
     whole = parse(export(neo4j_db, settings, format="ntriples", tlp="GREEN"), "ntriples")
     assert (id_to_iri("src-nc"), DCTERMS.license, URIRef(BY_NC)) in whole
     assert (id_to_iri("lic-measure"), RDF.type, RG.Measure) in whole
-    kept = parse(export(neo4j_db, settings, format="ntriples", tlp="GREEN", licences=(BY,)), "ntriples")
+    kept = parse(
+        export(neo4j_db, settings, format="ntriples", tlp="GREEN", licences=(BY,)), "ntriples"
+    )
     assert (id_to_iri("src-open"), DCTERMS.license, URIRef(BY)) in kept
     assert not set(kept.triples((id_to_iri("src-nc"), None, None)))
     assert not set(kept.triples((id_to_iri("lic-measure"), None, None)))  # rests on src-nc only
