@@ -172,10 +172,13 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         401: "Missing, unknown or revoked API key",
         403: "Role or sharing level too low",
         404: "Unknown id",
+        406: "No acceptable result format",
         413: "Request too large",
+        415: "Unsupported media type",
         422: "Invalid parameter",
         429: "Too many requests",
         503: "Graph database unavailable",
+        504: "Query timed out",
     }
     return {
         s: {

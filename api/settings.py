@@ -81,6 +81,9 @@ class ApiSettings:
     cypher_max_running: int = field(
         default_factory=lambda: _int("RIGHTSGRAPH_CYPHER_MAX_RUNNING", 4)
     )  # /cypher queries at once, per process and on the server (keys: one each)
+    sparql_max_age: float = field(
+        default_factory=lambda: _float("RIGHTSGRAPH_SPARQL_MAX_AGE", 300.0)
+    )  # seconds a /sparql level store serves before it is rebuilt from Neo4j even if unchanged
     rate_limit: int = field(default_factory=lambda: _int("RIGHTSGRAPH_RATE_LIMIT", 600))
     rate_limit_anonymous: int = field(
         default_factory=lambda: _int("RIGHTSGRAPH_RATE_LIMIT_ANONYMOUS", 120)

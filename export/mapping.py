@@ -8,9 +8,11 @@ from functools import cached_property
 from typing import Any
 
 from rdflib import RDFS, URIRef
+from rdflib.term import Node
 
 from ontology.model import RG, OntologyModel, PropertySpec
 from ontology.records import Record
+from ontology.statements import Statement
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,10 @@ class ExportedNode:
     record: Record
     link_reports: dict[str, list[tuple[Any, list[str]]]] = field(default_factory=dict)
     neighbours: dict[str, dict[str, Any]] = field(default_factory=dict)
+    statements: list[Statement] = field(default_factory=list)
+    """With `--statements`: the node's statements the export may show."""
+    link_statements: list[tuple[str, Any, list[Statement]]] = field(default_factory=list)
+    """With `--statements`: (property name, target id or evidence item, statements) per link."""
 
 
 class ExportMapping:
@@ -80,6 +86,48 @@ class ExportMapping:
                         found.add(sup)
             types[cls.name] = sorted(found)
         return types
+
+    def own_types(self, class_name: str) -> list[URIRef]:
+        """Every class of ours a node of this class is an instance of (rg:Company, rg:Organization,
+        rg:Actor, rg:Node), so an export states the types the shapes target on its own."""
+        return self._own_types[class_name]
+
+    @cached_property
+    def _own_types(self) -> dict[str, list[URIRef]]:
+        classes = self.model.classes
+        return {
+            c.name: sorted((classes[a].iri for a in c.ancestors), key=str) for c in classes.values()
+        }
+
+    @cached_property
+    def standard_properties(self) -> dict[Node, list[URIRef]]:
+        """Our property IRI -> its super-properties outside our namespace (rdfs:subPropertyOf,
+        followed through our own super-properties): schema:name and rdfs:label for rg:name,
+        prov:qualifiedDerivation for rg:evidence, …"""
+        graph = self.model.graph
+        out: dict[Node, list[URIRef]] = {}
+        for spec in self.model.properties.values():
+            found: set[URIRef] = set()
+            stack, seen = [spec.iri], set()
+            while stack:
+                current = stack.pop()
+                if current in seen:
+                    continue
+                seen.add(current)
+                for sup in graph.objects(current, RDFS.subPropertyOf):
+                    if not isinstance(sup, URIRef):
+                        continue
+                    if str(sup).startswith(str(RG)):
+                        stack.append(sup)
+                    else:
+                        found.add(sup)
+            if found:
+                out[spec.iri] = sorted(found, key=str)
+        return out
+
+    @cached_property
+    def by_iri(self) -> dict[Node, PropertySpec]:
+        return {spec.iri: spec for spec in self.model.properties.values()}
 
     @cached_property
     def same_as(self) -> dict[URIRef, str]:

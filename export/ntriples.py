@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from rdflib import BNode
 
 from export.mapping import ExportedNode, ExportMapping
-from export.rdf import RdfWriter, node_triples, nt_term
+from export.rdf import RdfWriter, Triple, nt_term
 
 
 class NTriplesWriter(RdfWriter):
@@ -15,18 +15,22 @@ class NTriplesWriter(RdfWriter):
     extension = ".nt"
     description = "N-Triples"
 
-    def __init__(self, mapping: ExportMapping):
-        super().__init__(mapping)
+    def __init__(self, mapping: ExportMapping, with_ontology: bool = False):
+        super().__init__(mapping, with_ontology)
         self._blank = 0
 
     def node(self, node: ExportedNode) -> str:
+        return self._lines(self.node_triples(node))
+
+    def end(self) -> str:
+        return self._lines(self.closing_triples())
+
+    def _lines(self, triples: Iterable[Triple]) -> str:
         blank = self._blank_labels()
-        lines = [
+        return "".join(
             f"{nt_term(s, blank)} {nt_term(p, blank)} {nt_term(o, blank)} .\n"
-            for s, p, o in node_triples(self.mapping, node)
-        ]
-        self.triples += len(lines)
-        return "".join(lines)
+            for s, p, o in triples
+        )
 
     def _blank_labels(self) -> Callable[[BNode], str]:
         """Blank-node labels unique in the document and stable from one run to the next."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from export.formats import unknown_format
+from export.formats import RDF_FORMATS, unknown_format
 from ontology.types import sharing
 
 SCOPE_KINDS = ("entity", "report")
@@ -29,10 +29,19 @@ class ExportOptions:
     as_of: str | None = None
     as_known_on: str | None = None  # what the graph held that day (YYYY-MM-DD)
     complete: bool = False  # a backup: every node and relationship, whatever its level or shape
+    with_ontology: bool = False  # RDF: the ontology and the shapes after the data
+    statements: bool = False  # RDF: each value's provenance, as reified rdf:Statements
+    licences: tuple[str, ...] = ()  # only sources under these licences (and what rests on them)
 
     def checked(self) -> ExportOptions:
         if (problem := unknown_format(self.format)) is not None:
             raise ExportError(problem)
+        for flag, name in (
+            (self.with_ontology, "--with-ontology"),
+            (self.statements, "--statements"),
+        ):
+            if flag and unknown_format(self.format, RDF_FORMATS) is not None:
+                raise ExportError(f"{name} is for the RDF formats ({', '.join(RDF_FORMATS)})")
         if not sharing.is_level(self.tlp):
             raise ExportError(
                 f"unknown sharing level {self.tlp!r} (known: {', '.join(sharing.levels())})"

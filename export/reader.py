@@ -20,6 +20,9 @@ statement at one of the levels was first stated on or before DAY and not retract
 (`ingest.known.known_predicate` on its `knownSpans`), and each node's values are its statements
 projected for the levels and the day (`ingest.known.stored_view`).
 
+`--licence URL` (repeatable) keeps only the sources under those licences (`rg:license`); a
+fact then needs one of them among its evidence, like any source left out.
+
 `--as-of DATE` leaves out facts (holdings included) whose `date`, `startDate` or `asOf` is after
 DATE; a partial date ("2020", "2020-06") counts as its first day. Sources, actors and regions
 are not dated and stay.
@@ -32,7 +35,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from neo4j import Driver
@@ -44,6 +47,7 @@ from export.options import ExportError, ExportOptions, ScopeNotFound
 from ingest.known import known_predicate, stored_view
 from ontology.model import OntologyModel, PropertySpec, load_model, shapes_graph
 from ontology.records import Record
+from ontology.statements import Statement, decode
 
 __all__ = [
     "ExportError",
@@ -98,6 +102,7 @@ class Visibility:
             "levels": self.options.levels,
             "asOf": self.options.as_of,
             "asKnownOn": self.options.as_known_on,
+            "licences": list(self.options.licences),
         }
         self.required = required_links(self.model)
         self.edge = self.model.edge_class
@@ -114,6 +119,10 @@ class Visibility:
                 for p in AS_OF_PROPERTIES
             )
             parts.append(f"(NOT {var}:`{fact}` OR ({dated}))")
+        if self.options.licences:
+            source = self.model.cls("Source").neo4j_label
+            licence = self.model.properties["license"].neo4j_property
+            parts.append(f"(NOT {var}:`{source}` OR {var}.`{licence}` IN $licences)")
         if self.scoped:
             parts.append(f"{var}.{names.ID} IN $ids")
         return " AND ".join(parts)
@@ -180,12 +189,15 @@ def node_record(
     props: dict[str, Any],
     links: Iterable[StoredLink],
     keep_report: Callable[[str], bool] | None = None,
+    shown: Callable[[Statement], Statement | None] | None = None,
 ) -> ExportedNode:
     """The record a stored node stands for; `links` are those the node is the subject of.
 
     The one place where stored properties and relationships become record values: literal,
     vocabulary and report-list properties by the ontology's Neo4j names, links as sorted target
     ids, EVIDENCED_BY relationships as evidence items; reports `keep_report` refuses are dropped.
+    With `shown` (an export `--statements`), the node's and its links' statements as `shown`
+    lets them through (None: left out).
     """
     model = mapping.model
     keep = keep_report or (lambda _: True)
@@ -213,6 +225,8 @@ def node_record(
     linked: dict[str, list[str]] = {}
     evidence: list[Record] = []
     exported = ExportedNode(record)
+    if shown is not None:
+        exported.statements = _shown(props.get(names.STATEMENTS), shown)
     for link in links:
         if link.out != mapping.subject_direction.get(link.type):
             continue
@@ -224,6 +238,10 @@ def node_record(
             linked.setdefault(name, []).append(value)
         else:
             continue
+        if shown is not None:
+            kept = _shown(link.props.get(names.STATEMENTS), shown)
+            if kept:
+                exported.link_statements.append((name, value, kept))
         if link.other_props:
             exported.neighbours[link.other] = link.other_props
         stated = sorted(r for r in link.props.get(in_report) or [] if keep(r))
@@ -238,6 +256,10 @@ def node_record(
         key = sorted(evidence, key=lambda e: json.dumps(e, sort_keys=True, default=str))
         record[mapping.edge_spec.name] = key
     return exported
+
+
+def _shown(text: str | None, shown: Callable[[Statement], Statement | None]) -> list[Statement]:
+    return [kept for s in decode(text) if (kept := shown(s)) is not None]
 
 
 def _evidence_item(mapping: ExportMapping, link: StoredLink) -> Record:
@@ -275,12 +297,25 @@ class GraphReader:
             self.ids = sorted(self._scope_ids())
             self.visibility.scoped = True
             self.visibility.params["ids"] = self.ids
-        self.reports = set(
+        self.reports = self._visible("Report")
+        self.sources = self._visible("Source") if self.options.statements else set()
+
+    def _visible(self, class_name: str) -> set[str]:
+        """Ids of the nodes of a class the export includes."""
+        return set(
             self._query(
-                f"MATCH (n:`{self.model.cls('Report').neo4j_label}`) "
+                f"MATCH (n:`{self.model.cls(class_name).neo4j_label}`) "
                 f"WHERE {self.visibility.predicate('n')} RETURN n.{names.ID} AS id"
             )
         )
+
+    def shown(self, s: Statement) -> Statement | None:
+        """A statement as the export may show it: at the export's levels, of an included
+        report, citing only included sources (others left out of it); None: not at all."""
+        if s.level not in self.options.levels or (s.report and s.report not in self.reports):
+            return None
+        sources = tuple(x for x in s.sources if x in self.sources)
+        return s if sources == s.sources else replace(s, sources=sources)
 
     def _query(self, cypher: str, **params: Any) -> list[Any]:
         rows, _, _ = self.driver.execute_query(
@@ -403,7 +438,14 @@ class GraphReader:
         if self.options.as_known_on is not None:  # the values it had that day
             view = stored_view(props, self.options.levels, self.options.as_known_on)
             props = view.properties if view is not None else props
-        return node_record(self.mapping, row["labels"], props, links, self.reports.__contains__)
+        return node_record(
+            self.mapping,
+            row["labels"],
+            props,
+            links,
+            self.reports.__contains__,
+            self.shown if self.options.statements else None,
+        )
 
 
 def _name(cls: Any) -> str:

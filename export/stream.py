@@ -13,6 +13,7 @@ from neo4j import Driver
 
 from export.formats import WRITERS
 from export.options import ExportOptions
+from export.rdf import RdfWriter
 from export.reader import PAGE_SIZE, GraphReader
 from export.writer import Writer
 
@@ -28,7 +29,10 @@ class Export:
     def open(cls, driver: Driver, options: ExportOptions, database: str | None = None) -> Export:
         """Raises ExportError (or ScopeNotFound) before anything is written."""
         reader = GraphReader(driver, options, database)
-        return cls(reader, WRITERS[reader.options.format](reader.mapping))
+        kind = WRITERS[reader.options.format]
+        if issubclass(kind, RdfWriter):
+            return cls(reader, kind(reader.mapping, with_ontology=reader.options.with_ontology))
+        return cls(reader, kind(reader.mapping))
 
     def chunks(self, page_size: int = PAGE_SIZE) -> Iterator[str]:
         """The document, one chunk of text per page of nodes."""

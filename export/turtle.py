@@ -1,15 +1,26 @@
-"""Turtle: prefixes up front, one block per record, evidence inline as `[ … ]`."""
+"""Turtle: prefixes up front, one block per subject (a record, then its evidence), blank nodes
+inline as `[ … ]` where they are the object of one triple."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from rdflib import RDF, XSD, BNode, Literal, URIRef
 from rdflib.term import Node
 
 from export.mapping import ExportedNode, ExportMapping
-from export.rdf import PN_LOCAL, RdfWriter, export_prefixes, iri_term, literal_body, node_triples
-from ontology.model import ID_BASE, id_to_iri
+from export.rdf import (
+    PN_LOCAL,
+    RdfWriter,
+    Triple,
+    by_subject,
+    export_prefixes,
+    iri_term,
+    literal_body,
+)
+from ontology.model import ID_BASE
 
-Nested = dict[BNode, list[tuple[Node, Node]]]
+Pairs = dict[Node, list[tuple[Node, Node]]]
 IRI_CACHE_SIZE = 100_000  # vocabulary IRIs only: node IRIs are not cached
 
 
@@ -18,38 +29,49 @@ class TurtleWriter(RdfWriter):
     extension = ".ttl"
     description = "Turtle"
 
-    def __init__(self, mapping: ExportMapping):
-        super().__init__(mapping)
+    def __init__(self, mapping: ExportMapping, with_ontology: bool = False):
+        super().__init__(mapping, with_ontology)
         self.prefixes = export_prefixes(mapping)
         # longest namespace first, so `harm:` wins over a shorter namespace it extends
         self._ordered = sorted(self.prefixes.items(), key=lambda kv: -len(kv[1]))
         self._cache: dict[str, str] = {}
+        self._labels: dict[BNode, str] = {}
 
     def begin(self) -> str:
         return "".join(f"@prefix {p}: {iri_term(ns)} .\n" for p, ns in self.prefixes.items()) + "\n"
 
     def node(self, node: ExportedNode) -> str:
-        subject = id_to_iri(node.record["id"])
-        own: list[tuple[Node, Node]] = []
-        nested: Nested = {}
-        inlined: set[BNode] = set()
-        for s, p, o in node_triples(self.mapping, node):
-            self.triples += 1
-            if isinstance(o, BNode):
-                inlined.add(o)
-            if s == subject:
-                own.append((p, o))
-            elif isinstance(s, BNode):
-                nested.setdefault(s, []).append((p, o))
-            else:
-                raise ValueError(f"record {node.record['id']} yields a triple about {s}")
-        own.sort(key=lambda po: (po[0] != RDF.type, str(po[0])))
-        body = " ;\n    ".join(self._pair(p, o, nested, "    ") for p, o in own)
-        blocks = [f"{self._iri(str(subject))}\n    {body} .\n"]
-        for bnode in nested:  # statements about the node's links: blank subjects of their own
-            if bnode not in inlined:
-                blocks.append(self._term(bnode, nested, "") + " .\n")
-        return "".join(blocks) + "\n"
+        return self._blocks(self.node_triples(node))
+
+    def end(self) -> str:
+        return self._blocks(self.closing_triples())
+
+    def _blocks(self, triples: Iterable[Triple]) -> str:
+        """One block per subject; a blank node that is the object of exactly one triple is
+        written inline there, any other blank node gets a label of its own."""
+        pairs = by_subject(triples)
+        uses: dict[BNode, int] = {}
+        for values in pairs.values():
+            for _, o in values:
+                if isinstance(o, BNode):
+                    uses[o] = uses.get(o, 0) + 1
+        inline = {  # list cells get labels: nesting a long list would run parsers out of stack
+            b
+            for b, n in uses.items()
+            if n == 1 and b in pairs and all(p != RDF.rest for p, _ in pairs[b])
+        }
+        blocks = []
+        for subject, values in pairs.items():
+            if subject in inline:
+                continue
+            values = sorted(values, key=lambda po: (po[0] != RDF.type, str(po[0])))
+            body = " ;\n    ".join(self._pair(p, o, pairs, inline, "    ") for p, o in values)
+            head = self._label(subject) if isinstance(subject, BNode) else self._iri(str(subject))
+            blocks.append(f"{head}\n    {body} .\n")
+        return "".join(blocks) + ("\n" if blocks else "")
+
+    def _label(self, node: BNode) -> str:
+        return "_:" + self._labels.setdefault(node, f"t{len(self._labels) + 1}")
 
     def _iri(self, iri: str) -> str:
         cached = self._cache.get(iri)
@@ -64,14 +86,17 @@ class TurtleWriter(RdfWriter):
             self._cache[iri] = text
         return text
 
-    def _term(self, term: Node, nested: Nested, indent: str) -> str:
+    def _term(self, term: Node, pairs: Pairs, inline: set[BNode], indent: str) -> str:
         if isinstance(term, URIRef):
             return self._iri(str(term))
         if isinstance(term, BNode):
-            pairs = nested.get(term, [])
+            if term not in inline:
+                return self._label(term)
             inner = indent + "    "
-            body = f" ;\n{inner}".join(self._pair(p, o, nested, inner) for p, o in pairs)
-            return f"[\n{inner}{body}\n{indent}]" if pairs else "[]"
+            body = f" ;\n{inner}".join(
+                self._pair(p, o, pairs, inline, inner) for p, o in pairs[term]
+            )
+            return f"[\n{inner}{body}\n{indent}]"
         if isinstance(term, Literal):
             body = literal_body(str(term))
             if term.language:
@@ -81,6 +106,6 @@ class TurtleWriter(RdfWriter):
             return body
         raise TypeError(f"not an RDF term: {term!r}")
 
-    def _pair(self, p: Node, o: Node, nested: Nested, indent: str) -> str:
+    def _pair(self, p: Node, o: Node, pairs: Pairs, inline: set[BNode], indent: str) -> str:
         verb = "a" if p == RDF.type else self._iri(str(p))
-        return f"{verb} {self._term(o, nested, indent)}"
+        return f"{verb} {self._term(o, pairs, inline, indent)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -18,7 +19,9 @@ from ingest.batch import Batch
 from ingest.errors import IngestError, Problem
 from ingest.jsondocs import MAX_DEPTH, MAX_NODES, check_shape, too_deep
 from ingest.writer import RelKey, relationship_rows
-from ontology.model import ID_BASE, iri_to_id, load_model
+from ontology import statements as st
+from ontology.model import ID_BASE, RG, iri_to_id, load_model, shapes_graph
+from ontology.provenance import read_statements
 from ontology.records import (
     Record,
     RecordError,
@@ -35,6 +38,7 @@ MAX_ALIAS_EXPANSION = 10_000  # values the aliases may add
 RDF_FORMATS = {".ttl": "turtle", ".nt": "nt", ".n3": "n3", ".trig": "trig", ".nq": "nquads"}
 CONTENT_RDF = {"turtle": "turtle", "ntriples": "nt"}  # rdflib's names for what content.detect finds
 LINE_KEY = "__line__"
+MAX_FOREIGN = 20  # foreign subjects named one by one; the rest are counted
 
 
 class YamlLimit(yaml.composer.ComposerError):
@@ -327,10 +331,41 @@ def _read_rdf(path: Path, fmt: str, exact_ids: bool = False) -> Batch:
                 )
             ]
         ) from None
+    foreign = foreign_subjects(graph)
+    if foreign:
+        raise IngestError(
+            [
+                Problem(
+                    str(path),
+                    str(subject)[:200],
+                    "foreign-subject",
+                    f"{str(subject)[:200]} is not a RightsGraph IRI (ids are {ID_BASE}ID): an id "
+                    "written as a relative IRI with a colon (contract-x:1) reads as an IRI of "
+                    "scheme contract-x; write ids as absolute IRIs",
+                )
+                for subject in foreign[:MAX_FOREIGN]
+            ]
+            + (
+                [
+                    Problem(
+                        str(path),
+                        "-",
+                        "foreign-subject",
+                        f"and {len(foreign) - MAX_FOREIGN} more subjects outside our ids",
+                    )
+                ]
+                if len(foreign) > MAX_FOREIGN
+                else []
+            )
+        )
     statements, link_statements = _system_statements(graph)
     records, ignored = graph_to_records(graph)
     link_reports, used = _link_reports(graph, records)
     ignored -= used
+    given, given_links, used = _reified_statements(graph, records)
+    ignored -= used
+    statements = {**given, **statements}  # a backup's own system statements win
+    link_statements = {**given_links, **link_statements}
     checked = []
     problems = []
     for record in records:
@@ -353,6 +388,25 @@ def _read_rdf(path: Path, fmt: str, exact_ids: bool = False) -> Batch:
         statements=statements,
         link_statements=link_statements,
     )
+
+
+def foreign_subjects(graph: Graph) -> list[URIRef]:
+    """IRIs the graph says something about that are neither our ids (nor evidence) nor terms
+    of the ontology, its vocabularies or its shapes (an export `--with-ontology` carries them)."""
+    known = _ontology_subjects()
+    return sorted(
+        {
+            s
+            for s in graph.subjects()
+            if isinstance(s, URIRef) and not str(s).startswith(ID_BASE) and s not in known
+        }
+    )
+
+
+@functools.cache
+def _ontology_subjects() -> frozenset[URIRef]:
+    graphs = (load_model().graph, shapes_graph())
+    return frozenset(s for g in graphs for s in g.subjects() if isinstance(s, URIRef))
 
 
 def _system_statements(graph: Graph) -> tuple[dict[str, str], dict[RelKey, str]]:
@@ -380,6 +434,33 @@ def _system_statements(graph: Graph) -> tuple[dict[str, str], dict[RelKey, str]]
             nodes[iri_to_id(str(subject))] = str(text)
             graph.remove((subject, pred, None))
     return nodes, links
+
+
+def _reified_statements(
+    graph: Graph, records: list[Record]
+) -> tuple[dict[str, str], dict[RelKey, str], int]:
+    """The statements an export `--statements` carries as reifications (`ontology.provenance`):
+    node id -> stored text, relationship -> stored text, and the number of triples read."""
+    model = load_model()
+    types = {r["id"]: r["type"] for r in records}
+    read = read_statements(graph, model, types.get)
+    nodes = {node_id: st.encode(found) for node_id, found in read.nodes.items()}
+    links: dict[RelKey, str] = {}
+    edge = model.edge_class
+    for (sid, name, value), found in read.links.items():
+        spec = model.properties[name]
+        if spec.kind == "edge":
+            target: Any = edge_record(graph, value, model)  # type: ignore[arg-type]
+        elif str(value).startswith(ID_BASE):
+            target = iri_to_id(str(value))
+        else:
+            continue
+        if spec.kind == "edge" and edge.edge_target not in target:
+            continue
+        record = {"id": sid, "type": types[sid], name: [target]}
+        for key in relationship_rows(record, model):
+            links[key] = st.encode(found)
+    return nodes, links, read.used
 
 
 def _link_reports(graph: Graph, records: list[Record]) -> tuple[dict[RelKey, list[str]], int]:
@@ -412,10 +493,12 @@ def _link_reports(graph: Graph, records: list[Record]) -> tuple[dict[RelKey, lis
 
     for subject, node in graph.subject_objects(edge.iri):
         reports = stated(node)
-        if reports and isinstance(node, BNode):
+        if reports:
             add(subject, edge.name, edge_record(graph, node, model), reports)
             used += len(reports)
     for statement in graph.subjects(RDF.type, RDF.Statement):
+        if (statement, RG.standing, None) in graph:  # a value's provenance, read elsewhere
+            continue
         spec = by_iri.get(graph.value(statement, RDF.predicate))  # type: ignore[arg-type]
         target = graph.value(statement, RDF.object)
         reports = stated(statement)

@@ -11,15 +11,21 @@ from ingest.reports import RDF_FORMATS, read_report
 
 
 def _sniff_report(path: Path, start: bytes) -> bool:
-    """RDF and YAML are ours whatever their name; JSON only with a JSON-LD graph (other JSON
-    is OCDS, BODS or FtM), or when the file is named as YAML (JSON is YAML too)."""
+    """RDF and YAML are ours whatever their name; JSON only with a JSON-LD graph or context
+    (other JSON is OCDS, BODS or FtM), or when the file is named as YAML (JSON is YAML too)."""
     if path.suffix.lower() in RDF_FORMATS:
         return True
     syntax = content.detect(path)
     if syntax in ("turtle", "ntriples", "yaml"):
         return True
     text = start.decode("utf-8", "ignore")
-    return "@graph" in text or path.suffix.lower() in (".yaml", ".yml")
+    # an export's inline context may fill the head before its "@graph" key
+    return (
+        "@graph" in text
+        or syntax == "jsonld"
+        and '"@context"' in text
+        or path.suffix.lower() in (".yaml", ".yml")
+    )
 
 
 def _read_report(path: Path, exact_ids: bool = False, **_: Any):

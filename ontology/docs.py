@@ -130,6 +130,61 @@ def _behaviour(model: OntologyModel) -> list[str]:
     ]
 
 
+ONTOLOGY_IRI = URIRef("https://w3id.org/rightsgraph/ontology")
+
+
+def _published(model: OntologyModel) -> list[str]:
+    """The ontology's version and versioned IRI, as its own header states them."""
+    g = model.graph
+    version = g.value(ONTOLOGY_IRI, OWL.versionInfo)
+    version_iri = g.value(ONTOLOGY_IRI, OWL.versionIRI)
+    return [
+        f"Ontology IRI: `{ONTOLOGY_IRI}`; this version: `{version_iri}` (version {version}). "
+        "The Turtle files are the publication: `ontology/rightsgraph.ttl` (classes and "
+        "properties), `ontology/vocabularies.ttl` (SKOS schemes), `ontology/shapes.ttl` (SHACL); "
+        "`rightsgraph export --with-ontology` bundles all three with the data.",
+    ]
+
+
+def _standard_terms(model: OntologyModel) -> list[str]:
+    """Each class and property of ours with its super-classes and super-properties outside our
+    namespace: what the export states beside our own terms."""
+    g = model.graph
+    lines = [
+        "## Standard terms",
+        "",
+        "The export states these beside our own terms (`docs/export.md`): each node is also of",
+        "the external classes of its class and its ancestors, and each value is also stated under",
+        "the external super-properties of its property (a URL as an IRI, a date typed `xsd:date`,",
+        "`xsd:gYearMonth` or `xsd:gYear` by precision).",
+        "",
+        "| term | rdfs:subClassOf / rdfs:subPropertyOf |",
+        "| --- | --- |",
+    ]
+    terms = [(c.name, c.iri, RDFS.subClassOf) for c in model.classes.values()]
+    terms += [(p.name, p.iri, RDFS.subPropertyOf) for p in model.properties.values()]
+    for name, iri, relation in sorted(terms, key=lambda t: t[0]):
+        external = sorted(
+            o.n3(g.namespace_manager)
+            for o in g.objects(iri, relation)
+            if isinstance(o, URIRef) and not str(o).startswith(str(RG))
+        )
+        if external:
+            lines.append(f"| `{name}` | {', '.join(f'`{e}`' for e in external)} |")
+    lines += [
+        "",
+        "Per-value provenance (`rightsgraph export --statements`) is an RDF reification: an",
+        "`rdf:Statement` per statement, with `rg:inReport`, `prov:wasDerivedFrom` and:",
+        "",
+        "| term | definition |",
+        "| --- | --- |",
+    ]
+    for iri in sorted(g.subjects(RDF.type, RDF.Property)):
+        if str(iri).startswith(str(RG)):
+            lines.append(f"| `rg:{_short(iri)}` | {g.value(iri, SKOS.definition)} |")
+    return lines
+
+
 def render(model: OntologyModel | None = None) -> str:
     model = model or load_model()
     shapes = shapes_graph()
@@ -140,6 +195,8 @@ def render(model: OntologyModel | None = None) -> str:
         "",
         "Namespace: `https://w3id.org/rightsgraph/ontology#` (prefix `rg:`). Node ids expand against",
         "`https://w3id.org/rightsgraph/id/`. JSON-LD context: `ontology/context.jsonld`.",
+        "",
+        *_published(model),
         "",
         "## Classes",
         "",
@@ -182,6 +239,7 @@ def render(model: OntologyModel | None = None) -> str:
             for path, summary, message in _rules(shapes, shape):
                 escaped = summary.replace("|", "\\|")
                 lines.append(f"| `{path}` | {escaped} | {message} |")
+    lines += ["", *_standard_terms(model)]
     lines += ["", "## Vocabularies", ""]
     for vocab in model.vocabularies.values():
         lines += [

@@ -25,7 +25,7 @@ from rdflib.collection import Collection
 
 from ontology.model import SHAPES_FILE, OntologyModel, PropertySpec, id_to_iri, load_model
 from ontology.records import RESERVED_KEYS, Record, to_literal, vocab_iri
-from ontology.types.identifiers import valid_isin, valid_lei
+from ontology.types.identifiers import ISIN_PATTERN, LEI_PATTERN, valid_isin, valid_lei
 from ontology.violations import SH, Violation, short_name, sorted_violations
 
 
@@ -64,10 +64,16 @@ class SparqlRule:
 
 
 def _failing(
-    prop: str, valid: Callable[[str], bool]
+    prop: str, valid: Callable[[str], bool], pattern: str
 ) -> Callable[[ValuesOf, OntologyModel], list[Value | None]]:
+    """Well-formed values (the query's REGEX) whose check digits fail; the form itself is the
+    property shape's sh:pattern."""
+    form = re.compile(pattern)
+
     def check(values: ValuesOf, model: OntologyModel) -> list[Value | None]:
-        return [v for v in values(model.properties[prop]) if not valid(str(v))]
+        return [
+            v for v in values(model.properties[prop]) if form.search(str(v)) and not valid(str(v))
+        ]
 
     return check
 
@@ -81,10 +87,10 @@ def _amount_without_currency(values: ValuesOf, model: OntologyModel) -> list[Val
 
 SPARQL_RULES: dict[str, SparqlRule] = {
     "Organization-leiCheckDigits": SparqlRule(
-        ("rg:lei", "rgfn:validLEI"), _failing("lei", valid_lei)
+        ("rg:lei", "?r20 != 1"), _failing("lei", valid_lei, LEI_PATTERN)
     ),
     "Company-isinCheckDigit": SparqlRule(
-        ("rg:isin", "rgfn:validISIN"), _failing("isin", valid_isin)
+        ("rg:isin", 'STRENDS(STR(?sum), "0")'), _failing("isin", valid_isin, ISIN_PATTERN)
     ),
     "Fact-amountHasCurrency": SparqlRule(
         (

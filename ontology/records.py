@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
+from rdflib.term import Node
 
 from core.suggest import did_you_mean
 from ontology.model import ID_BASE, OntologyModel, PropertySpec, id_to_iri, iri_to_id, load_model
@@ -184,13 +185,21 @@ def add_record(graph: Graph, record: Record, model: OntologyModel, owner: dict[B
         graph.add(triple)
 
 
+EvidenceNode = Callable[[str, Record], Node]
+"""The RDF node of an evidence entry, from the record's id and the entry (default: a blank node)."""
+
+
 def record_triples(
-    record: Record, model: OntologyModel, owner: dict[BNode, str] | None = None
+    record: Record,
+    model: OntologyModel,
+    owner: dict[BNode, str] | None = None,
+    evidence_node: EvidenceNode | None = None,
 ) -> Iterator[tuple]:
     """The triples of one record, one by one (the exporter streams them without a Graph)."""
     rid, rtype = record["id"], record["type"]
     subject = id_to_iri(rid)
     owner = owner if owner is not None else {}
+    make = evidence_node or (lambda _rid, _item: BNode())
     yield subject, RDF.type, model.cls(rtype).iri
     allowed = model.properties_of(rtype)
     for key, value in record.items():
@@ -198,24 +207,32 @@ def record_triples(
             continue
         spec = allowed[key]
         for v in value if isinstance(value, list) else [value]:
-            yield from _value_triples(subject, spec, v, model, owner, rid)
+            yield from _value_triples(subject, spec, v, model, owner, rid, make)
 
 
-def _value_triples(subject, spec, value, model, owner, rid) -> Iterator[tuple]:
+def value_term(spec: PropertySpec, value: Any, model: OntologyModel) -> Node:
+    """The RDF term of one literal, vocabulary or link value of a property."""
     if spec.kind == "literal":
-        yield subject, spec.iri, to_literal(spec, value)
-    elif spec.kind == "vocab":
-        yield subject, spec.iri, vocab_iri(model, spec, str(value))
-    elif spec.kind in ("link", "idlist"):
-        yield subject, spec.iri, id_to_iri(str(value))
-    elif spec.kind == "edge":
-        node = BNode()
-        owner[node] = rid
+        return to_literal(spec, value)
+    if spec.kind == "vocab":
+        return vocab_iri(model, spec, str(value))
+    if spec.kind in ("link", "idlist"):
+        return id_to_iri(str(value))
+    raise ValueError(f"{spec.name} values are not single terms")
+
+
+def _value_triples(subject, spec, value, model, owner, rid, make) -> Iterator[tuple]:
+    if spec.kind == "edge":
+        node = make(rid, value)
+        if isinstance(node, BNode):
+            owner[node] = rid
         edge_cls = model.cls(spec.range)
         yield subject, spec.iri, node
         edge_props = model.properties_of(edge_cls.name)
         for key, v in value.items():
-            yield from _value_triples(node, edge_props[key], v, model, owner, rid)
+            yield from _value_triples(node, edge_props[key], v, model, owner, rid, make)
+    else:
+        yield subject, spec.iri, value_term(spec, value, model)
 
 
 # ---------------------------------------------------------------------- triples -> records

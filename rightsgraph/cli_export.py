@@ -72,10 +72,41 @@ def export(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="File (.gz: gzip'd); stdout by default.")
     ] = None,
+    with_ontology: Annotated[
+        bool,
+        typer.Option(
+            "--with-ontology",
+            help="RDF: add the ontology, its vocabularies and the SHACL shapes after the data.",
+        ),
+    ] = False,
+    licence: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--licence",
+            help="Keep only sources under this licence (its URL; repeatable), and what rests on "
+            "them.",
+        ),
+    ] = None,
+    statements: Annotated[
+        bool,
+        typer.Option(
+            "--statements",
+            help="RDF: add every value's provenance (report, sources, standing, level, first "
+            "stated, retracted) as reified rdf:Statements; ingest restores it.",
+        ),
+    ] = False,
 ) -> None:
     """Export the graph for partners: only what is shared at --tlp or below, streamed."""
     options = ExportOptions(
-        format=fmt, tlp=tlp.upper(), scope=scope, hops=hops, as_of=as_of, as_known_on=as_known_on
+        format=fmt,
+        tlp=tlp.upper(),
+        scope=scope,
+        hops=hops,
+        as_of=as_of,
+        as_known_on=as_known_on,
+        with_ontology=with_ontology,
+        statements=statements,
+        licences=tuple(licence or ()),
     )
     _export(options, output)
 

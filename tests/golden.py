@@ -39,6 +39,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -122,6 +123,12 @@ API_URLS = [
     "/queries",
     "/queries/timeline",
     "/saved-queries",
+    "/sparql?query="
+    + quote(
+        "SELECT ?source ?name WHERE { ?source a <https://w3id.org/rightsgraph/ontology#Source> ; "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?name } ORDER BY ?source"
+    ),
+    "/sparql?query=" + quote("SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }"),
     # errors: problem+json
     "/saved-queries/no-such-id",
     "/entities/gpfg/timeline?with=no-such-id",
@@ -142,6 +149,7 @@ API_URLS = [
     "/watches/w-000000000000/alerts?since=2020-01-01",
     "/watches/w-000000000000/deliveries",
     "/watches/w-000000000000/feed?token=rgf_not-a-token",
+    "/sparql?query=" + quote("INSERT DATA { <a:b> <a:c> <a:d> }"),
 ]
 ACCEPTS = ["text/turtle", "application/n-triples", "application/ld+json;q=0.5, text/turtle;q=0.4"]
 ACCEPT_URL = "/export?scope=entity:gpfg&hops=0"

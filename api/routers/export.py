@@ -62,6 +62,16 @@ def export(
         str | None, Query(max_length=10, description="leave out facts dated after this day")
     ] = None,
     as_known_on: AsKnownOn = None,
+    with_ontology: Annotated[
+        bool, Query(description="add the ontology, its vocabularies and the SHACL shapes")
+    ] = False,
+    statements: Annotated[
+        bool, Query(description="add each value's provenance as reified rdf:Statements")
+    ] = False,
+    licence: Annotated[
+        list[str] | None,
+        Query(description="keep only sources under these licences (URLs), and what rests on them"),
+    ] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """RDF of what the caller may see, with sources, quotes and standard alignments."""
@@ -79,6 +89,9 @@ def export(
         hops=hops,
         as_of=as_of,
         as_known_on=day_of(as_known_on),
+        with_ontology=with_ontology,
+        statements=statements,
+        licences=tuple(licence or ()),
     )
     kind, _, ident = scope.partition(":")
     scoped = kind in ("entity", "report") and ident and sharing.is_level(level)

@@ -1,8 +1,10 @@
 """Identifiers: LEI (ISO 17442), ISIN (ISO 6166), Wikidata QID.
 
 The check digits are python-stdnum's (`stdnum.lei`, `stdnum.isin`); this module adds the strict
-forms RightsGraph stores (upper case, no spaces), the `checked_*` cleaners the adapters use, and
-the rgfn: SPARQL functions the shapes call during SHACL validation.
+forms RightsGraph stores (upper case, no spaces), the `checked_*` cleaners the adapters use, the
+pure SPARQL 1.1 checks the shapes hold (`isin_check_sparql`, `lei_check_sparql`: any SHACL
+engine runs them) and the rgfn: SPARQL functions our own validator calls in their place (the
+same verdicts; rdflib parses the long pure queries slowly, once per focus node).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ RGFN = "https://w3id.org/rightsgraph/function#"
 _LEI = re.compile(r"^[A-Z0-9]{18}[0-9]{2}$")
 _ISIN = re.compile(r"^[A-Z]{2}[A-Z0-9]{9}[0-9]$")
 _QID = re.compile(r"^Q[1-9][0-9]*$")
+LEI_PATTERN = _LEI.pattern
+ISIN_PATTERN = _ISIN.pattern
 
 
 def valid_lei(value: str) -> bool:
@@ -76,3 +80,51 @@ def register_sparql_functions() -> None:
     for name, check in (("validLEI", valid_lei), ("validISIN", valid_isin)):
         with contextlib.suppress(ValueError):  # already registered
             register_custom_function(URIRef(RGFN + name), _sparql_bool(check))
+
+
+# ---------------------------------------------------------------------- pure SPARQL checks
+
+_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _char_value(var: str, position: int) -> str:
+    """SPARQL for the value of one character (0-9, A=10 … Z=35) of `var`, no cast needed."""
+    return f'STRLEN(STRBEFORE("{_ALPHABET}", SUBSTR({var}, {position}, 1)))'
+
+
+def isin_check_sparql(path: str = "rg:isin") -> str:
+    """A SELECT for a SHACL-SPARQL constraint: every well-formed ISIN of $this whose Luhn
+    check digit (ISO 6166) is wrong, in SPARQL 1.1 alone (no extension function), so any SHACL
+    engine runs it. Letters become two digits (A=10), then Luhn over the digit string."""
+    parts = [f"STR({_char_value('?value', k)})" for k in range(1, 12)]
+    lines = [
+        f"SELECT $this ?value WHERE {{ $this {path} ?value .",
+        f'  FILTER (REGEX(STR(?value), "{_ISIN.pattern}"))',
+        f"  BIND (CONCAT({', '.join(parts)}, SUBSTR(?value, 12, 1)) AS ?digits)",
+        "  BIND (STRLEN(?digits) AS ?n)",
+    ]
+    terms = []
+    for j in range(23):  # j-th digit from the right; every second one doubled
+        digit = f'STRLEN(STRBEFORE("0123456789", SUBSTR(?digits, ?n - {j}, 1)))'
+        lines.append(f"  BIND (IF(?n > {j}, {digit}, 0) AS ?d{j})")
+        terms.append(f"IF(?d{j} > 4, 2 * ?d{j} - 9, 2 * ?d{j})" if j % 2 else f"?d{j}")
+    lines.append(f"  BIND ({' + '.join(terms)} AS ?sum)")
+    lines.append('  FILTER (!STRENDS(STR(?sum), "0")) }')
+    return "\n".join(lines)
+
+
+def lei_check_sparql(path: str = "rg:lei") -> str:
+    """A SELECT for a SHACL-SPARQL constraint: every well-formed LEI of $this whose check
+    digits (ISO 7064 MOD 97-10) are wrong, in SPARQL 1.1 alone: the number the characters
+    spell (A=10) taken mod 97 one character at a time, which must leave 1."""
+    lines = [
+        f"SELECT $this ?value WHERE {{ $this {path} ?value .",
+        f'  FILTER (REGEX(STR(?value), "{_LEI.pattern}"))',
+        "  BIND (0 AS ?r0)",
+    ]
+    for k in range(1, 21):
+        lines.append(f"  BIND ({_char_value('?value', k)} AS ?v{k})")
+        lines.append(f"  BIND (?r{k - 1} * IF(?v{k} > 9, 100, 10) + ?v{k} AS ?x{k})")
+        lines.append(f"  BIND (?x{k} - 97 * FLOOR(?x{k} / 97) AS ?r{k})")
+    lines.append("  FILTER (?r20 != 1) }")
+    return "\n".join(lines)
