@@ -449,7 +449,7 @@ def ingest_paths(
                         database,
                         dry_run,
                         fmt,
-                        {**options, _UPLOADED: uploaded},
+                        {**options, _UPLOADED: uploaded, ALONGSIDE: paths_of(members)},
                         resolver,
                         model,
                         result,
@@ -480,6 +480,11 @@ def _named(problems: list[Problem], member: Member) -> list[Problem]:
 
 
 _UPLOADED = "_uploaded"
+ALONGSIDE = "alongside"  # the adapters' option: every file of the run (OCDS linked releases)
+
+
+def paths_of(members: list[Member]) -> list[Path]:
+    return [m.path for m in members]
 
 
 def _read(path: Path, fmt: str | None, options: dict[str, Any]) -> Iterator[Batch]:
