@@ -71,6 +71,7 @@ ADDRESS_PARTS = (
     "AdditionalAddressLine",
     "MailRouting",
     "City",
+    "Region",
     "PostalCode",
     "Country",
 )
@@ -105,7 +106,7 @@ MAPPED = {
 } | {
     f"Entity.{kind}.{part}"
     for kind in ("LegalAddress", "HeadquartersAddress")
-    for part in (*ADDRESS_PARTS, "Region")
+    for part in ADDRESS_PARTS
 }
 # read as part of what is mapped (languages of names and addresses, the kind of a name)
 ATTRIBUTES = re.compile(r"\.(xmllang|type)$")
@@ -241,7 +242,8 @@ class LeiRecords:
         return [v for _, v in found]
 
     def address(self, row: Flat, kind: str) -> str | None:
-        """One line, as the parts stand: street, number, more lines, city, postcode, country."""
+        """One line, as the parts stand: street, number, more lines, city, region, postcode,
+        country."""
         parts: list[str] = []
         for part in ADDRESS_PARTS:
             key = f"Entity.{kind}.{part}"

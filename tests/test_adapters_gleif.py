@@ -46,7 +46,7 @@ def test_golden_copy_csv_maps_names_addresses_registration_and_status():
     apple = records[f"lei-{APPLE}"]
     assert apple["country"] == "US" and apple["legalForm"] == "H1UM"  # US-CA → US
     assert apple["address"][0] == (
-        "C/O C T Corporation System, 330 N Brand Blvd, Suite 700, Glendale, 91203, US"
+        "C/O C T Corporation System, 330 N Brand Blvd, Suite 700, Glendale, US-CA, 91203, US"
     )
     assert records[f"lei-{FUND}"]["type"] == "Fund"  # EntityCategory FUND
     assert records["iso-cn-zj"]["partOf"] == "iso-cn"
