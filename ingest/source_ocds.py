@@ -10,6 +10,7 @@ counted in `Batch.unsupported`. The field mapping is documented in docs/adapters
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -129,13 +130,10 @@ class LinkedReleases:
                 if not path.is_file() or is_json_lines(path) or not _is_ocds(path):
                     continue
                 self._index.setdefault(path.name, path)
-                try:
-                    doc = load_json(path)
-                except IngestError:
-                    continue  # its own ingest reports what is wrong with it
-                uri = doc.get("uri") if isinstance(doc, dict) else None
-                if isinstance(uri, str) and uri:
-                    self._index[uri] = path
+                with path.open("rb") as fh:  # a package states its uri first, not after GBs
+                    found = _PACKAGE_URI.search(head_text(fh.read(65536)))
+                if found:
+                    self._index[found.group(1)] = path
         return self._index
 
     def _releases(self, path: Path) -> list[dict]:
@@ -160,6 +158,10 @@ class LinkedReleases:
 
 
 NO_LINKS = LinkedReleases([], Path())
+# the package's own "uri": a top-level key, after at most flat objects such as "publisher"
+_PACKAGE_URI = re.compile(
+    r'^\s*\{(?:[^{}"]|"(?:[^"\\]|\\.)*"|\{[^{}]*\})*?"uri"\s*:\s*"([^"]+)"', re.S
+)
 
 
 def _processes(
