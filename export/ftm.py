@@ -28,6 +28,31 @@ ACTOR_SCHEMA = {
     "Person": "Person",
 }
 SOURCE_URL = "sourceUrl"
+# our property -> FtM property, for every actor, for persons, for organisations
+ACTOR_DETAILS = {"topic": "topics", "idNumber": "idNumber", "taxNumber": "taxNumber"}
+ACTOR_DETAILS |= {"address": "address"}
+PERSON_DETAILS = {
+    "birthDate": "birthDate",
+    "birthPlace": "birthPlace",
+    "position": "position",
+    "firstName": "firstName",
+    "lastName": "lastName",
+    "gender": "gender",
+    "personTitle": "title",
+}
+ORGANISATION_DETAILS = {
+    "registrationNumber": "registrationNumber",
+    "incorporationDate": "incorporationDate",
+    "sector": "sector",
+    "legalForm": "legalForm",
+}
+# our interval facts -> (FtM schema, our link -> FtM property, our text -> FtM property)
+TIES = {
+    "Directorship": ("Directorship", {"director": "director", "directorshipOf": "organization"}),
+    "Employment": ("Employment", {"employee": "employee", "employer": "employer"}),
+}
+RELATIONS = {"family": ("Family", "relative"), "associate": ("Associate", "associate")}
+FTM_ID = "ftm:"  # our identifier scheme for the FtM ids an entity was imported under
 
 
 class FtmWriter(Writer):
@@ -94,13 +119,38 @@ def _entity(eid: str, schema: str, **props: Any) -> dict[str, Any]:
     return {"id": eid, "schema": schema, "properties": properties}
 
 
+def _lower(values: Any) -> list[str] | None:
+    return [str(v).lower() for v in values] if isinstance(values, list) else None
+
+
+def _fields(record: Record) -> dict[str, Any]:
+    """OpenSanctions' entity fields: `referents` (the FtM ids it was imported under, kept as
+    `ftm:` identifiers), `first_seen`, `last_seen`."""
+    out: dict[str, Any] = {}
+    referents = [
+        str(i)[len(FTM_ID) :] for i in record.get("identifier") or [] if str(i).startswith(FTM_ID)
+    ]
+    if referents:
+        out["referents"] = sorted(referents)
+    for ours, theirs in (("firstSeen", "first_seen"), ("lastSeen", "last_seen")):
+        if record.get(ours):
+            out[theirs] = record[ours]
+    return out
+
+
 def to_ftm(record: Record, names: dict[str, str]) -> list[dict[str, Any]]:
     """The FtM entities for one record (empty when its class has no FtM form); `names` gives
     the names of the nodes it links to."""
+    return [{**entity, **_fields(record)} for entity in _to_ftm(record, names)]
+
+
+def _to_ftm(record: Record, names: dict[str, str]) -> list[dict[str, Any]]:
     kind = record["type"]
     rid = record["id"]
     common = {"sourceUrl": record.get(SOURCE_URL), "description": record.get("description")}
     if kind in ACTOR_SCHEMA:
+        person = kind == "Person"
+        details = {**ACTOR_DETAILS, **(PERSON_DETAILS if person else ORGANISATION_DETAILS)}
         return [
             _entity(
                 rid,
@@ -108,10 +158,40 @@ def to_ftm(record: Record, names: dict[str, str]) -> list[dict[str, Any]]:
                 name=record.get("name"),
                 alias=record.get("alias"),
                 country=(record.get("country") or "").lower() or None,
-                leiCode=record.get("lei") if kind != "Person" else None,
+                nationality=_lower(record.get("nationality")) if person else None,
+                leiCode=record.get("lei") if not person else None,
                 isinCode=record.get("isin") if kind == "Company" else None,
                 wikidataId=record.get("wikidataId"),
                 website=record.get("website"),
+                **{theirs: record.get(ours) for ours, theirs in details.items()},
+                **common,
+            )
+        ]
+    if kind in TIES:
+        schema, links = TIES[kind]
+        return [
+            _entity(
+                rid,
+                schema,
+                **{theirs: record.get(ours) for ours, theirs in links.items()},
+                role=record.get("role"),
+                startDate=record.get("startDate"),
+                endDate=record.get("endDate"),
+                date=record.get("date"),
+                **common,
+            )
+        ]
+    if kind == "Relation" and record.get("relationKind") in RELATIONS:
+        schema, other = RELATIONS[record["relationKind"]]
+        return [
+            _entity(
+                rid,
+                schema,
+                person=record.get("person"),
+                relationship=record.get("relationship"),
+                startDate=record.get("startDate"),
+                endDate=record.get("endDate"),
+                **{other: record.get("relative")},
                 **common,
             )
         ]
@@ -185,7 +265,7 @@ def to_ftm(record: Record, names: dict[str, str]) -> list[dict[str, Any]]:
                 "Sanction",
                 entity=target,
                 authority=authority,
-                program=record.get("name"),
+                program=record.get("program") or record.get("name"),
                 reason=record.get("description"),
                 startDate=record.get("startDate"),
                 endDate=record.get("endDate"),

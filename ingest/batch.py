@@ -40,6 +40,9 @@ class Batch:
     review_status: str | None = None
     statements: dict[str, str] = field(default_factory=dict)  # node id -> stored statements
     link_statements: dict[Any, str] = field(default_factory=dict)  # RelKey -> stored statements
+    # records that only add to entities already known (a mapping file that names no entity):
+    # those that resolve to none are counted under this label, not created
+    attach_only: str | None = None
 
     @property
     def all_records(self) -> list[Record]:

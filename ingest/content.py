@@ -1,5 +1,5 @@
 """What a file is, told from its bytes, not its name: JSON lines or a JSON document, JSON-LD,
-YAML, Turtle, N-Triples, CSV, XLSX, and gzip or zip archives of those.
+YAML, Turtle, N-Triples, CSV, XML, XLSX, and gzip or zip archives of those.
 
 Publishers name files as they like (`entities.ftm.json` holds JSON lines; an export may be
 called `.txt`), so the adapters are picked by the syntax found here and then by their own look
@@ -52,6 +52,7 @@ SYNTAXES = (
     "turtle",
     "ntriples",
     "csv",
+    "xml",
     "xlsx",
     "gzip",
     "zip",
@@ -63,6 +64,8 @@ _TURTLE_START = re.compile(r"^(@prefix|@base|PREFIX|BASE)\b", re.I)
 _TURTLE_TRIPLE = re.compile(
     r"^(<[^>\s]*>|[A-Za-z][\w.-]*:[\w.-]*|_:\S+)\s+(a|<[^>]*>|[\w.-]*:[\w.-]*)\s"
 )
+# an XML declaration, a comment, or a start tag whose name may be prefixed ("<lei:LEIData ")
+_XML_START = re.compile(r"^(<\?xml\s|<!--|<[A-Za-z_][\w.-]*(:[A-Za-z_][\w.-]*)?(\s|>|/>|$))")
 _YAML_KEY = re.compile(r"""^(---|\.\.\.|%YAML|[-?]\s|["']?[\w .@/-]+["']?\s*:(\s|$))""")
 
 
@@ -106,6 +109,8 @@ def _detect(name: str, size: int, mtime: int) -> str:
         return "ntriples" if all(_NTRIPLE.match(ln.strip()) for ln in lines[:20]) else "turtle"
     if _TURTLE_START.match(first):
         return "turtle"
+    if _XML_START.match(first):
+        return "xml"
     if _YAML_KEY.match(first):  # before prefixed-name triples: "name: a company" is YAML
         return "yaml"
     if _TURTLE_TRIPLE.match(first):

@@ -227,10 +227,16 @@ def _prepare(
     level = batch.report.get("tlp") if batch.report else None
     if batch.resolve:
         resolver.prefetch(r for r in records if r["id"] not in in_graph)
+    attach = batch.attach_only
+    unattached: set[str] = set()  # attach-only records that found no entity: counted, not made
+    borrowed: set[str] = set()  # attach-only records given the entity's name for the shapes
     for record in records:
         rid = record["id"]
         if rid in in_graph:
             graph_class = model.class_of_labels(in_graph[rid]["labels"]).name
+            if graph_class != record["type"] and attach and record["type"] != "Source":
+                unattached.add(rid)
+                continue
             if graph_class != record["type"]:
                 problems.append(
                     Problem(
@@ -248,6 +254,10 @@ def _prepare(
                 if batch.resolve
                 else (None, None)
             )
+            attachable = model.cls(record["type"]).resolved and record["type"] != "Source"
+            if attach and found is None and attachable and rid not in by_id:
+                unattached.add(rid)
+                continue
             if proposal is not None:
                 proposals.append(proposal)
             target = found or rid
@@ -259,8 +269,13 @@ def _prepare(
             ):  # keep the graph's name; ours becomes an alias
                 record["alias"] = [*(record.get("alias") or []), record.pop("name")]
                 graph_named.add(target)
+        if attach and not record.get("name") and target not in by_id:
+            borrowed.add(target)
+            graph_named.add(target)
         by_id[target] = merge_records(by_id[target], record, model) if target in by_id else record
         resolver.remember(by_id[target], by_id[target].get("tlp") or level or batch.default_tlp)
+    if attach:
+        batch.unsupported[attach] = len(unattached)  # assigned: prepare may run twice
     for target, found in lookup_nodes(resolver.driver, graph_named, database).items():
         record, name = by_id[target], found["name"]
         if name and record.get("name") != name:  # a later record's spelling is an alias too
@@ -319,6 +334,11 @@ def _prepare(
     if problems:
         raise IngestError(problems)
 
+    if borrowed:  # the shapes saw the entity's name; the mapping file does not state it
+        resolved = [
+            {k: v for k, v in r.items() if k != "name" and v != []} if r["id"] in borrowed else r
+            for r in resolved
+        ]
     dates = {i: str(n["published"]) for i, n in known_nodes.items() if n.get("published")}
     dates.update({r["id"]: str(r["published"]) for r in resolved if r.get("published")})
     return Prepared(
@@ -430,7 +450,7 @@ def ingest_paths(
                         database,
                         dry_run,
                         fmt,
-                        {**options, _UPLOADED: uploaded},
+                        {**options, _UPLOADED: uploaded, ALONGSIDE: paths_of(members)},
                         resolver,
                         model,
                         result,
@@ -461,6 +481,11 @@ def _named(problems: list[Problem], member: Member) -> list[Problem]:
 
 
 _UPLOADED = "_uploaded"
+ALONGSIDE = "alongside"  # the adapters' option: every file of the run (OCDS linked releases)
+
+
+def paths_of(members: list[Member]) -> list[Path]:
+    return [m.path for m in members]
 
 
 def _read(path: Path, fmt: str | None, options: dict[str, Any]) -> Iterator[Batch]:

@@ -118,7 +118,31 @@ CONTRACT_PROPERTIES = {
     "contractDate",
     "description",
 }
-DIRECTORSHIP_PROPERTIES = {"director", "organization", "role", "startDate", "endDate", "sourceUrl"}
+INTERVAL_PROPERTIES = {"role", "relationship", "startDate", "endDate", "sourceUrl"}
+# FtM interval schemata between two parties -> (our class, the two ends: (FtM property, ours,
+# the class the party must have: "Person", or "Organization" for any organisation), extras)
+TIES: dict[str, tuple[str, tuple[tuple[str, str, str], ...], dict[str, str]]] = {
+    "Directorship": (
+        "Directorship",
+        (("director", "director", "Actor"), ("organization", "directorshipOf", "Organization")),
+        {},
+    ),
+    "Employment": (
+        "Employment",
+        (("employee", "employee", "Person"), ("employer", "employer", "Organization")),
+        {},
+    ),
+    "Family": (
+        "Relation",
+        (("person", "person", "Person"), ("relative", "relative", "Person")),
+        {"relationKind": "family"},
+    ),
+    "Associate": (
+        "Relation",
+        (("person", "person", "Person"), ("associate", "relative", "Person")),
+        {"relationKind": "associate"},
+    ),
+}
 SANCTION_PROPERTIES = {
     "entity",
     "authority",
@@ -245,8 +269,8 @@ class FtmReader:
                         b.skip("FtM Contract entities without a ContractAward (no supplier)")
                 elif schema in ("Sanction", "Debarment"):
                     self.sanction(entity, line)
-                elif schema == "Directorship":
-                    self.directorship(entity, line)
+                elif schema in TIES:
+                    self.tie(entity, line)
                 elif schema not in ("Security", "Address"):  # folded into their issuer / holder
                     b.skip(f"FtM {schema} entities")
                 if b.unit_done():
@@ -376,12 +400,7 @@ class FtmReader:
                 self.builder.skip(f"FtM entity field {field}")
         details: dict[str, Any] = {
             "topic": list(dict.fromkeys(texts("topics"))) or None,
-            "firstSeen": self.builder.date(
-                entity.get("first_seen"), "first_seen", where, "ftm-date", line
-            ),
-            "lastSeen": self.builder.date(
-                entity.get("last_seen"), "last_seen", where, "ftm-date", line
-            ),
+            **self.seen(entity, where, line),
             "idNumber": list(dict.fromkeys(texts("idNumber"))) or None,
             "taxNumber": list(dict.fromkeys(texts("taxNumber"))) or None,
             "address": list(dict.fromkeys(addresses)) or None,
@@ -423,34 +442,59 @@ class FtmReader:
             )
         return details
 
-    def directorship(self, entity: dict, line: int | None) -> None:
-        """FtM Directorship → a Directorship of the organisation, held by the director."""
+    def seen(self, entity: dict, where: str, line: int | None) -> dict[str, str | None]:
+        """OpenSanctions' first_seen and last_seen (a time is cut off)."""
+        return {
+            ours: self.builder.date(entity.get(theirs), theirs, where, "ftm-date", line)
+            for theirs, ours in (("first_seen", "firstSeen"), ("last_seen", "lastSeen"))
+        }
+
+    def tie(self, entity: dict, line: int | None) -> None:
+        """FtM Directorship, Employment, Family and Associate → a fact between the two parties
+        (TIES), with its role or relationship and dates."""
         b = self.builder
+        schema = entity["schema"]
+        cls, ends, extras = TIES[schema]
         props = props_of(entity)
-        director, _ = self.actor(_entity_id(one(props, "director")))
-        organisation, org_cls = self.actor(_entity_id(one(props, "organization")))
-        if director is None or organisation is None or org_cls == "Person":
-            b.skip("FtM Directorship entities without a director and an organisation in the file")
-            return
+        linked: dict[str, str] = {}
+        for theirs, ours, must_be in ends:
+            rid, party_cls = self.actor(_entity_id(one(props, theirs)))
+            if rid is None or not self._is(party_cls, must_be):
+                b.skip(f"FtM {schema} entities without both parties in the file")
+                return
+            linked[ours] = rid
         where = f"entity {entity['id']}"
-        self.count_unmapped("Directorship", props, DIRECTORSHIP_PROPERTIES)
+        used = INTERVAL_PROPERTIES | {theirs for theirs, _, _ in ends}
+        self.count_unmapped(schema, props, used)
         role = one(props, "role")
+        relationship = one(props, "relationship")
+        label = role or relationship or schema
         b.add(
             {
                 "id": safe_id("ftm", str(entity["id"])),
-                "type": "Directorship",
-                "name": str(role or "Directorship"),
-                "director": director,
-                "directorshipOf": organisation,
-                "role": str(role) if role else None,
+                "type": cls,
+                "name": str(label),
+                **linked,
+                **extras,
+                "role": str(role) if role and cls != "Relation" else None,
+                "relationship": str(relationship) if relationship and cls == "Relation" else None,
                 "startDate": self.date(props, "startDate", where, line),
                 "endDate": self.date(props, "endDate", where, line),
                 "identifier": [f"ftm:{entity['id']}"],
                 "evidence": self.evidence(entity, props),
+                **self.seen(entity, where, line),
             },
             where,
             line,
         )
+
+    @staticmethod
+    def _is(cls: str | None, must_be: str) -> bool:
+        if must_be == "Actor":
+            return cls is not None
+        if must_be == "Person":
+            return cls == "Person"
+        return cls not in (None, "Person")
 
     def ownership(self, entity: dict, line: int | None) -> None:
         b = self.builder
@@ -489,6 +533,7 @@ class FtmReader:
                 "date": self.date(props, "date", where, line),
                 "identifier": [f"ftm:{entity['id']}"],
                 "evidence": self.evidence(entity, props),
+                **self.seen(entity, where, line),
             },
             where,
             line,
@@ -554,6 +599,7 @@ class FtmReader:
                 "identifier": [f"ftm:{entity['id']}"]
                 + ([f"ftm:{contract_id}"] if contract else []),
                 "evidence": evidence,
+                **self.seen(entity, where, line),
                 **(self._amount(props) or self._amount(cprops)),
             },
             where,
@@ -617,6 +663,7 @@ class FtmReader:
                 "endDate": self.date(props, "endDate", where, line),
                 "identifier": [f"ftm:{entity['id']}"],
                 "evidence": evidence,
+                **self.seen(entity, where, line),
             },
             where,
             line,

@@ -117,6 +117,29 @@ HEADINGS = {
 }
 
 
+# how the error messages name what a recognised column holds
+FIELD_NAMES = {
+    "name": "the company name",
+    "isin": "the ISIN",
+    "lei": "the LEI",
+    "fund": "the fund",
+    "as_of": "the as-of date",
+    "value": "the value",
+    "currency": "the currency",
+    "shares": "the number of shares",
+    "ownership": "the ownership share",
+    "voting": "the voting share",
+    "industry": "the industry",
+    "incorporation_country": "the country",
+    "country": "the country",
+}
+
+
+def _field_name(field: str) -> str:
+    currency = field_currency(field)
+    return f"the value in {currency}" if currency else FIELD_NAMES.get(field, field)
+
+
 def header_key(cell: Any) -> str:
     """Header variants such as "Market Value(NOK)" or "market value NOK" -> "marketvaluenok"."""
     return re.sub(r"[^a-z0-9]", "", str(cell or "").casefold())
@@ -173,6 +196,9 @@ def explain_header(rows: list[list[Any]]) -> str:
             if hint:
                 hints.append(f"{cell!r}{hint}")
     message = f"columns found: {', '.join(repr(c) for c in found)}"
+    known = [f"{c!r} as {_field_name(f)}" for c in found if (f := column_field(c))]
+    if known:
+        message += f"; read {', '.join(known)}"
     if missing:
         message += "; missing " + " and ".join(missing)
     if hints:

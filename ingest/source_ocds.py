@@ -10,6 +10,7 @@ counted in `Batch.unsupported`. The field mapping is documented in docs/adapters
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -111,8 +112,64 @@ class Process:
         self.line = line
 
 
+class LinkedReleases:
+    """The releases a record package links to by URL, looked for only in the files given
+    alongside it (never fetched): the release package whose `uri` is the URL without its
+    fragment, or whose file name is the URL's last segment; in it, the release the fragment
+    names (`…/7-1.json#ocds-ex0002-7-01`), else the releases of the record's ocid."""
+
+    def __init__(self, paths: list[Path], own: Path):
+        self.paths = [p for p in paths if p != own]
+        self._index: dict[str, Path] | None = None
+        self._loaded: tuple[Path | None, list[dict]] = (None, [])
+
+    def index(self) -> dict[str, Path]:
+        if self._index is None:
+            self._index = {}
+            for path in self.paths:
+                if not path.is_file() or is_json_lines(path) or not _is_ocds(path):
+                    continue
+                self._index.setdefault(path.name, path)
+                with path.open("rb") as fh:  # a package states its uri first, not after GBs
+                    found = _PACKAGE_URI.search(head_text(fh.read(65536)))
+                if found:
+                    self._index[found.group(1)] = path
+        return self._index
+
+    def _releases(self, path: Path) -> list[dict]:
+        if self._loaded[0] != path:
+            doc = load_json(path)
+            found = doc.get("releases") if isinstance(doc, dict) else doc
+            self._loaded = (path, [r for r in found or [] if isinstance(r, dict)])
+        return self._loaded[1]
+
+    def find(self, url: str, ocid: str) -> list[dict]:
+        """The releases behind one linked URL (empty when no file given alongside has it)."""
+        if not self.paths:
+            return []
+        base, _, fragment = url.partition("#")
+        path = self.index().get(base) or self.index().get(base.rstrip("/").rsplit("/", 1)[-1])
+        if path is None:
+            return []
+        releases = [r for r in self._releases(path) if str(r.get("ocid")) == ocid]
+        if fragment:
+            releases = [r for r in releases if str(r.get("id")) == fragment]
+        return releases
+
+
+NO_LINKS = LinkedReleases([], Path())
+# the package's own "uri": a top-level key, after at most flat objects such as "publisher"
+_PACKAGE_URI = re.compile(
+    r'^\s*\{(?:[^{}"]|"(?:[^"\\]|\\.)*"|\{[^{}]*\})*?"uri"\s*:\s*"([^"]+)"', re.S
+)
+
+
 def _processes(
-    package: dict, sources: list[str], line: int | None, builder: BatchBuilder
+    package: dict,
+    sources: list[str],
+    line: int | None,
+    builder: BatchBuilder,
+    links: LinkedReleases = NO_LINKS,
 ) -> Iterator[Process]:
     if isinstance(package.get("records"), list):
         for record in package["records"]:
@@ -121,7 +178,11 @@ def _processes(
             linked = [
                 r for r in releases if isinstance(r, dict) and "ocid" not in r and r.get("url")
             ]
-            builder.skip("OCDS linked releases (URL only)", len(linked))
+            for link in linked:
+                found = links.find(str(link["url"]), str(record.get("ocid") or ""))
+                embedded += [r for r in found if r not in embedded]
+                if not found:
+                    builder.skip("OCDS linked releases not in the files given (never fetched)")
             compiled = record.get("compiledRelease") or (
                 compile_releases(embedded) if embedded else None
             )
@@ -170,7 +231,9 @@ def _package_sources(
     return [builder.add(record, "package") or record["id"]]
 
 
-def _units(path: Path, builder: BatchBuilder) -> Iterator[Process]:
+def _units(
+    path: Path, builder: BatchBuilder, links: LinkedReleases = NO_LINKS
+) -> Iterator[Process]:
     """Every contracting process in the file, JSON document or JSON lines."""
     if is_json_lines(path):
         file_src: list[str] | None = None
@@ -179,7 +242,7 @@ def _units(path: Path, builder: BatchBuilder) -> Iterator[Process]:
         for line, _, value in iter_lines(path):
             if isinstance(value, dict) and ("releases" in value or "records" in value):
                 sources = _package_sources(value, path, None, builder)
-                yield from _processes(value, sources, line, builder)
+                yield from _processes(value, sources, line, builder, links)
             elif isinstance(value, dict):
                 if file_src is None:
                     file_src = _package_sources({}, path, file_sha256(path), builder)
@@ -214,7 +277,7 @@ def _units(path: Path, builder: BatchBuilder) -> Iterator[Process]:
                 )
             ]
         )
-    yield from _processes(doc, _package_sources(doc, path, sha, builder), None, builder)
+    yield from _processes(doc, _package_sources(doc, path, sha, builder), None, builder, links)
 
 
 # ---------------------------------------------------------------------- mapping
@@ -554,14 +617,20 @@ def _map_award(
 # ---------------------------------------------------------------------- adapter
 
 
-def read_ocds(path: Path, batch_size: int = BATCH_RELEASES, **_: Any) -> Iterator[Batch]:
-    yield from finalised(_batches(path, batch_size))
+def read_ocds(
+    path: Path,
+    batch_size: int = BATCH_RELEASES,
+    alongside: list[Path] | None = None,
+    **_: Any,
+) -> Iterator[Batch]:
+    """`alongside`: the other files of the same ingest, where linked releases are looked for."""
+    yield from finalised(_batches(path, batch_size, LinkedReleases(alongside or [], path)))
 
 
-def _batches(path: Path, batch_size: int) -> Iterator[Batch | None]:
+def _batches(path: Path, batch_size: int, links: LinkedReleases) -> Iterator[Batch | None]:
     builder = BatchBuilder(path, import_report("ocds", path, "OCDS contracting data"), batch_size)
     sources: dict[str, dict] = {}
-    for process in _units(path, builder):
+    for process in _units(path, builder, links):
         for sid in process.source_ids:  # each batch carries the sources its records cite
             sources.setdefault(sid, builder.records.get(sid) or sources.get(sid) or {})
             if sid not in builder.records and sources[sid]:
@@ -570,6 +639,11 @@ def _batches(path: Path, batch_size: int) -> Iterator[Batch | None]:
         if builder.unit_done():
             yield builder.cut()
     yield builder.cut()
+
+
+def _is_ocds(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return sniff_ocds(path, fh.read(8192))
 
 
 def sniff_ocds(path: Path, start: bytes) -> bool:

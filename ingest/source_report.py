@@ -16,8 +16,8 @@ def _sniff_report(path: Path, start: bytes) -> bool:
     if path.suffix.lower() in RDF_FORMATS:
         return True
     syntax = content.detect(path)
-    if syntax in ("turtle", "ntriples", "yaml"):
-        return True
+    if syntax in ("turtle", "ntriples", "yaml", "jsonld"):  # JSON-LD: "@context" or "@graph"
+        return True  # in the first 64 KB (an inline context can push "@graph" past 8 KB)
     text = start.decode("utf-8", "ignore")
     # an export's inline context may fill the head before its "@graph" key
     return (

@@ -74,3 +74,25 @@ def test_shared_bods_04_package(neo4j_db, settings):
         database_=db,
     )
     assert [tuple(r.values()) for r in rows] == [("X Register", "2022-04-01")]
+
+
+def test_bods_04_json_lines_records_and_a_later_statement_of_the_same_record():
+    """BODS 0.4 as registers publish it: `recordType` / `recordDetails`, records referred to by
+    `recordId`, one statement a line; a later statement of a record supersedes the earlier."""
+    batches, records = read_all(DATA / "bods_04.jsonl")
+    company = records["lei-3003008GT5N5ZQ1L7K68"]  # XI-LEI → the LEI and its id
+    assert company["type"] == "Company" and company["country"] == "GB"
+    assert "GB-COH:00000123" in company["identifier"]
+    person = records["bods-per-1"]
+    assert person["name"] == "Jane Example" and person["alias"] == ["J. Example"]
+    (ownership,) = [r for r in records.values() if r["type"] == "Ownership"]
+    assert (ownership["owner"], ownership["owned"]) == ("bods-per-1", company["id"])
+    assert ownership["share"] == Decimal("0.75") and ownership["direct"] is True  # the update
+    assert ownership["date"] == "2024-06-30" and "bods-record:rel-1" in ownership["identifier"]
+    (file_source,) = [r for r in records.values() if r.get("sha256")]
+    assert (
+        file_source["publisher"] == "Example Register" and file_source["published"] == "2024-05-01"
+    )
+    assert batches[-1].unsupported == {
+        "BODS statements superseded by a later statement of the same record": 1
+    }

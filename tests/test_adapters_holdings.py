@@ -281,4 +281,5 @@ def test_a_misspelt_header_lists_the_columns_and_suggests(fmt):
     message = exc.value.problems[0].message
     assert "'Fund', 'Compnay', 'ISN', 'Market Value(NOK)', 'As Of'" in message
     assert """'Compnay' (did you mean "Company"?)""" in message
+    assert "read 'Fund' as the fund, 'Market Value(NOK)' as the value in NOK" in message
     assert """'ISN' (did you mean "ISIN"?)""" in message

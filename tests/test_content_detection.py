@@ -114,6 +114,10 @@ def test_the_single_line_of_a_document_is_a_document(tmp_path):
         ("# a comment\n---\n- one\n", "yaml"),
         ("city;population\nOslo;700000\n", "csv"),
         ("just some words\n", "unknown"),
+        ('<?xml version="1.0"?>\n<lei:LEIData xmlns:lei="x"/>\n', "xml"),
+        ("<!-- exported -->\n<records/>\n", "xml"),
+        ("<lei:LEIData>\n</lei:LEIData>\n", "xml"),
+        ("<http://ex.org/a> <http://ex.org/p> <http://ex.org/b> .\n", "ntriples"),
     ],
 )
 def test_syntax_from_the_first_lines(tmp_path, text, syntax):

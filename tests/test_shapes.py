@@ -106,6 +106,12 @@ INVALID = [
         set_to("evidence", [{"source": SOURCE, "quote": ""}]),
         {"Evidence-quote", "Node-evidence"},
     ),
+    (
+        "evidence-with-empty-locator",
+        DEMAND,
+        set_to("evidence", [{"source": SOURCE, "quote": "x", "locator": ""}]),
+        {"Evidence-locator", "Node-evidence"},
+    ),
     ("demand-without-target", DEMAND, drop("target"), {"Demand-target"}),
     ("unknown-demand-type", DEMAND, set_to("demandType", "boycott"), {"Demand-demandType"}),
     ("bad-tlp-level", DEMAND, set_to("tlp", "YELLOW"), {"Node-tlp"}),
@@ -135,6 +141,14 @@ def test_invalid_variant_fails_with_its_rule(record_id: str, mutate, rules: set[
     assert {v.rule for v in violations} == rules, [str(v) for v in violations]
     assert {v.record for v in violations} == {record_id}
     assert all(v.message and f"[rule {v.rule}]" in str(v) for v in violations)
+
+
+def test_evidence_without_a_locator_or_quote_conforms() -> None:
+    """A web article's quote has no page, a register entry no quote: neither is required
+    (docs/case-report-format.md); the Source is."""
+    record = dict(ALL_RECORDS[DEMAND])
+    record["evidence"] = [{"source": SOURCE, "quote": "x"}, {"source": SOURCE}]
+    assert violations_of(record) == []
 
 
 def test_violation_names_path_and_value() -> None:
