@@ -127,7 +127,9 @@ def _bulk(driver: neo4j.Driver, records: list[Record], model: OntologyModel) -> 
         row.props.update(reportIds=[REPORT_ID], sourceIds=[SOURCE_ID], ingestRun=RUN_ID)
         nodes.setdefault(tuple(row.labels), []).append(row.props)
         for key, props in relationship_rows(record, model).items():
-            props = {**props, "reportIds": [REPORT_ID], "sourceIds": [SOURCE_ID]}
+            # every relationship has a level, as the writer gives it (the queries follow a link
+            # only at the caller's levels: without it the exposure answers would be empty)
+            props = {**props, "tlp": "CLEAR", "reportIds": [REPORT_ID], "sourceIds": [SOURCE_ID]}
             rels.setdefault(key.type, []).append({"a": key.start, "b": key.end, "props": props})
 
     def work(tx: neo4j.ManagedTransaction) -> None:
