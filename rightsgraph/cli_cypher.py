@@ -49,7 +49,7 @@ def cypher(
     write: bool = typer.Option(
         False, "--write", help="Allow writes (the local database only; reads are the default)."
     ),
-    file: Path | None = typer.Option(None, "--file", "-f", help="Run this file's statements."),
+    file: Path | None = typer.Option(None, "--file", help="Run this file's statements."),
     param: list[str] = typer.Option([], "--param", "-P", help="name=value (JSON or text)."),
     timeout: float = typer.Option(60.0, "--timeout", help="Seconds a statement may run."),
     max_rows: int = typer.Option(1000, "--max-rows", help="Rows shown at most per statement."),

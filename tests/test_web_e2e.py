@@ -373,8 +373,16 @@ def test_region_first_lists_the_funds_then_drills_into_one_and_explains_an_exit(
 
 
 def test_docs_run_under_the_content_security_policy(browser, base_url: str) -> None:
-    """/docs is Swagger UI from web/node_modules: it lists the operations with no CSP refusal."""
+    """/docs is Swagger UI from web/node_modules: it lists the operations with no CSP refusal,
+    with the network blocked (every request not to our own server is aborted and recorded)."""
     context = browser.new_context(viewport={"width": 1366, "height": 768})
+    outside: list[str] = []
+
+    def block(route) -> None:  # noqa: ANN001 - Playwright's Route
+        outside.append(route.request.url)
+        route.abort()
+
+    context.route(lambda url: not url.startswith(base_url), block)
     page = context.new_page()
     page.set_default_timeout(SLOW_MACHINE_MS)
     errors = watch_errors(page)
@@ -389,6 +397,7 @@ def test_docs_run_under_the_content_security_policy(browser, base_url: str) -> N
     errors += csp_violations(page)
     context.close()
     assert errors == [], errors
+    assert outside == [], outside
 
 
 def test_page_routes_stay_out_of_openapi_and_answer_problems(settings: Settings) -> None:
