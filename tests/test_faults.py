@@ -52,7 +52,9 @@ EXAMPLES = {
     "target": "gpfg",
     "region": "xinjiang",
     "token": "rgf_w-000000000000_" + "A" * 43,  # a well-formed feed token no watch has
+    "query": "ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D",  # SPARQL: ASK { ?s ?p ?o }
 }
+RAW_BODIES = {"/sparql": ("application/sparql-query", "ASK { ?s ?p ?o }")}  # not JSON
 PATH_EXAMPLES = {"funds": "gpfg", "companies": "hikvision", "entities": "hikvision"}
 BODIES = {  # POST /ingest gets the seed report as JSON, with ?dry_run=true: nothing written
     "/screening": {"holdings": [{"name": "Hikvision"}]},
@@ -145,7 +147,7 @@ def test_neo4j_killed_mid_ingest_fails_clearly_and_a_rerun_equals_a_clean_run(
 # ---------------------------------------------------------------------- the API with Neo4j down
 
 
-def documented_requests(openapi: dict) -> list[tuple[str, str, dict | None]]:
+def documented_requests(openapi: dict) -> list[tuple[str, str, dict | tuple[str, str] | None]]:
     """(method, url, json body) for every operation, with example values for its parameters."""
     out = []
     for template, operations in openapi["paths"].items():
@@ -161,6 +163,8 @@ def documented_requests(openapi: dict) -> list[tuple[str, str, dict | None]]:
             if query:
                 url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
             body = BODIES.get(template) if "requestBody" in operation else None
+            if method == "post" and template in RAW_BODIES:
+                body = RAW_BODIES[template]
             out.append((method.upper(), url, body))
     return out
 
@@ -176,10 +180,17 @@ def expected_status(method: str, url: str) -> int:
 
 
 def call(
-    base: str, method: str, url: str, body: dict | None, key: str
+    base: str, method: str, url: str, body: dict | tuple[str, str] | None, key: str
 ) -> tuple[httpx.Response, float]:
     began = time.monotonic()
-    response = httpx.request(method, base + url, json=body, headers={"X-API-Key": key}, timeout=30)
+    headers = {"X-API-Key": key}
+    if isinstance(body, tuple):  # (media type, text): a body that is not JSON
+        headers["Content-Type"] = body[0]
+        response = httpx.request(
+            method, base + url, content=body[1].encode(), headers=headers, timeout=30
+        )
+    else:
+        response = httpx.request(method, base + url, json=body, headers=headers, timeout=30)
     return response, time.monotonic() - began
 
 
