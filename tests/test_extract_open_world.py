@@ -1,11 +1,10 @@
 """Extraction beyond the gazetteer: names by their form, six languages, measures, contracts with
 buyers and status, ownership, article metadata — on texts written for these tests, with gold
-annotations in tests/data/extract/corpus/ (scored by bench/extract_quality.py)."""
+annotations in tests/data/extract/corpus/ (scored by ingest/extract/scoring.py, printed by bench/extract_quality.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import re
 from pathlib import Path
 
@@ -17,21 +16,12 @@ from ingest.extract.draft import Draft, build_draft
 from ingest.extract.linking import link_to_graph
 from ingest.extract.money import find_amounts
 from ingest.extract.orgs import classify
+from ingest.extract.scoring import run_corpus
 from ingest.extract.text import html_document, load_document
 from ingest.pipeline import ingest_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "extract" / "corpus"
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location(
-        "extract_quality", ROOT / "bench" / "extract_quality.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
 
 
 def draft_of(path: Path, tmp_path: Path, **options) -> Draft:
@@ -45,7 +35,7 @@ def by_type(draft: Draft, type_name: str) -> list[dict]:
 def test_corpus_meets_the_goals_per_kind_and_language_with_quotes_at_their_offsets(
     tmp_path: Path,
 ) -> None:
-    per_kind, per_language, at_offsets, items = _bench().run_corpus(tmp_path)
+    per_kind, per_language, at_offsets, items = run_corpus(tmp_path)
     hits, found, expected = (sum(t[i] for t in per_kind.values()) for i in range(3))
     assert hits / found >= 0.9 and hits / expected >= 0.85, per_kind
     assert set(per_language) == {"en", "nb", "nn", "da", "sv", "de"}

@@ -4,7 +4,6 @@ provenance that round-trips (issues #23 and #16)."""
 
 from __future__ import annotations
 
-import io
 import json
 import random
 import shutil
@@ -16,13 +15,12 @@ import pytest
 from helpers import DOCUMENTED, SEED, ingest, report_document, wipe, write_report
 from neo4j import Driver
 from pyshacl import validate as stock_validate
+from rdf_helpers import HIKVISION_QUERY, export
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
 from core.settings import Settings
-from export.options import ExportOptions
 from export.rdf import EVIDENCE_BASE, PROV
-from export.stream import write_export
 from ingest.errors import IngestError
 from ingest.pipeline import ingest_paths
 from ingest.reports import foreign_subjects, read_report
@@ -54,28 +52,6 @@ DCTERMS = Namespace("http://purl.org/dc/terms/")
 SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 COLON_CONTRACT = "contract-ocds-synth7-00000226:1"
-
-HIKVISION_QUERY = """
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX schema: <https://schema.org/>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-SELECT DISTINCT ?allegation ?source ?name ?published WHERE {
-  ?company rdfs:label "Hangzhou Hikvision Digital Technology Co., Ltd." .
-  ?allegation a schema:Claim ;
-      schema:about ?company ;
-      prov:wasDerivedFrom ?source .
-  ?source rdfs:label ?name .
-  OPTIONAL { ?source dcterms:issued ?published }
-}
-ORDER BY ?allegation ?source
-"""
-
-
-def export(driver: Driver, settings: Settings, **options) -> str:
-    out = io.StringIO()
-    write_export(driver, ExportOptions(**options), out, settings.neo4j_database)
-    return out.getvalue()
 
 
 def parse(text: str, fmt: str) -> Graph:

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from helpers import DOCUMENTED, SEED, ingest
 from neo4j import Driver
+from rdf_helpers import HIKVISION_QUERY, export
 from security_helpers import CONFIDENTIAL, key, leaked, make_app
-from test_rdf_standards import HIKVISION_QUERY, export
 
 from core.settings import Settings
 

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
-import subprocess
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -22,8 +19,19 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 from graph_fixture import load_reports
-from helpers import DOCUMENTED, PROJECT_ROOT, SEED
+from helpers import DOCUMENTED, SEED
 from neo4j import Driver
+from web_helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SLOW_MACHINE_MS,
+    csp_violations,
+    ensure_chromium,
+    ensure_graph_library,
+    screenshot,
+    skip,
+    watch_errors,
+)
 
 from api.app import create_app
 from api.routers import web
@@ -31,56 +39,10 @@ from api.settings import ApiSettings
 from core.settings import Settings
 from rightsgraph.served import free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CONTRACT = "contracts-xinjiang-hikvision-dahua-since-2016"
 CONTRACT_QUOTE = "The letter stresses"
 HOLDINGS = ("holding-gpfg-hikvision-2019-12-31", "holding-gpfg-dahua-2019-12-31")
 EXPOSURE = "/funds/gpfg/exposure?region=xinjiang&as_of=2019-12-31&limit=200"
-SLOW_MACHINE_MS = 90_000  # a loaded 2-core machine: wait long, never assert on time
-
-
-def skip(reason: str) -> None:
-    print(f"SKIPPED web end-to-end test: {reason}")
-    pytest.skip(reason)
-
-
-def ensure_chromium() -> None:
-    """Debian's chromium, installed with apt-get when missing and we may (root); else a skip."""
-    if CHROMIUM.exists():
-        return
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        skip("/usr/bin/chromium is missing and apt-get cannot install it here (not root)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium"]):
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
-        if done.returncode != 0:
-            skip(f"`{' '.join(cmd)}` failed: {done.stderr.strip()[-300:]}")
-    if not CHROMIUM.exists():
-        skip("apt-get install chromium did not provide /usr/bin/chromium")
-
-
-def ensure_graph_library() -> None:
-    """The page's graph library, as `make setup` installs it (npm ci --prefix web)."""
-    if (web.WEB_ROOT / web.VENDOR_FILES["cytoscape.min.js"]).is_file():
-        return
-    if not shutil.which("npm"):
-        skip("web/node_modules is missing and npm is not installed: run `make setup`")
-    subprocess.run(
-        ["npm", "ci", "--prefix", str(web.WEB_ROOT), "--no-audit", "--no-fund"],
-        check=True,
-        timeout=600,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -138,34 +100,6 @@ def page(browser, base_url: str):
     errors += csp_violations(page)
     context.close()
     assert errors == [], errors
-
-
-CSP_WATCH = """window.__csp = [];
-document.addEventListener('securitypolicyviolation',
-  e => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));"""
-
-
-def watch_errors(page) -> list[str]:
-    """Script errors and Content-Security-Policy refusals, as the page reports them."""
-    errors: list[str] = []
-    page.add_init_script(CSP_WATCH)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
-    return errors
-
-
-def csp_violations(page) -> list[str]:
-    return [f"CSP refused: {v}" for v in page.evaluate("window.__csp || []")]
-
-
-def screenshot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / name
-    page.screenshot(path=str(path))
-    return path
 
 
 def wait_for_graph(page) -> None:

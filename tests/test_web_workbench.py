@@ -19,7 +19,7 @@ from graph_fixture import load_reports
 from helpers import DOCUMENTED, SEED
 from neo4j import Driver
 from security_helpers import make_keys
-from test_web_e2e import (
+from web_helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
     SLOW_MACHINE_MS,
