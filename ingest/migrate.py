@@ -54,7 +54,7 @@ class Migration:
 def schema_version(driver: Driver, database: str | None = None) -> int:
     """The graph's recorded schema version; 1 for a graph that records none (or is empty)."""
     rows, _, _ = driver.execute_query(
-        f"MATCH (s:`{names.SCHEMA_LABEL}`) RETURN max(s.version) AS v",
+        f"MATCH (s:`{names.SCHEMA_LABEL}`) RETURN max(coalesce(s.rgsystemVersion, s.version)) AS v",
         database_=database,
         routing_="r",
     )
@@ -90,8 +90,8 @@ def migrate(driver: Driver, database: str | None = None) -> Migration:
             return result
         session.execute_write(
             lambda tx: tx.run(
-                f"MERGE (s:`{names.SYSTEM_LABEL}`:`{names.SCHEMA_LABEL}` {{id: 'schema'}}) "
-                "SET s.version = $v",
+                f"MERGE (s:`{names.SYSTEM_LABEL}`:`{names.SCHEMA_LABEL}` {{rgsystemId: 'schema'}}) "
+                "SET s.rgsystemVersion = $v",
                 v=names.SCHEMA_VERSION,
             ).consume()
         )

@@ -270,6 +270,6 @@ def test_migrate_synthesises_statements_for_a_graph_of_the_old_version(
     # version 2 -> 3: knownSpans from the statements, nothing else changes
     neo4j_db.execute_query("MATCH (n:Node) REMOVE n.knownSpans", database_=db)
     neo4j_db.execute_query("MATCH ()-[r]->() REMOVE r.knownSpans", database_=db)
-    neo4j_db.execute_query("MATCH (s:RgSystemSchema) SET s.version = 2", database_=db)
+    neo4j_db.execute_query("MATCH (s:RgSystemSchema) SET s.rgsystemVersion = 2", database_=db)
     assert migrate(neo4j_db, db).spans > 0 and canonical_dump(neo4j_db, db) == migrated
     assert json.loads(rows[0]["s"])[0]["k"] == "reviewed"
