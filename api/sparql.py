@@ -208,6 +208,17 @@ def run_query(
         result = store.query(query)
     except SyntaxError as exc:
         raise SparqlRefused(f"not a SPARQL 1.1 query: {exc}") from None
+    try:
+        return _answer(result, accept, deadline, timeout, max_rows, max_bytes)
+    except ApiProblem as exc:  # raised without the frames that hold the results
+        failure = exc.with_traceback(None)
+    del result  # pyoxigraph's results must be dropped on the thread that made them
+    raise failure
+
+
+def _answer(
+    result: Any, accept: str | None, deadline: float, timeout: float, max_rows: int, max_bytes: int
+) -> Answer:
     if isinstance(result, bool | pyoxigraph.QueryBoolean):
         result = bool(result)
         media = negotiate(accept, False)
