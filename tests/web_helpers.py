@@ -132,8 +132,9 @@ def csv_caption_and_rows(text: str) -> tuple[list[str], list[dict[str, str]]]:
     taken off) and the table after it."""
     import csv
     import io
+    import re
 
-    head, _, table = text.partition("\r\n\r\n")
+    head, table = re.split(r"\r?\n\r?\n", text, maxsplit=1)  # read_text turns CRLF into LF
     caption = [row[0].removeprefix("# ") for row in csv.reader(io.StringIO(head))]
     return caption, list(csv.DictReader(io.StringIO(table)))
 
