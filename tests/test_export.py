@@ -373,9 +373,10 @@ def test_post_export_holds_exactly_the_listed_nodes_their_sources_and_reports(
         nodes = {iri_to_id(str(s)) for s in graph.subjects(RDF.type) if str(s).startswith(ID_BASE)}
         of = {
             cls: {iri_to_id(str(s)) for s in graph.subjects(RDF.type, cls)}
-            for cls in (RG.Source, RG.Report)
+            for cls in (RG.Source, RG.Report, RG.Evidence)  # evidence: qualified derivations
         }
-        assert nodes - of[RG.Source] - of[RG.Report] == drawn - {"no-such-node"}
+        assert nodes - of[RG.Source] - of[RG.Report] - of[RG.Evidence] == drawn - {"no-such-node"}
+        assert validate_graph(graph) == []
         sources = of[RG.Source]
         cited = {
             iri_to_id(str(o))
