@@ -120,7 +120,9 @@ def stream(graph: GraphDep, options: ExportOptions) -> StreamingResponse:
 class ExportIds(BaseModel):
     """Exactly these nodes (e.g. what a page draws), with their sources and reports."""
 
-    ids: list[str] = Field(..., min_length=1, max_length=MAX_IDS)
+    ids: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
+        ..., min_length=1, max_length=MAX_IDS
+    )
     format: str = Field("turtle", description=", ".join(RDF_FORMATS))
     as_of: str | None = Field(None, max_length=10, description="leave out facts dated after it")
     as_known_on: dt.date | None = Field(None, description="the graph as known on that day")
