@@ -90,7 +90,7 @@ const CLEARANCE = 6; // free space kept around every node's box (shape and label
  * ranks, through each slot along the rank's width, into its target. A rank's width is its
  * widest box and the gaps between ranks hold no node, so no link crosses a node it does not
  * join. Positions and routes are set on `cy`, then the graph is fitted. */
-export function layeredLayout(cy, { nodeSep = 16, rankSep = 56, edgeSep = 12, padding = 24 } = {}) {
+export function layeredLayout(cy, { nodeSep = 16, rankSep = 48, edgeSep = 12, padding = 24 } = {}) {
   const { dagre } = window;
   const g = new dagre.graphlib.Graph({ multigraph: true });
   g.setGraph({ rankdir: "LR", nodesep: nodeSep, ranksep: rankSep, edgesep: edgeSep });
@@ -180,7 +180,7 @@ export function cytoscapeStyle() {
         label: "data(label)",
         "font-size": 12,
         "text-wrap": "wrap",
-        "text-max-width": 150,
+        "text-max-width": 120,
         "font-family": "system-ui, sans-serif",
         color: "#1a1a1a",
         "text-valign": "bottom",
@@ -197,7 +197,7 @@ export function cytoscapeStyle() {
     {
       selector: 'node[kind = "Fund"], node[kind = "Company"]',
       // the full name, wrapped under the box (no "Government Pe…")
-      style: { "text-max-width": 140 },
+      style: { "text-max-width": 120 },
     },
     {
       selector: "edge",
