@@ -92,6 +92,12 @@ const CLEARANCE = 6; // free space kept around every node's box (shape and label
  * join. Positions and routes are set on `cy`, then the graph is fitted. */
 export function layeredLayout(cy, { nodeSep = 16, rankSep = 48, edgeSep = 12, padding = 24 } = {}) {
   const { dagre } = window;
+  if (!dagre?.graphlib) {
+    // the library did not load: Cytoscape's own layered layout, links drawn straight
+    cy.layout({ name: "breadthfirst", directed: true, fit: false, spacingFactor: 1.2 }).run();
+    fitReadable(cy, padding);
+    return;
+  }
   const g = new dagre.graphlib.Graph({ multigraph: true });
   g.setGraph({ rankdir: "LR", nodesep: nodeSep, ranksep: rankSep, edgesep: edgeSep });
   const shift = new Map(); // node position minus its box centre (the label hangs below)
