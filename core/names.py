@@ -82,9 +82,11 @@ SYSTEM_PROPERTIES = (
 )
 
 PROPOSAL, DECISION, REDIRECT = "Proposal", "Decision", "Redirect"
+CONFLICT = "Conflict"
 """Labels of the review data beside the entity graph (no `Node` label): look-alike pairs, people's
-decisions on them, ids merged into or renamed to others (docs/resolution.md)."""
-REVIEW_LABELS = (PROPOSAL, DECISION, REDIRECT)
+decisions on them, ids merged into or renamed to others (docs/resolution.md), and values a report
+states against reviewed ones (ingest/conflicts.py)."""
+REVIEW_LABELS = (PROPOSAL, DECISION, REDIRECT, CONFLICT)
 
 SYSTEM_NS = "https://w3id.org/rightsgraph/system#"
 """Namespace of the system triples a backup carries beside the export (statements)."""

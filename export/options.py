@@ -10,6 +10,8 @@ from ontology.types import sharing
 
 SCOPE_KINDS = ("entity", "report")
 MAX_HOPS = 5
+MAX_IDS = 5000
+IDS_SCOPE = "ids"  # exactly the nodes of `ids`, the sources their evidence cites, their reports
 
 
 class ExportError(ValueError):
@@ -24,7 +26,8 @@ class ScopeNotFound(ExportError):
 class ExportOptions:
     format: str = "turtle"
     tlp: str = "CLEAR"
-    scope: str = "all"  # all | entity:ID | report:ID
+    scope: str = "all"  # all | entity:ID | report:ID | ids (the nodes of `ids`)
+    ids: tuple[str, ...] = ()
     hops: int = 1
     as_of: str | None = None
     as_known_on: str | None = None  # what the graph held that day (YYYY-MM-DD)
@@ -46,8 +49,14 @@ class ExportOptions:
             raise ExportError(
                 f"unknown sharing level {self.tlp!r} (known: {', '.join(sharing.levels())})"
             )
+        if (self.scope == IDS_SCOPE) != bool(self.ids):
+            raise ExportError("the ids scope and a list of ids go together")
+        if len(self.ids) > MAX_IDS:
+            raise ExportError(f"at most {MAX_IDS} ids, not {len(self.ids)}")
         kind = self.scope.split(":", 1)[0]
-        if self.scope != "all" and (kind not in SCOPE_KINDS or ":" not in self.scope):
+        if self.scope not in ("all", IDS_SCOPE) and (
+            kind not in SCOPE_KINDS or ":" not in self.scope
+        ):
             raise ExportError(f"scope must be all, entity:ID or report:ID, not {self.scope!r}")
         if self.hops < 0 or self.hops > MAX_HOPS:
             raise ExportError(f"hops must be between 0 and {MAX_HOPS}")

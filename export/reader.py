@@ -43,7 +43,7 @@ from rdflib import Literal, URIRef
 
 from core import names
 from export.mapping import ExportedNode, ExportMapping, StoredLink
-from export.options import ExportError, ExportOptions, ScopeNotFound
+from export.options import IDS_SCOPE, ExportError, ExportOptions, ScopeNotFound
 from ingest.known import known_predicate, stored_view
 from ontology.model import OntologyModel, PropertySpec, load_model, shapes_graph
 from ontology.records import Record
@@ -326,8 +326,10 @@ class GraphReader:
     # -- scope: the seed nodes, then everything they refer to
 
     def _scope_ids(self) -> set[str]:
-        kind, ident = self.options.scope.split(":", 1)
         own = self.visibility.own("m")
+        if self.options.scope == IDS_SCOPE:
+            return self._listed_ids(own)
+        kind, ident = self.options.scope.split(":", 1)
         if kind == "report":  # looked up at the export's level: a hidden report is no report
             found = f"MATCH (m:Node {{{names.ID}: $rid}}) WHERE {own} RETURN m.{names.ID}"
             if not self._query(found, rid=ident):
@@ -349,6 +351,26 @@ class GraphReader:
             frontier = found_ids - seeds
             seeds = seeds | frontier
         return self._closure(seeds)
+
+    def _listed_ids(self, own: str) -> set[str]:
+        """The listed nodes visible at the export's level, the sources their evidence cites
+        and the reports that state them; nothing else (a fact whose required link points
+        outside the list is then left out, as ever)."""
+        found = f"MATCH (m:Node) WHERE m.{names.ID} IN $listed AND {own} RETURN m.{names.ID}"
+        ids = set(self._query(found, listed=sorted(set(self.options.ids))))
+        if not ids:
+            raise ScopeNotFound(f"none of the {len(self.options.ids)} ids is visible")
+        reports = self.mapping.in_report.neo4j_property
+        cited = (
+            f"MATCH (n:Node)-[:`{self.mapping.edge.neo4j_type}`]->(m:Node) "
+            f"WHERE n.{names.ID} IN $ids AND {own} RETURN DISTINCT m.{names.ID}"
+        )
+        ids |= set(self._query(cited, ids=sorted(ids)))
+        stated = (
+            f"MATCH (n:Node) WHERE n.{names.ID} IN $ids UNWIND coalesce(n.`{reports}`, []) AS rid "
+            f"MATCH (m:Node {{{names.ID}: rid}}) WHERE {own} RETURN DISTINCT m.{names.ID}"
+        )
+        return ids | set(self._query(stated, ids=sorted(ids)))
 
     def _closure(self, ids: set[str]) -> set[str]:
         """Add what the nodes refer to (their links, sources and reports) until nothing is new."""

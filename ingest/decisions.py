@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from neo4j import Driver, ManagedTransaction
 
-from core.names import DECISION, PROPOSAL, REDIRECT
+from core.names import CONFLICT, DECISION, PROPOSAL, REDIRECT
 from ontology.types import sharing
 
 Judgement = Literal["same", "different", "unsure"]
@@ -254,9 +254,10 @@ def list_proposals(
 
 
 def dump_resolution(driver: Driver, database: str | None = None) -> list[dict[str, Any]]:
-    """Every Proposal, Decision and Redirect node (label and properties), for a backup."""
+    """Every Proposal, Decision, Redirect and Conflict node (label and properties), for a
+    backup."""
     rows, _, _ = driver.execute_query(
-        f"MATCH (n) WHERE n:{PROPOSAL} OR n:{DECISION} OR n:{REDIRECT} "
+        f"MATCH (n) WHERE n:{PROPOSAL} OR n:{DECISION} OR n:{REDIRECT} OR n:{CONFLICT} "
         "RETURN labels(n)[0] AS label, properties(n) AS props ORDER BY label, n.id",
         database_=database,
         routing_="r",
@@ -268,7 +269,7 @@ def load_resolution(
     driver: Driver, rows: list[dict[str, Any]], database: str | None = None
 ) -> None:
     """Write back what dump_resolution gave (a restore): nodes merged by id."""
-    for label in (PROPOSAL, DECISION, REDIRECT):
+    for label in (PROPOSAL, DECISION, REDIRECT, CONFLICT):
         batch = [r["props"] for r in rows if r["label"] == label]
         if batch:
             driver.execute_query(

@@ -17,6 +17,7 @@ from core.suggest import did_you_mean
 from ingest import watches
 from ingest.adapters import discover, read_batches
 from ingest.batch import Batch
+from ingest.conflicts import store_conflicts
 from ingest.content import Member, unpacked
 from ingest.decisions import store_proposals, store_redirects
 from ingest.erasure import PERSON, erased_properties, strip_erased
@@ -469,6 +470,8 @@ def ingest_paths(
     except IngestError as exc:  # an archive out of bounds
         result.problems.extend(exc.problems)
         result.rejected.update(p.file for p in exc.problems[:1])
+    if driver is not None and not dry_run:
+        store_conflicts(driver, result.summary.conflicts, result.run_id, database)
     return result
 
 

@@ -21,6 +21,7 @@ from neo4j import Driver, ManagedTransaction
 
 from core import names as system
 from ingest import blocking, decisions, watches
+from ingest import conflicts as conflict_store
 from ingest.changes import Changes
 from ingest.resolve import resolution_keys, search_text
 from ontology import statements as st
@@ -101,7 +102,7 @@ def schema_statements(model: OntologyModel | None = None) -> list[str]:
         + f") ON EACH [{', '.join(f'n.`{p}`' for p in SEARCH_INDEX_PROPERTIES)}]"
     )
     stmts += blocking.schema_statements(model) + decisions.schema_statements()
-    stmts += watches.schema_statements()
+    stmts += watches.schema_statements() + conflict_store.schema_statements()
     stmts += [
         f"CREATE INDEX rg_{label.lower()}_{prop.lower()} IF NOT EXISTS "
         f"FOR (n:`{label}`) ON (n.`{prop}`)"

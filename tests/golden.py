@@ -109,6 +109,8 @@ API_URLS = [
     "/campaigns?target=gpfg",
     "/proposals",
     "/proposals?status=all&min_score=50",
+    "/conflicts",
+    "/conflicts?status=all&limit=5",
     "/campaigns?target=dahua&limit=1",
     "/paths?from=gpfg&to=xinjiang&max_hops=6",
     "/paths?from=rafto-foundation&to=dahua&max_hops=6",

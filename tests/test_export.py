@@ -25,7 +25,7 @@ from export.rdf import PROV
 from export.reader import required_links
 from export.stream import write_export
 from ingest.fact_keys import fact_id
-from ontology.model import RG, id_to_iri, iri_to_id, load_model
+from ontology.model import ID_BASE, RG, id_to_iri, iri_to_id, load_model
 from ontology.types import sharing
 from ontology.validate import validate_graph
 from rightsgraph.synth import generate_report
@@ -358,6 +358,42 @@ def test_get_export_negotiates_the_format_and_streams_it(bundled, settings) -> N
         assert client.get("/export", params={"scope": "bogus"}).status_code == 422
         if top != "RED":
             assert client.get("/export", params={"tlp": "RED"}).status_code == 422
+
+
+def test_post_export_holds_exactly_the_listed_nodes_their_sources_and_reports(
+    bundled, settings
+) -> None:
+    from api.app import create_app
+
+    drawn = {"gpfg", "holding-gpfg-hikvision-2019-12-31", "hikvision", "no-such-node"}
+    with TestClient(create_app()) as client:
+        answer = client.post("/export", json={"ids": sorted(drawn), "format": "turtle"})
+        assert answer.status_code == 200, answer.text
+        graph = parse(answer.text, "turtle")
+        nodes = {iri_to_id(str(s)) for s in graph.subjects(RDF.type) if str(s).startswith(ID_BASE)}
+        of = {
+            cls: {iri_to_id(str(s)) for s in graph.subjects(RDF.type, cls)}
+            for cls in (RG.Source, RG.Report, RG.Evidence)  # evidence: qualified derivations
+        }
+        assert nodes - of[RG.Source] - of[RG.Report] - of[RG.Evidence] == drawn - {"no-such-node"}
+        assert validate_graph(graph) == []
+        sources = of[RG.Source]
+        cited = {
+            iri_to_id(str(o))
+            for o in graph.objects(
+                id_to_iri("holding-gpfg-hikvision-2019-12-31"), PROV.wasDerivedFrom
+            )
+        }
+        assert cited and cited <= sources
+        # the link between two listed nodes is kept; nothing points outside the list
+        assert (
+            id_to_iri("holding-gpfg-hikvision-2019-12-31"),
+            RG.company,
+            id_to_iri("hikvision"),
+        ) in graph
+        assert client.post("/export", json={"ids": ["no-such-node"]}).status_code == 404
+        assert client.post("/export", json={"ids": ["gpfg"], "format": "ftm"}).status_code == 422
+        assert client.post("/export", json={"ids": []}).status_code == 422
 
 
 # ---------------------------------------------------------------------- one command, one reader

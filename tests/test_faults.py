@@ -65,6 +65,8 @@ BODIES = {  # POST /ingest gets the seed report as JSON, with ?dry_run=true: not
         "entities": [{"id": "q1", "schema": "Company", "properties": {"name": ["Hikvision"]}}]
     },
     "/proposals/{id}/decision": {"judgement": "unsure"},
+    "/conflicts/{id}/decision": {"judgement": "unsure"},
+    "/export": {"ids": ["gpfg", "hikvision"]},  # POST: exactly these nodes (GET takes no body)
     "/watches": {"name": "fault test", "fund": "gpfg"},
     "/queries/{name}/run": {"parameters": {"id": "gpfg", "tlp": ["CLEAR"]}},
     "/saved-queries": {"name": "fault test", "query": "RETURN 1 AS one"},

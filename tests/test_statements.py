@@ -12,7 +12,7 @@ import yaml
 from fastapi.testclient import TestClient
 from helpers import DOCUMENTED, SEED
 from neo4j import Driver
-from security_helpers import RESTATEMENT, key, make_app, make_keys
+from security_helpers import HIDDEN_MARKERS, RESTATEMENT, key, make_app, make_keys
 from typer.testing import CliRunner
 
 from core import names
@@ -273,3 +273,53 @@ def test_migrate_synthesises_statements_for_a_graph_of_the_old_version(
     neo4j_db.execute_query("MATCH (s:RgSystemSchema) SET s.rgsystemVersion = 2", database_=db)
     assert migrate(neo4j_db, db).spans > 0 and canonical_dump(neo4j_db, db) == migrated
     assert json.loads(rows[0]["s"])[0]["k"] == "reviewed"
+
+
+def test_conflicts_are_listed_at_the_callers_levels_and_decided_by_editors(
+    neo4j_db: Driver, settings: Settings, client: TestClient
+) -> None:
+    """The AMBER restatement states Dahua's description against the public reviewed one."""
+    db = settings.neo4j_database
+    assert ingest_paths([SEED, DOCUMENTED], neo4j_db, database=db).ok
+    assert ingest_paths([RESTATEMENT], neo4j_db, database=db).ok
+    tokens = client.tokens  # type: ignore[attr-defined]
+    green = client.get("/conflicts", headers=key(tokens["green_reader"]))
+    assert green.status_code == 200 and green.json()["items"] == []
+    assert not any(marker in green.text for marker in HIDDEN_MARKERS)
+    assert client.get("/conflicts").json()["items"] == []  # anonymous: not a count, not an id
+    amber = key(tokens["amber_reader"])
+    (c,) = [
+        c
+        for c in client.get("/conflicts", headers=amber).json()["items"]
+        if c["property"] == "description"
+    ]
+    assert c["node"]["id"] == "dahua" and c["new"]["value"].startswith("Amberwatch says")
+    assert c["new"]["reports"] == [
+        {"id": "sec-report-restatement", "name": "Amberwatch restatement of Dahua"}
+    ]
+    assert c["new"]["tlp"] == ["AMBER"] and c["new"]["evidence"]
+    assert c["reviewed"]["value"].startswith("Chinese maker of video surveillance")
+    assert c["reviewed"]["standing"] == "reviewed" and c["reviewed"]["evidence"]
+    assert all(e["source"] in c["reviewed"]["sources"] for e in c["reviewed"]["evidence"])
+
+    url = f"/conflicts/{c['id']}/decision"
+    body = {"judgement": "take", "note": "the dossier is newer"}
+    assert client.post(url, json=body, headers=amber).status_code == 403
+    assert (
+        client.post(
+            "/conflicts/nope/decision", json=body, headers=key(tokens["editor"])
+        ).status_code
+        == 404
+    )
+    done = client.post(url, json=body, headers=key(tokens["amber_editor"]))
+    assert done.status_code == 200 and done.json()["status"] == "decided", done.text
+    assert c["id"] not in [x["id"] for x in client.get("/conflicts", headers=amber).json()["items"]]
+    decided = client.get("/conflicts", params={"status": "decided"}, headers=amber).json()["items"]
+    assert [(x["id"], x["decision"]["judgement"]) for x in decided] == [(c["id"], "take")]
+    # the same conflict found again by a re-ingest changes nothing: the decision stays
+    dump = canonical_dump(neo4j_db, db)
+    again = ingest_paths([RESTATEMENT], neo4j_db, database=db)
+    assert again.ok and any(x.property == "description" for x in again.summary.conflicts)
+    assert canonical_dump(neo4j_db, db) == dump
+    listed = client.get("/conflicts", params={"status": "all"}, headers=amber).json()["items"]
+    assert [x["decision"] for x in listed if x["id"] == c["id"]][0]["judgement"] == "take"

@@ -6,8 +6,6 @@ Screenshots go to `test-artifacts/` (gitignored)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -25,7 +23,9 @@ from web_helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
     SLOW_MACHINE_MS,
+    click_node,
     csp_violations,
+    csv_caption_and_rows,
     ensure_chromium,
     ensure_graph_library,
     screenshot,
@@ -162,13 +162,7 @@ def test_search_company_allegations_then_exposure_graph_with_the_contract_quote(
     assert "1,502,173,015 NOK" in figures and str(exposure["total"]) in figures
 
     # a real click on the contract node in the canvas shows its evidence in the side panel
-    x, y = page.evaluate(
-        """id => { const n = window.cy.getElementById(id); const p = n.renderedPosition();
-                   const box = window.cy.container().getBoundingClientRect();
-                   return [box.left + p.x, box.top + p.y]; }""",
-        CONTRACT,
-    )
-    page.mouse.click(x, y)
+    click_node(page, CONTRACT)
     page.wait_for_selector(f".panel :text('{CONTRACT_QUOTE}')")
     assert page.evaluate("window.cy.$(':selected').map(e => e.id())") == [CONTRACT]
     panel = page.inner_text(".panel")
@@ -211,12 +205,13 @@ def test_keyboard_list_selects_a_link_and_exports_png_svg_csv(page, base_url: st
     ns = "{http://www.w3.org/2000/svg}"
     assert root.tag == f"{ns}svg"
     assert len(root.findall(f"{ns}g")) == page.evaluate("window.cy.nodes().length")
-    assert len(root.findall(f"{ns}line")) == page.evaluate("window.cy.edges().length")
+    assert len(root.findall(f"{ns}polyline")) == page.evaluate("window.cy.edges().length")
 
     with page.expect_download() as download:
         page.click("#export-csv")
     assert download.value.suggested_filename == "exposure-gpfg-xinjiang-2019-12-31.csv"
-    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
+    caption, rows = csv_caption_and_rows(Path(download.value.path()).read_text("utf-8"))
+    assert caption[0] == "Exposure of Government Pension Fund Global"
     exposure = httpx.get(base_url + EXPOSURE, timeout=120).json()
     assert {r["contract_id"] for r in rows} == {p["contract"]["id"] for p in exposure["paths"]}
     quotes = [r for r in rows if r["contract_id"] == CONTRACT and r["evidence_of"] == "contract"]
@@ -261,7 +256,7 @@ def test_api_key_stays_in_session_storage_and_goes_out_as_a_header(page, base_ur
     assert page.evaluate("sessionStorage.getItem('rightsgraph.apiKey')") is None
 
 
-def test_rdf_button_downloads_the_funds_subgraph_through_the_export_endpoint(
+def test_rdf_button_downloads_the_drawn_graph_through_the_export_endpoint(
     page, base_url: str
 ) -> None:
     if httpx.get(base_url + "/openapi.json", timeout=60).json()["paths"].get("/export") is None:
@@ -272,6 +267,7 @@ def test_rdf_button_downloads_the_funds_subgraph_through_the_export_endpoint(
         page.click("#export-rdf")
     text = Path(download.value.path()).read_text("utf-8")
     assert download.value.suggested_filename.endswith(".ttl")
+    assert text.startswith("# Exposure of Government Pension Fund Global\n")
     assert "gpfg" in text and CONTRACT in text
 
 

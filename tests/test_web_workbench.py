@@ -1,8 +1,10 @@
 """The investigator's workbench in headless Chromium (as tests/test_web_e2e.py: Debian's
 chromium driven by Playwright): the Cypher console (a query drawn as a graph and a table, a named
 query run from its form, a saved query reopened by URL, an error at the user's line and column),
-the timeline of GPFG and Hikvision with the 2020 exit, the review queue decided on the page,
-and the page at 900 px. Screenshots go to test-artifacts/."""
+the timeline of GPFG and Hikvision with the 2020 exit, the layered exposure graph (no link
+through a node it does not join, every click on its node), the exports of what is drawn (SVG
+caption, CSV caption, RDF of the drawn nodes only), the review queue's proposals and ingest
+conflicts decided on the page, and the page at 900 px. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
@@ -14,16 +16,22 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+import yaml
 from adapter_helpers import ingest
 from graph_fixture import load_reports
 from helpers import DOCUMENTED, SEED
 from neo4j import Driver
+from rdflib import RDF, Graph
 from security_helpers import make_keys
 from web_helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    NODE_ON_SCREEN_JS,
     SLOW_MACHINE_MS,
+    click_node,
     csp_violations,
+    csv_caption_and_rows,
+    edge_crossings,
     ensure_chromium,
     ensure_graph_library,
     screenshot,
@@ -34,8 +42,13 @@ from web_helpers import (
 from api.app import create_app
 from api.settings import ApiSettings
 from core.settings import Settings
+from ingest.conflicts import list_conflicts
 from ingest.decisions import list_proposals
+from ontology.model import ID_BASE, RG, iri_to_id
 from rightsgraph.served import free_port
+
+EXPOSURE_PAGE = "/#/exposure/gpfg?region=xinjiang&as_of=2019-12-31"
+DRAFT_DESCRIPTION = "A draft says Dahua makes thermal cameras only."
 
 
 def holdings_csv(path: Path, name: str) -> Path:
@@ -46,11 +59,41 @@ def holdings_csv(path: Path, name: str) -> Path:
     return path
 
 
+def draft_report(path: Path) -> Path:
+    """An unreviewed report stating Dahua's description against the reviewed one: a conflict."""
+    doc = {
+        "id": "report-draft-dahua",
+        "type": "Report",
+        "name": "Draft note on Dahua",
+        "reviewStatus": "unreviewed",
+        "tlp": "CLEAR",
+        "@graph": [
+            {
+                "id": "src-draft-dahua",
+                "type": "Source",
+                "name": "Draft source on Dahua",
+                "url": "https://example.org/draft/dahua",
+                "publisher": "Draft Desk",
+            },
+            {
+                "id": "dahua",
+                "type": "Company",
+                "name": "Zhejiang Dahua Technology Co., Ltd.",
+                "description": DRAFT_DESCRIPTION,
+                "evidence": [{"source": "src-draft-dahua", "quote": "thermal cameras only"}],
+            },
+        ],
+    }
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def served(
     driver: Driver, settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, dict[str, str]]]:
-    """The API over the seed and documented cases plus one look-alike pair to review; keys."""
+    """The API over the seed and documented cases plus one look-alike pair and one conflicting
+    draft to review; keys."""
     ensure_chromium()
     ensure_graph_library()
     db = settings.neo4j_database
@@ -60,13 +103,14 @@ def served(
     typo = holdings_csv(folder / "b.csv", "Hangzhou Hikvison Digitel Technology Co Ltd")
     assert ingest(driver, db, [good]).ok and ingest(driver, db, [typo]).ok
     assert list_proposals(driver, database=db), "the typo should have made a proposal"
+    assert ingest(driver, db, [draft_report(folder / "draft.yaml")]).ok
     tokens = make_keys(settings)
     app = create_app(ApiSettings(neo4j=settings, query_timeout=60.0, cypher_timeout=120.0))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + SLOW_MACHINE_MS / 1000  # a loaded machine starts slowly
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("the API did not start")
@@ -284,10 +328,18 @@ def test_page_at_900_px(browser, served) -> None:
     graph = page.evaluate("document.querySelector('#console-graph').getBoundingClientRect().width")
     assert graph > 500
     screenshot(page, "web-console-900px.png")
-    page.goto(served[0] + "/#/exposure/gpfg?region=xinjiang&as_of=2019-12-31")
+    page.goto(served[0] + EXPOSURE_PAGE)
     page.wait_for_function("() => window.cy && window.cy.nodes().length > 0")
     widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert widths[0] <= widths[1], widths
+    # the same layered drawing, fitted to the width and no smaller than 0.55: the graph's box
+    # grows taller instead, so the 12 px names stay readable
+    assert edge_crossings(page) == []
+    assert page.evaluate("window.cy.zoom()") >= 0.55
+    box = page.evaluate("window.cy.elements().renderedBoundingBox()")
+    assert box["w"] <= page.evaluate("window.cy.width()") + 1
+    click_node(page, "dahua")
+    assert page.evaluate("window.cy.$(':selected').map(e => e.id())") == ["dahua"]
     screenshot(page, "web-exposure-900px.png")
     errors += csp_violations(page)
     context.close()
@@ -343,5 +395,102 @@ def test_a_filter_removes_a_node_and_the_svg_caption_names_the_drawn_sources(
     assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with page.expect_download() as download:
         page.click("#export-csv")
-    rows = Path(download.value.path()).read_text("utf-8")
-    assert not any(i in rows for i in gone)
+    text = Path(download.value.path()).read_text("utf-8")
+    assert not any(i in text for i in gone)
+    csv_caption, rows = csv_caption_and_rows(text)
+    assert csv_caption == caption  # the SVG's caption, line for line
+    assert rows and {r["fund_id"] for r in rows} == {"gpfg"}
+
+    # RDF of exactly the drawn nodes (POST /export with their ids), with the caption on top
+    page.select_option("#rdf-format", "turtle")
+    with page.expect_download() as rdf:
+        page.click("#export-rdf")
+    turtle = Path(rdf.value.path()).read_text("utf-8")
+    assert turtle.splitlines()[: len(caption)] == [f"# {line}" for line in caption]
+    graph = Graph().parse(data=turtle, format="turtle")
+    typed = {iri_to_id(str(s)) for s in graph.subjects(RDF.type) if str(s).startswith(ID_BASE)}
+    beside = {
+        iri_to_id(str(s))
+        for cls in (RG.Source, RG.Report, RG.Evidence)
+        for s in graph.subjects(RDF.type, cls)
+    }
+    assert typed - beside == visible  # every drawn node, nothing else
+    assert {iri_to_id(str(s)) for s in graph.subjects(RDF.type, RG.Source)} >= {
+        e
+        for e in page.evaluate(
+            "[...new Set(window.cy.elements(':visible').flatMap(el => (el.data('evidence') || []).map(e => e.source)))]"
+        )
+    }
+
+
+def test_the_exposure_graph_is_layered_and_every_click_lands_on_its_node(investigator, served):
+    page = investigator
+    page.goto(served[0] + EXPOSURE_PAGE)
+    page.wait_for_function("() => window.cy && window.cy.nodes().length > 0")
+    # no link passes through a node it does not join (shapes and labels, from the positions
+    # Cytoscape drew); straight lines between the same nodes would
+    assert edge_crossings(page) == []
+    straight = edge_crossings(page, straight=True)
+    print(f"straight lines would pass through {len(straight)} nodes: {straight[:3]}")
+    assert straight, "the check must be able to fail on this graph"
+    # layered: fund → holding → company → contract → region, each link to a later rank
+    backwards = page.evaluate(
+        """() => window.cy.edges().filter(e => !['AGAINST', 'CONCERNS', 'CONCERNS_CONTRACT']
+             .includes(e.data('type')) && e.source().position().x >= e.target().position().x)
+             .map(e => e.id())"""
+    )
+    assert backwards == []
+    ranks = page.evaluate(
+        "() => ['gpfg', 'holding-gpfg-hikvision-2019-12-31', 'hikvision', 'xinjiang']"
+        ".map(id => window.cy.getElementById(id).position().x)"
+    )
+    assert ranks == sorted(ranks) and len(set(ranks)) == 4
+    # full names, wrapped, never cut; on hover too
+    labels = page.evaluate(
+        "window.cy.nodes().map(n => [n.data('label'), n.data('name'), n.style('text-wrap')])"
+    )
+    assert all(label == name and wrap == "wrap" for label, name, wrap in labels)
+    contract = "contracts-xinjiang-hikvision-dahua-since-2016"
+    full = page.evaluate(f"window.cy.getElementById('{contract}').data('name')")
+    x, y = page.evaluate(NODE_ON_SCREEN_JS, [contract, "node"])
+    page.mouse.move(x, y)
+    page.wait_for_function(
+        "t => document.getElementById('graph').title === t", arg=f"Contract: {full}"
+    )
+    # a click on any node's shape selects that node, and a click on its name too
+    for node in page.evaluate("window.cy.nodes().map(n => n.id())"):
+        click_node(page, node)
+        assert page.evaluate("window.cy.$(':selected').map(e => e.id())") == [node]
+    click_node(page, contract, "label")
+    assert page.evaluate("window.cy.$(':selected').map(e => e.id())") == [contract]
+    page.wait_for_selector(f".panel :text('{full}')")
+    screenshot(page, "web-exposure-layered.png")
+
+
+def test_an_ingest_conflict_is_shown_and_decided_in_the_review_queue(
+    browser, served, driver, settings
+) -> None:
+    context, page, errors = open_page(browser, served, served[1]["editor"])
+    page.click("nav.views a[href='#/review']")
+    card = page.locator(".conflict-card").first
+    card.wait_for()
+    cid = card.get_attribute("data-id")
+    assert "Zhejiang Dahua Technology Co., Ltd." in card.locator("h3").inner_text()
+    new, reviewed = card.locator(".review-side").all()
+    assert DRAFT_DESCRIPTION in new.inner_text() and "unreviewed" in new.inner_text()
+    assert "Draft note on Dahua" in new.inner_text() and "Draft source on Dahua" in new.inner_text()
+    assert "Chinese maker of video surveillance" in reviewed.inner_text()
+    assert "reviewed" in reviewed.inner_text() and "Documented case" in reviewed.inner_text()
+    assert "2019 Interim Report of Zhejiang Dahua" in reviewed.inner_text()  # its source
+    screenshot(page, "web-review-conflict.png")
+    card.locator(".review-note").fill("the annual reports say otherwise")
+    card.locator("button[data-judgement='keep']").click()
+    page.wait_for_selector(f".conflict-card[data-id='{cid}'] :text('Recorded: keep')")
+    db = settings.neo4j_database
+    assert cid not in [c["id"] for c in list_conflicts(driver, levels=["CLEAR"], database=db)]
+    (decided,) = list_conflicts(driver, levels=["CLEAR"], status="decided", database=db)
+    assert decided["decision"]["judgement"] == "keep"
+    assert decided["decision"]["note"] == "the annual reports say otherwise"
+    errors += csp_violations(page)
+    context.close()
+    assert errors == [], errors

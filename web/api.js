@@ -52,9 +52,10 @@ export async function api(path, { params = {}, as = "json", accept, signal } = {
 /** A path segment: ids may hold any character. */
 export const seg = (id) => encodeURIComponent(id);
 
-/** A JSON request with a body (POST by default); the answer's JSON, or null for 204. */
-export async function apiSend(path, body, { method = "POST", signal } = {}) {
-  const headers = { Accept: "application/json", "Content-Type": "application/json" };
+/** A JSON request with a body (POST by default); the answer's JSON (or a Blob with
+ * `as: "blob"`), or null for 204. */
+export async function apiSend(path, body, { method = "POST", signal, as = "json" } = {}) {
+  const headers = { Accept: as === "json" ? "application/json" : "*/*", "Content-Type": "application/json" };
   const key = apiKey();
   if (key) headers["X-API-Key"] = key;
   const response = await fetch(apiUrl(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
@@ -67,5 +68,6 @@ export async function apiSend(path, body, { method = "POST", signal } = {}) {
     }
     throw new ApiError(response.status, problem);
   }
-  return response.status === 204 ? null : response.json();
+  if (response.status === 204) return null;
+  return as === "blob" ? response.blob() : response.json();
 }

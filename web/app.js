@@ -4,9 +4,9 @@
 // #/region/ID?as_of=&hops=, #/watches), so the back
 // button and shared links work without any server-side routing.
 
-import { api, ApiError, apiKey, seg, setApiKey } from "./api.js";
-import { columnLayout, cytoscapeStyle, exposureElements, graphSvg, KINDS } from "./graph.js";
-import { csvText, download, exposureRows, fileStem } from "./export.js";
+import { api, ApiError, apiKey, apiSend, seg, setApiKey } from "./api.js";
+import { cytoscapeStyle, layeredLayout, exposureElements, graphSvg, KINDS } from "./graph.js";
+import { csvCaption, csvText, download, exposureRows, fileStem, rdfCaption } from "./export.js";
 import { h, safeUrl } from "./dom.js";
 import { consoleView } from "./console.js";
 import { timelineView } from "./timeline.js";
@@ -512,7 +512,7 @@ async function exposureView(fundId, query) {
     h("button", { type: "button", id: "export-svg" }, "SVG"),
     h("button", { type: "button", id: "export-csv" }, "CSV"),
     h("label", { for: "rdf-format", class: "visually-hidden" }, "RDF format"),
-    h("select", { id: "rdf-format" }, h("option", { value: "turtle" }, "Turtle"), h("option", { value: "jsonld" }, "JSON-LD"), h("option", { value: "ntriples" }, "N-Triples")),
+    h("select", { id: "rdf-format" }, h("option", { value: "turtle" }, "Turtle"), h("option", { value: "ntriples" }, "N-Triples")),
     h("button", { type: "button", id: "export-rdf" }, "RDF"),
     exportStatus);
 
@@ -534,7 +534,6 @@ async function exposureView(fundId, query) {
   if (exposure.history) view.append(timelineBlock(exposure.history));
   else view.append(h("p", {}, h("a", { href: historyHref }, "Show the dated history of these holdings")));
   const elements = exposureElements(exposure);
-  const positions = columnLayout(elements);
   const select = (id) => {
     const el = cy.getElementById(id);
     if (el.empty()) return;
@@ -557,7 +556,8 @@ async function exposureView(fundId, query) {
   cy = window.cytoscape({
     container,
     elements: [
-      ...elements.nodes.map((n) => ({ group: "nodes", data: n, position: positions[n.id] })),
+      // apart until the layout places them (measured first: each box with its wrapped name)
+      ...elements.nodes.map((n, i) => ({ group: "nodes", data: n, position: { x: i * 400, y: 0 } })),
       ...elements.edges.map((e) => ({ group: "edges", data: e })),
     ],
     layout: { name: "preset", fit: true, padding: 24 },
@@ -566,6 +566,7 @@ async function exposureView(fundId, query) {
     minZoom: 0.2,
     maxZoom: 3,
   });
+  layeredLayout(cy);
   window.cy = cy; // for the end-to-end test and for investigators at the console
   // full names on hover (the canvas has no title of its own)
   cy.on("mouseover", "node", (event) => (container.title = `${classLabel(event.target.data("kind"))}: ${event.target.data("name")}`));
@@ -602,18 +603,19 @@ async function exposureView(fundId, query) {
     const paths = exposure.paths
       .filter((p) => [p.holding.id, p.company.id, p.supplier.id, p.contract.id].every(drawn))
       .map((p) => ({ ...p, allegations: p.allegations.filter((a) => drawn(a.id)) }));
-    download(new Blob([csvText(exposureRows({ ...exposure, paths }))], { type: "text/csv;charset=utf-8" }), `${stem}.csv`);
+    const text = csvCaption(caption()) + csvText(exposureRows({ ...exposure, paths }));
+    download(new Blob([text], { type: "text/csv;charset=utf-8" }), `${stem}.csv`);
   });
   document.getElementById("export-rdf").addEventListener("click", async () => {
     const format = document.getElementById("rdf-format").value;
     exportStatus.textContent = "Exporting…";
     try {
-      // The fund and everything within reach of the drawn paths (holding, company, contract,
-      // region: four links; two more per ownership hop), at the caller's own sharing level.
-      const hops = Math.min(5, 4 + 2 * params.ownership_hops);
-      const blob = await api("/export", { params: { format, scope: `entity:${exposure.fund.id}`, hops, as_of: params.as_of }, as: "blob" });
-      const extension = { turtle: "ttl", jsonld: "jsonld", ntriples: "nt" }[format];
-      download(blob, `${stem}.${extension}`);
+      // exactly the drawn nodes, their sources and reports, at the caller's own level
+      const ids = cy.nodes(":visible").map((n) => n.id());
+      const body = { ids, format }; // no as_of: the drawing holds later-dated allegations too
+      const blob = await apiSend("/export", body, { as: "blob" });
+      const extension = { turtle: "ttl", ntriples: "nt" }[format];
+      download(new Blob([rdfCaption(caption()), blob], { type: blob.type }), `${stem}.${extension}`);
       exportStatus.textContent = "RDF saved.";
     } catch (error) {
       exportStatus.textContent = `RDF export failed: ${error.message}`;

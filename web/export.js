@@ -1,5 +1,6 @@
 // Downloads from the exposure view: the paths with their sources as CSV (one row per path and
-// piece of evidence), and a helper that saves a Blob under a file name.
+// piece of evidence), the caption written into CSV and RDF files, and a helper that saves a
+// Blob under a file name.
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 
@@ -55,6 +56,19 @@ export function exposureRows(exposure) {
   }
   return rows;
 }
+
+/** The caption as CSV rows before the table: one quoted cell per line, each starting with
+ * "# ", then an empty row (the table's header follows it). */
+export function csvCaption(lines) {
+  return csvText(lines.map((line) => [`# ${oneLine(line)}`])) + "\r\n";
+}
+
+/** The caption as Turtle / N-Triples comment lines, then an empty line. */
+export function rdfCaption(lines) {
+  return lines.map((line) => `# ${oneLine(line)}\n`).join("") + "\n";
+}
+
+const oneLine = (text) => String(text).replace(/[\r\n]+/g, " ");
 
 export function download(blob, filename) {
   const url = URL.createObjectURL(blob);

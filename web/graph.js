@@ -1,6 +1,6 @@
-// The exposure graph: elements built from GET /funds/{id}/exposure, a column layout that reads
-// left to right (fund → holdings → companies → contracts → regions, allegations along the
-// bottom), the Cytoscape style, and an SVG serializer of what is drawn.
+// The exposure graph: elements built from GET /funds/{id}/exposure, a layered layout that reads
+// left to right (fund → holdings → companies → contracts → regions) with links routed around
+// the nodes, the Cytoscape style, and an SVG serializer of what is drawn.
 
 // Every node kind's look; shape and colour both differ, so colour is never the only cue.
 export const KINDS = {
@@ -81,58 +81,97 @@ export function exposureElements(exposure) {
   return { nodes: [...nodes.values()], edges: [...edges.values()] };
 }
 
-const LAYER_TYPES = new Set(["HOLDS", "IN", "OWNS", "OWNERSHIP_OF", "SUPPLIER_OF", "PERFORMED_IN", "PART_OF"]);
+const CLEARANCE = 6; // free space kept around every node's box (shape and label)
 
-/** Positions: a column per longest-path depth from the fund, nodes in a column ordered by the
- * mean row of their predecessors (fewer crossings); allegations in a row underneath. */
-export function columnLayout({ nodes, edges }, { columnGap = 190, rowGap = 92 } = {}) {
-  const preds = new Map(nodes.map((n) => [n.id, []]));
-  for (const e of edges) if (LAYER_TYPES.has(e.type)) preds.get(e.target)?.push(e.source);
-  const depth = new Map();
-  const depthOf = (id, seen = new Set()) => {
-    if (depth.has(id)) return depth.get(id);
-    if (seen.has(id)) return 0;
-    seen.add(id);
-    const d = Math.max(-1, ...preds.get(id).map((p) => depthOf(p, seen))) + 1;
-    depth.set(id, d);
-    return d;
-  };
-  const columns = [];
-  const allegations = [];
-  for (const n of nodes) {
-    if (n.kind === "Allegation") {
-      allegations.push(n);
-      continue;
-    }
-    const d = depthOf(n.id);
-    (columns[d] ||= []).push(n);
+/** The layered layout of the exposure graph, links routed around the nodes. dagre ranks the
+ * nodes left to right, each sized by its box with its wrapped label, and gives every link that
+ * spans several ranks a slot of its own in each rank it crosses. A link is then drawn as
+ * segments: straight out of its node to the edge of the node's rank, across the gap between
+ * ranks, through each slot along the rank's width, into its target. A rank's width is its
+ * widest box and the gaps between ranks hold no node, so no link crosses a node it does not
+ * join. Positions and routes are set on `cy`, then the graph is fitted. */
+export function layeredLayout(cy, { nodeSep = 16, rankSep = 48, edgeSep = 12, padding = 24 } = {}) {
+  const { dagre } = window;
+  if (!dagre?.graphlib) {
+    // the library did not load: Cytoscape's own layered layout, links drawn straight
+    cy.layout({ name: "breadthfirst", directed: true, fit: false, spacingFactor: 1.2 }).run();
+    fitReadable(cy, padding);
+    return;
   }
-  const row = new Map();
-  const positions = {};
-  let tallest = 0;
-  columns.forEach((column, x) => {
-    const key = (n) => {
-      const rows = preds.get(n.id).map((p) => row.get(p)).filter((r) => r !== undefined);
-      return rows.length ? rows.reduce((a, b) => a + b, 0) / rows.length : 0;
-    };
-    column.sort((a, b) => key(a) - key(b) || a.name.localeCompare(b.name));
-    column.forEach((n, y) => row.set(n.id, y));
-    tallest = Math.max(tallest, column.length);
+  const g = new dagre.graphlib.Graph({ multigraph: true });
+  g.setGraph({ rankdir: "LR", nodesep: nodeSep, ranksep: rankSep, edgesep: edgeSep });
+  const shift = new Map(); // node position minus its box centre (the label hangs below)
+  cy.nodes().forEach((n) => {
+    const p = n.position();
+    const b = n.boundingBox({ includeLabels: true, includeOverlays: false });
+    shift.set(n.id(), { x: p.x - (b.x1 + b.x2) / 2, y: p.y - (b.y1 + b.y2) / 2 });
+    g.setNode(n.id(), { width: b.w + 2 * CLEARANCE, height: b.h + 2 * CLEARANCE });
   });
-  columns.forEach((column, x) => {
-    const offset = ((tallest - column.length) * rowGap) / 2;
-    column.forEach((n, y) => {
-      positions[n.id] = { x: x * columnGap, y: offset + y * rowGap };
+  cy.edges().forEach((e) => g.setEdge(e.source().id(), e.target().id(), {}, e.id()));
+  dagre.layout(g);
+
+  const rankHalf = new Map(); // rank (its x) -> half the width of its widest box
+  const rankOf = (x) => Math.round(x);
+  for (const id of g.nodes()) {
+    const d = g.node(id);
+    rankHalf.set(rankOf(d.x), Math.max(rankHalf.get(rankOf(d.x)) || 0, d.width / 2));
+  }
+  const half = (x) => rankHalf.get(rankOf(x)) || 0;
+  const position = (id) => {
+    const d = g.node(id);
+    return { x: d.x + shift.get(id).x, y: d.y + shift.get(id).y };
+  };
+  cy.batch(() => {
+    cy.nodes().forEach((n) => n.position(position(n.id())));
+    cy.edges().forEach((e) => {
+      const [v, w] = [e.source().id(), e.target().id()];
+      const s = position(v);
+      const t = position(w);
+      const dir = Math.sign(g.node(w).x - g.node(v).x) || 1;
+      const route = [{ x: g.node(v).x + dir * half(g.node(v).x), y: s.y }];
+      for (const q of g.edge({ v, w, name: e.id() }).points.slice(1, -1)) {
+        const width = half(q.x);
+        route.push({ x: q.x - dir * width, y: q.y });
+        if (width) route.push({ x: q.x + dir * width, y: q.y });
+      }
+      route.push({ x: g.node(w).x - dir * half(g.node(w).x), y: t.y });
+      e.style(segmentStyle(s, t, route));
     });
   });
-  const width = Math.max(1, columns.length - 1) * columnGap;
-  const step = allegations.length > 1 ? width / (allegations.length - 1) : 0;
-  allegations
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .forEach((n, i) => {
-      positions[n.id] = { x: allegations.length > 1 ? i * step : width / 2, y: tallest * rowGap + 70 };
-    });
-  return positions;
+  fitReadable(cy, padding);
+}
+
+/** Fit the graph to its container's width, no larger than 1:1 and no smaller than `minZoom`,
+ * and make the container as tall as the graph then is (within `maxHeight`), so names stay
+ * readable on a narrow screen: the page scrolls instead of the text shrinking. */
+export function fitReadable(cy, padding = 24, { minZoom = 0.55, maxHeight = 1800 } = {}) {
+  const container = cy.container();
+  const box = cy.elements().boundingBox();
+  const width = container.clientWidth - 2 * padding;
+  const zoom = Math.max(minZoom, Math.min(1, width / Math.max(box.w, 1)));
+  const wanted = Math.ceil(box.h * zoom + 2 * padding);
+  const least = parseFloat(getComputedStyle(container).minHeight) || 0;
+  container.style.height = `${Math.max(least, Math.min(maxHeight, wanted))}px`;
+  cy.resize();
+  cy.fit(undefined, padding);
+  if (cy.zoom() < minZoom) {
+    cy.zoom({ level: minZoom, position: cy.nodes().first().position() });
+  }
+}
+
+/** Cytoscape's segment style for a polyline from node centre `s` to `t` through `route`:
+ * each point as a weight along s→t and a distance perpendicular to it. */
+function segmentStyle(s, t, route) {
+  const dx = t.x - s.x;
+  const dy = t.y - s.y;
+  const length2 = dx * dx + dy * dy || 1;
+  const length = Math.sqrt(length2);
+  return {
+    "curve-style": "segments",
+    "edge-distances": "node-position",
+    "segment-weights": route.map((p) => ((p.x - s.x) * dx + (p.y - s.y) * dy) / length2),
+    "segment-distances": route.map((p) => ((p.y - s.y) * dx - (p.x - s.x) * dy) / length),
+  };
 }
 
 export function cytoscapeStyle() {
@@ -147,7 +186,7 @@ export function cytoscapeStyle() {
         label: "data(label)",
         "font-size": 12,
         "text-wrap": "wrap",
-        "text-max-width": 150,
+        "text-max-width": 120,
         "font-family": "system-ui, sans-serif",
         color: "#1a1a1a",
         "text-valign": "bottom",
@@ -157,13 +196,14 @@ export function cytoscapeStyle() {
         "text-background-padding": 2,
         "border-width": 1,
         "border-color": "#ffffff",
+        "text-events": "yes", // a click on the name selects its node
       },
     },
     ...kinds,
     {
       selector: 'node[kind = "Fund"], node[kind = "Company"]',
       // the full name, wrapped under the box (no "Government Pe…")
-      style: { "text-max-width": 140 },
+      style: { "text-max-width": 120 },
     },
     {
       selector: "edge",
@@ -220,6 +260,17 @@ function shapeSvg(kind, x, y) {
   }
 }
 
+const round = (v) => Math.round(v * 10) / 10;
+
+/** The points a drawn link passes through, as Cytoscape draws it: from the source's border,
+ * through its segment points (a routed link), to the target's border. */
+export function edgePolyline(edge) {
+  const points = [edge.sourceEndpoint()];
+  const segments = edge.segmentPoints?.() || [];
+  points.push(...segments, edge.targetEndpoint());
+  return points;
+}
+
 /** A standalone SVG document of the nodes and edges drawn (filtered ones left out) at their
  * positions, with the caption's lines (title first) written under the graph. */
 export function graphSvg(cy, title, caption = [title]) {
@@ -229,13 +280,12 @@ export function graphSvg(cy, title, caption = [title]) {
   const padX = 80; // one-line labels run wider than the wrapped ones Cytoscape measured
   const parts = [];
   for (const e of drawn.edges()) {
-    const s = e.source().position();
-    const t = e.target().position();
     const dashed = ["AGAINST", "CONCERNS", "CONCERNS_CONTRACT"].includes(e.data("type"));
+    const points = edgePolyline(e).map((p) => `${round(p.x)},${round(p.y)}`).join(" ");
     parts.push(
-      `<line x1="${s.x}" y1="${s.y}" x2="${t.x}" y2="${t.y}" stroke="${dashed ? "#c96a64" : "#6b6b6b"}"` +
+      `<polyline points="${points}" fill="none" stroke="${dashed ? "#c96a64" : "#6b6b6b"}"` +
         `${dashed ? ' stroke-dasharray="5 4"' : ""} stroke-width="1.5" marker-end="url(#arrow)">` +
-        `<title>${escapeXml(e.data("type"))}</title></line>`,
+        `<title>${escapeXml(e.data("type"))}</title></polyline>`,
     );
   }
   for (const n of drawn.nodes()) {
@@ -265,7 +315,7 @@ export function graphSvg(cy, title, caption = [title]) {
     `<?xml version="1.0" encoding="UTF-8"?>`,
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="${box.x1 - padX} ${box.y1 - pad} ${width} ${height}" width="${width}" height="${height}">`,
     `<title>${escapeXml(title)}</title>`,
-    `<defs><marker id="arrow" viewBox="0 0 10 10" refX="22" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">`,
+    `<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">`,
     `<path d="M 0 0 L 10 5 L 0 10 z" fill="#6b6b6b"/></marker></defs>`,
     `<rect x="${box.x1 - padX}" y="${box.y1 - pad}" width="${width}" height="${height}" fill="#ffffff"/>`,
     ...parts,

@@ -3,15 +3,18 @@ streamed page by page, never above the caller's sharing level."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
 
 from api.deps import AsKnownOn, GraphDep, TlpDep, day_of
 from api.errors import BadParameter, NotFound, responses
+from core import names
 from export.formats import RDF_FORMATS, WRITERS, unknown_format
-from export.options import ExportError, ExportOptions, ScopeNotFound
+from export.options import IDS_SCOPE, MAX_IDS, ExportError, ExportOptions, ScopeNotFound
 from export.stream import Export
 from ontology.types import sharing
 
@@ -99,6 +102,10 @@ def export(
     # (the exporter looks it up again at the export's level)
     if scoped and graph.row("entity", id=ident, tlp=list(sharing.levels_up_to(level))) is None:
         raise NotFound(f"no {kind} {ident!r} visible at {level}")
+    return stream(graph, options)
+
+
+def stream(graph: GraphDep, options: ExportOptions) -> StreamingResponse:
     try:
         document = Export.open(graph.driver, options, graph.database)
     except ScopeNotFound as exc:
@@ -108,3 +115,49 @@ def export(
     return StreamingResponse(
         document.chunks(), media_type=f"{document.writer.media_type}; charset=utf-8"
     )
+
+
+class ExportIds(BaseModel):
+    """Exactly these nodes (e.g. what a page draws), with their sources and reports."""
+
+    ids: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
+        ..., min_length=1, max_length=MAX_IDS
+    )
+    format: str = Field("turtle", description=", ".join(RDF_FORMATS))
+    as_of: str | None = Field(None, max_length=10, description="leave out facts dated after it")
+    as_known_on: dt.date | None = Field(None, description="the graph as known on that day")
+
+
+@router.post(
+    "/export",
+    responses={
+        **responses(404, 422, 503),
+        200: {"content": {m: {} for m in MEDIA_TYPES}, "description": "the RDF document"},
+    },
+    response_class=StreamingResponse,
+)
+def export_ids(body: ExportIds, graph: GraphDep, levels: TlpDep) -> StreamingResponse:
+    """RDF of exactly the listed nodes the caller may see (at the caller's own highest level),
+    the sources their evidence cites and the reports that state them: nothing they merely
+    link to. Links are kept when both ends are listed."""
+    level = sharing.strictest(levels, default=sharing.most_open())
+    if (problem := unknown_format(body.format, RDF_FORMATS)) is not None:
+        raise BadParameter(problem)
+    # the second lock: the ids as the caller may see them, by the API's own named query
+    readable = set(sharing.levels_up_to(level))
+    seen = [
+        r["id"]
+        for r in graph.rows("nodes_by_id", ids=sorted(set(body.ids)))
+        if r["properties"].get(names.TLP) in readable
+    ]
+    if not seen:
+        raise NotFound("none of these ids is visible to you")
+    options = ExportOptions(
+        format=body.format,
+        tlp=level,
+        scope=IDS_SCOPE,
+        ids=tuple(seen),
+        as_of=body.as_of,
+        as_known_on=day_of(body.as_known_on),
+    )
+    return stream(graph, options)

@@ -1,7 +1,8 @@
-"""Review and matching: `GET /proposals`, `POST /proposals/{id}/decision` (editors), `POST /match`.
+"""Review and matching: `GET /proposals`, `POST /proposals/{id}/decision` (editors),
+`GET /conflicts`, `POST /conflicts/{id}/decision` (editors), `POST /match`.
 
-A proposal is listed only to a caller cleared for both of its sides; a decision needs an editor
-key cleared for both. `/match` scores FtM-shaped entities or our own records against the graph,
+A proposal is listed only to a caller cleared for both of its sides, a conflict only to a caller
+who may see the node and both statements; a decision needs an editor key cleared for both. `/match` scores FtM-shaped entities or our own records against the graph,
 without writing, and answers with the candidates the caller may see.
 """
 
@@ -20,6 +21,7 @@ from api.deps import AuditDep, CallerDep, GraphDep, Limit, Offset, TlpDep
 from api.errors import BadParameter, NotFound, responses
 from api.security import require
 from ingest.adapters import read_batches
+from ingest.conflicts import decide_conflict, list_conflicts
 from ingest.decisions import list_proposals
 from ingest.merge import decide
 from ingest.resolve import match_records
@@ -27,11 +29,19 @@ from ontology.model import load_model
 
 router = APIRouter(tags=["resolution"])
 DECISION_ENDPOINT = "POST /proposals/{id}/decision"
+CONFLICT_DECISION_ENDPOINT = "POST /conflicts/{id}/decision"
 MAX_MATCH = 100
 
 
 class DecisionBody(BaseModel):
     judgement: Literal["same", "different", "unsure"]
+    note: str | None = Field(None, max_length=2000)
+
+
+class ConflictDecisionBody(BaseModel):
+    judgement: Literal["keep", "take", "unsure"] = Field(
+        ..., description="keep the reviewed value, take the new one, or unsure (stays open)"
+    )
     note: str | None = Field(None, max_length=2000)
 
 
@@ -100,6 +110,57 @@ def decision(
         graph.database,
     )
     audit.record(caller, DECISION_ENDPOINT, id, "ok", None, params)
+    return result
+
+
+@router.get("/conflicts", responses=responses(422))
+def conflicts(
+    graph: GraphDep,
+    tlp: TlpDep,
+    status: Annotated[Literal["open", "decided", "all"], Query()] = "open",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Values ingest found stated against a reviewed or published value of another report,
+    both sides with their reports, standing, level and sources (quotes), while both are still
+    stated; only those whose node and two statements the caller may see."""
+    items = list_conflicts(
+        graph.driver,
+        levels=tlp,
+        status=None if status == "all" else status,
+        limit=limit,
+        offset=offset,
+        database=graph.database,
+    )
+    return {"items": items, "limit": limit, "offset": offset}
+
+
+@router.post("/conflicts/{id}/decision", responses=responses(401, 403, 404, 422))
+def conflict_decision(
+    id: str, body: ConflictDecisionBody, caller: CallerDep, graph: GraphDep, audit: AuditDep
+) -> dict[str, Any]:
+    """Record a reviewer's answer on a conflict (editors cleared for both statements):
+    "keep" (the reviewed value stands), "take" (the new value is right), "unsure" (stays open).
+    The answer is a record for the reports' editors; no report's statements are rewritten."""
+    params = {"judgement": body.judgement}
+    require(
+        caller,
+        "editor",
+        audit=audit,
+        endpoint=CONFLICT_DECISION_ENDPOINT,
+        what=id,
+        parameters=params,
+        every_level=False,
+    )
+    found = list_conflicts(
+        graph.driver, levels=caller.levels, status=None, conflict_id=id, database=graph.database
+    )
+    if not found:
+        raise NotFound(f"no conflict {id!r}")
+    result = decide_conflict(
+        graph.driver, id, body.judgement, caller.label, body.note, graph.database
+    )
+    audit.record(caller, CONFLICT_DECISION_ENDPOINT, id, "ok", None, params)
     return result
 
 
