@@ -87,9 +87,14 @@ class Draft:
             "# checked them; fix or delete what is wrong, then set reviewStatus: reviewed and "
             "ingest.\n"
         )
-        doc = {"@context": CONTEXT_URL, **self.report, "@graph": self.records}
-        body = yaml.dump(doc, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)
-        return header + body
+        return report_yaml(self.report, self.records, header)
+
+
+def report_yaml(report: Record, records: list[Record], header: str = "") -> str:
+    """A case report as YAML: the Report's fields, then its records under `@graph`."""
+    doc = {"@context": CONTEXT_URL, **report, "@graph": records}
+    body = yaml.dump(doc, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)
+    return header + body
 
 
 class _PlainDumper(yaml.SafeDumper):
