@@ -75,7 +75,7 @@ def run_review(
     if not result.ok:
         err.print("[red]internal error:[/red] the reviewed report breaks the shapes; not written:")
         for v in result.violations:
-            err.print(f"  {v}", markup=False, highlight=False)
+            err.print(f"  {v}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(3)
     output.write_text(report_yaml(result.report, result.records, HEADER), encoding="utf-8")
     counts = {s: sum(1 for i in items if i.status == s) for s in ("new", "same", "conflicting")}
@@ -87,30 +87,33 @@ def run_review(
         highlight=False,
     )
     for rid, why in result.dropped:
-        err.print(f"  dropped {rid}: {why}", highlight=False)
+        err.print(f"  dropped {rid}: {why}", highlight=False, soft_wrap=True)
 
 
 def show(item: ReviewItem, number: int, total: int) -> None:
     """One item: its kind, id, what it says, its quote, and how it stands against the graph."""
     style = STYLE[item.status]
     console.rule(f"{number}/{total}  {item.kind}  [{style}]{item.status}[/{style}]")
-    console.print(f"id: {escape(item.id)}", highlight=False)
+    console.print(f"id: {escape(item.id)}", highlight=False, soft_wrap=True)
     if item.graph_id and item.graph_id != item.id:
-        console.print(f"in the graph as: {escape(item.graph_id)}", highlight=False)
+        console.print(f"in the graph as: {escape(item.graph_id)}", highlight=False, soft_wrap=True)
     if item.summary():
-        console.print(escape(item.summary()), highlight=False)
+        console.print(escape(item.summary()), highlight=False, soft_wrap=True)
     for name in ("measureType", "demandType", "contractStatus", "date", "startDate", "endDate"):
         if name in item.record:
-            console.print(f"{name}: {escape(str(item.record[name]))}", highlight=False)
+            console.print(
+                f"{name}: {escape(str(item.record[name]))}", highlight=False, soft_wrap=True
+            )
     if item.quote():
-        console.print(f'quote: "{escape(item.quote() or "")}"', highlight=False)
+        console.print(f'quote: "{escape(item.quote() or "")}"', highlight=False, soft_wrap=True)
     for name, mine, theirs in item.conflicts:
         console.print(
             f"[red]conflict[/red] {name}: draft {escape(str(mine))} ≠ graph {escape(str(theirs))}",
             highlight=False,
+            soft_wrap=True,
         )
     if item.additions and item.status != "new":
-        console.print(f"adds: {', '.join(item.additions)}", highlight=False)
+        console.print(f"adds: {', '.join(item.additions)}", highlight=False, soft_wrap=True)
 
 
 def _walk(items: list[ReviewItem]) -> bool:
@@ -159,7 +162,11 @@ def review_draft(
         if report.get("type") != "Report" or not isinstance(records, list):
             raise ValueError("not a case report")
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
-        err.print(f"[red]error:[/red] {draft}: cannot read it as a draft: {exc}", highlight=False)
+        err.print(
+            f"[red]error:[/red] {draft}: cannot read it as a draft: {exc}",
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(1) from None
     target = output or draft.with_name(draft.name.removesuffix(".yaml") + ".reviewed.yaml")
     run_review(report, records, target, accept, user)

@@ -174,7 +174,7 @@ def test_interactive_review_accepts_drops_and_cascades(
         if dropped is None and rid.startswith("moyu-hikvision"):  # a company: its facts go too
             dropped = rid
             child.sendline("d")
-        elif len(shown) == 3:
+        elif len(shown) == 2:
             child.sendline("x")  # not an answer: asked again
             child.expect_exact(PROMPT)
             child.sendline("a")
