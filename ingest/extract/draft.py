@@ -769,6 +769,15 @@ def _imposer(f: _Found, s: tuple[int, int], cue: int) -> Entity | None:
     return None
 
 
+def _subject_before(f: _Found, pos: int, skip: list[Entity]) -> Entity | None:
+    """The company the last sentence before `pos` that names one is about (its first)."""
+    for s in reversed([s for s in f.sentences if s[1] <= pos]):
+        named = [e for e in f.mentioned(s[0], s[1], "Company") if e not in skip]
+        if named:
+            return named[0]
+    return f.before(pos, "Company")
+
+
 def _ownerships(f: _Found) -> list[Record]:
     """Ownership stated in text: "via five of its subsidiaries: A, B …" (the company the
     sentence is about owns each), "its parent, P" / "X is owned by P" (P owns X)."""
@@ -787,7 +796,7 @@ def _ownerships(f: _Found) -> list[Record]:
                 continue
             subs = f.mentioned(hit.end, s[1], "Company")
             owners = [e for e in f.mentioned(s[0], hit.start, "Company") if e not in subs]
-            owner = owners[0] if owners else f.before(s[0], "Company")
+            owner = owners[0] if owners else _subject_before(f, s[0], subs)
             pairs += [(owner, e) for e in subs if owner is not None and e != owner]
         for owner, owned in pairs:
             oid = f"ownership-{rid(owner)}-{rid(owned)}"[:150]
