@@ -1,6 +1,9 @@
 """Reviewing a draft against the graph: `rightsgraph extract FILE --review` through a
 pseudo-terminal (pexpect) as a person answers it, and `--accept all|new` / `review-draft` as a
-script runs them, against the test Neo4j; the reviewed report ingests cleanly as reviewed."""
+script runs them, against the test Neo4j; the reviewed report ingests cleanly as reviewed.
+
+Each test runs the CLI in subprocesses (each loads the whole stack and dateparser), so each
+takes more than 10 s; the two longest are marked slow (--run-slow)."""
 
 from __future__ import annotations
 
@@ -82,6 +85,7 @@ def test_accept_all_writes_a_reviewed_report_that_ingests_as_reviewed(
     assert stored["reviewedOn"] == doc["reviewedOn"]
 
 
+@pytest.mark.slow  # four CLI runs (extract, ingest, extract, ingest): about a minute loaded
 def test_a_second_text_is_same_where_the_graph_agrees_and_conflicting_where_not(
     neo4j_db: Driver, settings: Settings, tmp_path: Path
 ) -> None:
@@ -157,6 +161,7 @@ def spawn(settings: Settings, *args: str):
     )
 
 
+@pytest.mark.slow  # answers every one of ~20 prompts through the pty, then ingests
 def test_interactive_review_accepts_drops_and_cascades(
     neo4j_db: Driver, settings: Settings, tmp_path: Path
 ) -> None:

@@ -691,14 +691,14 @@ def _measures(f: _Found) -> list[Record]:
     sanction — each with who took it, whom it applies to, and its date and amount if stated."""
     b, text, rid = f.b, f.text, f.rid
     found: dict[str, Record] = {}
-    for s in f.sentences:
+    for number, s in enumerate(f.sentences):
         hits = b.rules.measure.find(text, *s)
         if not hits:
             continue
         verbs = b.rules.demand_verbs.find(text, *s)
         if verbs and verbs[0].start < hits[0].start and b.rules.demand.find(text, *s):
             continue  # "urged the fund to exclude …" is a demand, not a measure
-        dates = b.dates(*s)
+        dates = b.dates(*s) or _attribution_dates(f, number)
         seen_types: set[str] = set()
         for n, hit in enumerate(hits):
             if hit.key in seen_types:
@@ -751,6 +751,20 @@ def _measures(f: _Found) -> list[Record]:
             measure["evidence"] = [b.evidence("measure", mid, *s)]
             found[mid] = measure
     return list(found.values())
+
+
+def _attribution_dates(f: _Found, number: int) -> list:
+    """The date of the sentence after a measure that only says who announced it and when ("It
+    said so on 3 March 2022."): same paragraph, no measure cue, no company named."""
+    if number + 1 >= len(f.sentences):
+        return []
+    s, nxt = f.sentences[number], f.sentences[number + 1]
+    b = f.b
+    if b.doc.paragraph_at(s[0]) != b.doc.paragraph_at(nxt[0]):
+        return []
+    if b.rules.measure.find(f.text, *nxt) or f.mentioned(nxt[0], nxt[1], "Company"):
+        return []
+    return [d for d in b.dates(*nxt) if d.kind == "date"]
 
 
 def _imposer(f: _Found, s: tuple[int, int], cue: int) -> Entity | None:
