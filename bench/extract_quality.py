@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/extract_quality.py
 
-Part 2 reads every text of tests/data/extract/corpus/ with its `.gold.yaml` (written by hand)
-and prints precision and recall per kind of item (entities, regions, measures, contracts,
+Part 2 reads every text of tests/data/extract/corpus/ (the tuning set) with its `.gold.yaml`
+(written by hand), then separately every text of tests/data/extract/heldout/ (written after the
+tuning, never tuned on), and prints for each precision and recall per kind of item (entities, regions, measures, contracts,
 ownership, demands, allegations, amounts, source metadata) and per language, and checks that
 every quote stands verbatim at its offsets.
 
@@ -23,7 +24,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ingest.extract.gazetteer import Gazetteer, bundled  # noqa: E402
-from ingest.extract.scoring import ARTICLE, CORPUS, REFERENCE, run, run_corpus  # noqa: E402
+from ingest.extract.scoring import (  # noqa: E402
+    ARTICLE,
+    CORPUS,
+    HELDOUT,
+    REFERENCE,
+    run,
+    run_corpus,
+)  # noqa: E402
 
 
 def _line(name: str, hits: int, found: int, expected: int) -> str:
@@ -31,11 +39,13 @@ def _line(name: str, hits: int, found: int, expected: int) -> str:
     return f"{name:12} {p:9.2f} {r:7.2f} {f'{hits}/{found}/{expected}':>20}"
 
 
-def main_corpus() -> None:
+def main_corpus(corpus: Path, label: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        per_kind, per_language, at_offsets, items = run_corpus(Path(tmp), verbose="-v" in sys.argv)
-    texts = len(list(CORPUS.glob("*.gold.yaml")))
-    print(f"\nextract on {texts} texts of {CORPUS.relative_to(ROOT)} vs their .gold.yaml")
+        per_kind, per_language, at_offsets, items = run_corpus(
+            Path(tmp), verbose="-v" in sys.argv, corpus=corpus
+        )
+    texts = len(list(corpus.glob("*.gold.yaml")))
+    print(f"\n{label}: extract on {texts} texts of {corpus.relative_to(ROOT)} vs their .gold.yaml")
     print(f"{'kind':12} {'precision':>9} {'recall':>7} {'hits/found/expected':>20}")
     for kind, tally in per_kind.items():
         print(_line(kind, *tally))
@@ -63,7 +73,8 @@ def main() -> None:
             f"   (recall × {r / br if br else float('inf'):.2f})"
         )
     print(f"quotes at their offsets: {at_offsets}/{items}")
-    main_corpus()
+    main_corpus(CORPUS, "TUNING SET")
+    main_corpus(HELDOUT, "HELD-OUT SET (never tuned on)")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 """`rightsgraph extract FILE` (article → draft report) and `rightsgraph verify` (quotes and hashes).
 
 Exit codes of extract: 0 draft written; 1 input that is no article (empty, binary, too large,
-unreadable rules); 3 the draft broke the shapes (a bug: please report it).
+unreadable rules); 3 the draft broke the shapes (a bug: please report it). With --review, see
+rightsgraph/cli_draft_review.py.
 Exit codes of verify: 0 every quote and copy checks out; 1 a mismatch; 2 Neo4j unavailable.
 """
 
 from __future__ import annotations
 
+import getpass
 import json
 from pathlib import Path
 from typing import Annotated
@@ -24,6 +26,7 @@ from ingest.extract.draft import Draft, build_draft
 from ingest.extract.linking import link_to_graph
 from ingest.extract.rules import RulesError, load_rules
 from ingest.extract.text import MAX_BYTES, ExtractInputError, load_document
+from rightsgraph.cli_draft_review import run_review
 from rightsgraph.clitools import connect_or_exit
 
 err = Console(stderr=True)
@@ -55,6 +58,21 @@ def extract(
     max_bytes: Annotated[
         int, typer.Option("--max-bytes", help="Refuse larger files (one article, not a corpus).")
     ] = MAX_BYTES,
+    review: Annotated[
+        bool,
+        typer.Option(
+            "--review",
+            help="Walk each item against the graph (new / same / conflicting), accept or drop "
+            "it, and write a reviewed report to -o.",
+        ),
+    ] = False,
+    accept: Annotated[
+        str | None,
+        typer.Option("--accept", help="With --review, no prompt: accept all items, or only new."),
+    ] = None,
+    user: Annotated[
+        str, typer.Option("--user", help="With --review: who reviews (written as reviewedBy).")
+    ] = getpass.getuser(),
 ) -> None:
     """Draft a case report from an article: every claim with its quote and offsets, unreviewed."""
     try:
@@ -63,6 +81,9 @@ def extract(
     except (ExtractInputError, RulesError) as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
+    if (review or accept) and (offline or output is None):
+        err.print("[red]error:[/red] --review compares with the graph and writes to -o FILE")
+        raise typer.Exit(1)
     link = None
     if not offline:
         link = _graph_linker()
@@ -80,7 +101,9 @@ def extract(
         err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     if explain:
         print_explanation(draft)
-    if output:
+    if review or accept:
+        run_review(draft.report, draft.records, output, accept, user)
+    elif output:
         output.write_text(draft.to_yaml(), encoding="utf-8")
         err.print(f"draft written to {output}: " + _summary(draft), highlight=False)
     elif not explain:

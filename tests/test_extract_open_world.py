@@ -22,6 +22,7 @@ from ingest.pipeline import ingest_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "extract" / "corpus"
+HELDOUT = ROOT / "tests" / "data" / "extract" / "heldout"
 
 
 def draft_of(path: Path, tmp_path: Path, **options) -> Draft:
@@ -44,8 +45,39 @@ def test_corpus_meets_the_goals_per_kind_and_language_with_quotes_at_their_offse
     assert items > 100 and at_offsets == items
 
 
+# The held-out texts (tests/data/extract/heldout/, never tuned on) hold no goal, only a floor:
+# the figures reported after the fixes of the extract branch (first measured: precision 0.72,
+# recall 0.57 overall), so that a regression shows. Raise them when the extractor improves;
+# never tune the rule files on these texts.
+HELDOUT_FLOOR = {  # precision, recall
+    "overall": (0.80, 0.65),
+    "da": (0.83, 0.66),
+    "de": (0.41, 0.38),
+    "en": (0.89, 0.68),
+    "nb": (0.80, 0.70),
+    "nn": (0.92, 0.76),
+    "sv": (0.69, 0.56),
+}
+
+
+def test_held_out_texts_stay_at_or_above_their_reported_floor(tmp_path: Path) -> None:
+    per_kind, per_language, at_offsets, items = run_corpus(tmp_path, corpus=HELDOUT)
+    total = [sum(t[i] for t in per_kind.values()) for i in range(3)]
+    assert set(per_language) == set(HELDOUT_FLOOR) - {"overall"}
+    for name, (hits, found, expected) in [("overall", total), *per_language.items()]:
+        precision, recall = HELDOUT_FLOOR[name]
+        assert hits / found >= precision and hits / expected >= recall, (
+            name,
+            hits,
+            found,
+            expected,
+        )
+    assert at_offsets == items
+
+
 @pytest.mark.parametrize(
-    "path", sorted(p for p in CORPUS.iterdir() if not p.name.endswith(".yaml"))
+    "path",
+    sorted(p for d in (CORPUS, HELDOUT) for p in d.iterdir() if p.suffix in (".txt", ".html")),
 )
 def test_every_corpus_draft_conforms_and_quotes_stand_at_their_offsets(
     path: Path, tmp_path: Path

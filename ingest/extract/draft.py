@@ -87,9 +87,14 @@ class Draft:
             "# checked them; fix or delete what is wrong, then set reviewStatus: reviewed and "
             "ingest.\n"
         )
-        doc = {"@context": CONTEXT_URL, **self.report, "@graph": self.records}
-        body = yaml.dump(doc, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)
-        return header + body
+        return report_yaml(self.report, self.records, header)
+
+
+def report_yaml(report: Record, records: list[Record], header: str = "") -> str:
+    """A case report as YAML: the Report's fields, then its records under `@graph`."""
+    doc = {"@context": CONTEXT_URL, **report, "@graph": records}
+    body = yaml.dump(doc, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)
+    return header + body
 
 
 class _PlainDumper(yaml.SafeDumper):
@@ -686,14 +691,14 @@ def _measures(f: _Found) -> list[Record]:
     sanction — each with who took it, whom it applies to, and its date and amount if stated."""
     b, text, rid = f.b, f.text, f.rid
     found: dict[str, Record] = {}
-    for s in f.sentences:
+    for number, s in enumerate(f.sentences):
         hits = b.rules.measure.find(text, *s)
         if not hits:
             continue
         verbs = b.rules.demand_verbs.find(text, *s)
         if verbs and verbs[0].start < hits[0].start and b.rules.demand.find(text, *s):
             continue  # "urged the fund to exclude …" is a demand, not a measure
-        dates = b.dates(*s)
+        dates = b.dates(*s) or _attribution_dates(f, number)
         seen_types: set[str] = set()
         for n, hit in enumerate(hits):
             if hit.key in seen_types:
@@ -748,6 +753,20 @@ def _measures(f: _Found) -> list[Record]:
     return list(found.values())
 
 
+def _attribution_dates(f: _Found, number: int) -> list:
+    """The date of the sentence after a measure that only says who announced it and when ("It
+    said so on 3 March 2022."): same paragraph, no measure cue, no company named."""
+    if number + 1 >= len(f.sentences):
+        return []
+    s, nxt = f.sentences[number], f.sentences[number + 1]
+    b = f.b
+    if b.doc.paragraph_at(s[0]) != b.doc.paragraph_at(nxt[0]):
+        return []
+    if b.rules.measure.find(f.text, *nxt) or f.mentioned(nxt[0], nxt[1], "Company"):
+        return []
+    return [d for d in b.dates(*nxt) if d.kind == "date"]
+
+
 def _imposer(f: _Found, s: tuple[int, int], cue: int) -> Entity | None:
     """Who takes a measure: a fund or government body named in the sentence (before the cue
     first), else a company before the cue, else the fund the sentence refers to."""
@@ -762,6 +781,15 @@ def _imposer(f: _Found, s: tuple[int, int], cue: int) -> Entity | None:
     if before and f.mentioned(cue, s[1], "Company"):
         return before[0]
     return None
+
+
+def _subject_before(f: _Found, pos: int, skip: list[Entity]) -> Entity | None:
+    """The company the last sentence before `pos` that names one is about (its first)."""
+    for s in reversed([s for s in f.sentences if s[1] <= pos]):
+        named = [e for e in f.mentioned(s[0], s[1], "Company") if e not in skip]
+        if named:
+            return named[0]
+    return f.before(pos, "Company")
 
 
 def _ownerships(f: _Found) -> list[Record]:
@@ -782,7 +810,7 @@ def _ownerships(f: _Found) -> list[Record]:
                 continue
             subs = f.mentioned(hit.end, s[1], "Company")
             owners = [e for e in f.mentioned(s[0], hit.start, "Company") if e not in subs]
-            owner = owners[0] if owners else f.before(s[0], "Company")
+            owner = owners[0] if owners else _subject_before(f, s[0], subs)
             pairs += [(owner, e) for e in subs if owner is not None and e != owner]
         for owner, owned in pairs:
             oid = f"ownership-{rid(owner)}-{rid(owned)}"[:150]

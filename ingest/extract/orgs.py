@@ -121,6 +121,11 @@ def _runs(text: str, start: int, end: int, f: Forms) -> list[list[re.Match[str]]
         if current and ends:
             runs.append(current)
             current = []
+        elif current and word.endswith(".") and _is_legal_form(word):
+            stop = _TOKEN.search(text, m.end(), end)  # "Co Ltd. The …": the sentence ends
+            if stop and stop.group(0)[0].isupper() and not _is_legal_form(stop.group(0)):
+                runs.append(current)
+                current = []
     if current:
         runs.append(current)
     return [part for run in runs for part in _split_lists(run, f)]
@@ -131,10 +136,11 @@ def _split_lists(run: list[re.Match[str]], f: Forms) -> list[list[re.Match[str]]
     parts: list[list[re.Match[str]]] = [[]]
     for i, m in enumerate(run):
         word = m.group(0).casefold()
+        last = parts[-1][-1].group(0) if parts[-1] else ""
         if (
             word in ("and", "og", "och", "und", "&", "or", "eller")
             and parts[-1]
-            and _is_legal_form(parts[-1][-1].group(0))
+            and (_is_legal_form(last) or (len(parts[-1]) > 1 and f.kind_of_token(last)))
             and i + 1 < len(run)
         ):
             parts.append([])
@@ -213,10 +219,20 @@ def classify(name: str) -> tuple[str, str] | None:
         if kind is not None and not (kind == "Company" and short_form):
             found.append((kind, head[i]))
     found += list(_rigour_kinds(head_text))
+    if not found and len(head) < len(words):  # "Church of England Pensions Board"
+        return classify_words(words[len(head) :])
     if not found:
         return None
     found.sort(key=lambda kw: KINDS.index(kw[0]))
+    if found[0][0] == "CivilSocietyOrganization" and _is_legal_form(words[-1]):
+        return next((kw for kw in found if kw[0] == "Company"), ("Company", words[-1]))
     return found[0]
+
+
+def classify_words(words: list[str]) -> tuple[str, str] | None:
+    """The kind the words after a name's first "of" give, when the words before give none."""
+    rest = [w for w in words if w.casefold() not in forms().connectors]
+    return classify(" ".join(rest)) if rest else None
 
 
 def _name_words(words: list[str], f: Forms, common: frozenset[str]) -> list[str]:
