@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,8 +29,6 @@ FUZZY_CUTOFF = 88.0  # screening (api.matching): rapidfuzz score a name must rea
 CANDIDATES = 20  # candidates per record from the index (BM25 over shared keys)
 MAX_POSTINGS = 200  # a non-exact key shared by more records of one run is not a block
 KEY_CACHE = 20_000  # records whose blocking keys are kept (a few batches)
-LOOKUP_THREADS = 2  # index lookups of a batch run as this many queries at once (server cores)
-PARALLEL_FROM = 100  # records per query before a batch's lookups are split
 NODE_CACHE = 100_000  # graph candidates kept across batches while their values are unchanged
 
 
@@ -172,17 +169,10 @@ class Resolver:
                 queries.append({"id": record["id"], "label": label, "q": lucene_query(keys)})
         if self.driver is None or not queries:
             return
-        parts = [queries[i::LOOKUP_THREADS] for i in range(LOOKUP_THREADS)]
-        if len(queries) < 2 * PARALLEL_FROM:
-            parts = [queries]
-        with ThreadPoolExecutor(len(parts)) as pool:
-            answers = list(pool.map(self._lookup, [p for p in parts if p]))
-        for hits, nodes in answers:
-            found = {
-                element: self._node(element, labels, props) for element, labels, props in nodes
-            }
-            for record_id, element in hits:
-                self._graph[record_id].append(found[element])
+        hits, nodes = self._lookup(queries)
+        found = {element: self._node(element, labels, props) for element, labels, props in nodes}
+        for record_id, element in hits:
+            self._graph[record_id].append(found[element])
 
     def _lookup(self, queries: list[dict[str, str]]) -> tuple[list, list]:
         """(record id, node element id) per index hit, best first, and each node found once."""
