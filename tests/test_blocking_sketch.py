@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import random
 import string
+from pathlib import Path
 
-from ingest.blocking import analyse
+import pytest
+
+from ingest.adapters import read_batches
+from ingest.blocking import analyse, block_keys
+from ingest.resolve import GraphCandidate, Resolver
 from ingest.scoring import (
     Profile,
     _token_similarity,
@@ -16,6 +21,7 @@ from ingest.scoring import (
     names_sketch,
     token_sketch,
 )
+from ontology.model import load_model
 
 
 def _edits(word: str, rng: random.Random) -> list[str]:
@@ -66,3 +72,51 @@ def test_names_with_disjoint_sketches_score_zero_and_meeting_ones_are_compared()
     record = Profile("r", "Company", [hik[0]], {})
     candidate = Profile("c", "Company", [hik[1]], {})
     assert compare(record, candidate, set()).verdict == "propose"
+
+
+HOLDINGS = Path("/work/shared/data/holdings")
+
+
+@pytest.mark.slow
+def test_screened_candidates_are_the_ones_comparing_all_would_merge_or_propose() -> None:
+    """NBIM's 2018 names as the graph (nodes with the blockKeys the writer gives them), 2019's
+    as the records: `match`'s screened candidates are exactly the merges and proposals of
+    comparing every candidate. No database: candidates come from the run's own index."""
+    files = [HOLDINGS / "EQ_2018_Industry.xlsx", HOLDINGS / "EQ_2019_Industry.xlsx"]
+    if not all(f.is_file() for f in files):
+        pytest.skip(f"no NBIM files in {HOLDINGS} (the shared data folder is absent)")
+    model = load_model()
+    years = [
+        [
+            r
+            for b in read_batches(f, None, fund="Government Pension Fund Global")
+            for r in b.records
+            if model.cls(r["type"]).resolved and r["type"] != "Source"
+        ]
+        for f in files
+    ]
+    index = Resolver(None)
+    nodes = {}
+    for r in years[0]:
+        index.remember(r, "GREEN")
+        props = {"id": r["id"], "tlp": "GREEN"}
+        for name, spec in model.properties_of(r["type"]).items():
+            if spec.neo4j_property and r.get(name) is not None:
+                props[spec.neo4j_property] = r[name]
+        keys = frozenset(block_keys(r, model))
+        nodes[r["id"]] = GraphCandidate(r["type"], props, keys, True)
+    resolver = Resolver(None)
+    found = 0
+    for r in years[1]:
+        resolver._graph[r["id"]] = [nodes[t] for t in index._memory_candidates(r)]
+        full, screened = (
+            [
+                (c.id, x.verdict, x.score)
+                for c, x in resolver.candidates(r, "GREEN", certain=certain)
+                if x.verdict in ("merge", "propose")
+            ]
+            for certain in (False, True)
+        )
+        assert full == screened, r.get("name")
+        found += len(full)
+    assert found > 50  # the years share thousands of companies: many merges were compared
