@@ -75,7 +75,10 @@ def bench_server(settings: Settings, pagecache: str = "2g", fresh: bool = False)
     import_dir(settings).mkdir(parents=True, exist_ok=True)
     if fresh:
         shutil.rmtree(neo4j_local.data_dir(settings), ignore_errors=True)
-    print(neo4j_local.start(settings, conf=server_conf(settings, pagecache)), flush=True)
+    print(
+        neo4j_local.start(settings, timeout=600, conf=server_conf(settings, pagecache)),
+        flush=True,
+    )
     try:
         pid = neo4j_local.running_pid(settings)
         assert pid is not None

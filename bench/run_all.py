@@ -477,11 +477,20 @@ def _throughput_section(t: dict[str, Any], small_ms: float) -> list[str]:
 
 
 def _resolution_section(res: dict[str, Any]) -> list[str]:
+    baselines = res.get("baselines") or {}
+
+    def beside(size: Any, name: str) -> str:
+        b = baselines.get(size, baselines.get(str(size), {})).get(name)
+        return f"{b['ms_per_record']} ms" if b else "–"
+
     rows = [
         [
             f"{int(size):,}",
             f"{f['ms_per_record']} ms",
             f"{f['records_per_s']:,}",
+            f"{f.get('cpu_ms_per_record', '–')} ms",
+            beside(size, "index only"),
+            beside(size, "compare all"),
             f["merged"],
             f["proposed"],
             f["new"],
@@ -493,10 +502,22 @@ def _resolution_section(res: dict[str, Any]) -> list[str]:
         "",
         f"A sample of {res['sample']:,} FtM companies (a third restated by ISIN under another "
         "spelling, a third misspelt, a third new) resolved by the real Resolver against graphs "
-        "of each size (bench/resolution_speed.py); blocking should keep the time per record flat.",
+        "of each size (bench/resolution_speed.py); blocking should keep the time per record flat. "
+        "Beside it, on the same records in the same run: the index lookups alone (index only) "
+        "and comparing every candidate (compare all, as /match does).",
         "",
         table(
-            ["entities in the graph", "time per record", "records/s", "merged", "proposed", "new"],
+            [
+                "entities in the graph",
+                "time per record",
+                "records/s",
+                "client CPU per record",
+                "index only",
+                "compare all",
+                "merged",
+                "proposed",
+                "new",
+            ],
             rows,
         ),
     ]

@@ -132,12 +132,17 @@ def record_names(record: Record) -> list[str]:
     return [str(n) for n in values(record.get("name")) + values(record.get("alias")) if n]
 
 
-def identity_value(spec: PropertySpec, value: Any) -> str:
-    """An identity key's value as resolution compares it: a URL as written, others upper-cased."""
+@lru_cache(maxsize=256)
+def _is_url(spec: PropertySpec) -> bool:
     from rdflib import XSD
 
+    return spec.datatype == XSD.anyURI
+
+
+def identity_value(spec: PropertySpec, value: Any) -> str:
+    """An identity key's value as resolution compares it: a URL as written, others upper-cased."""
     text = str(value).strip()
-    return text if spec.datatype == XSD.anyURI else text.upper()
+    return text if _is_url(spec) else text.upper()
 
 
 def identifier_values(record: Record, model: OntologyModel) -> dict[str, set[str]]:
@@ -208,12 +213,23 @@ def lucene_query(keys: Iterable[str]) -> str:
     return " OR ".join('"' + _LUCENE_SPECIAL.sub(r"\\\1", k) + '"' for k in keys)
 
 
+@lru_cache(maxsize=256)
+def _stored_names(model: OntologyModel, type_name: str) -> tuple[tuple[str, str], ...]:
+    """(ontology name, Neo4j property) of the stored properties of a class."""
+    return tuple(
+        (name, spec.neo4j_property)
+        for name, spec in model.properties_of(type_name).items()
+        if spec.neo4j_property
+    )
+
+
 def record_from_props(type_name: str, props: dict[str, Any], model: OntologyModel) -> Record:
     """A node's Neo4j properties as a record of its class (ontology names)."""
     record: Record = {"id": props.get(system.ID), "type": type_name}
-    for name, spec in model.properties_of(type_name).items():
-        if spec.neo4j_property and props.get(spec.neo4j_property) is not None:
-            record[name] = props[spec.neo4j_property]
+    for name, stored in _stored_names(model, type_name):
+        value = props.get(stored)
+        if value is not None:
+            record[name] = value
     return record
 
 

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from neo4j import Driver
 
+from core import names as system
 from ingest.blocking import INDEX_NAME, block_keys, exact_keys, identity_value, lucene_query
 from ingest.decisions import Decisions, Proposal
 from ingest.normalize import normalise_name
-from ingest.scoring import Profile, compare
+from ingest.scoring import Profile, compare, names_sketch, profile_properties, token_sketch
 from ontology.model import OntologyModel, load_model
 from ontology.records import Record
 from ontology.types import sharing
@@ -26,6 +28,8 @@ from ontology.types import sharing
 FUZZY_CUTOFF = 88.0  # screening (api.matching): rapidfuzz score a name must reach
 CANDIDATES = 20  # candidates per record from the index (BM25 over shared keys)
 MAX_POSTINGS = 200  # a non-exact key shared by more records of one run is not a block
+KEY_CACHE = 20_000  # records whose blocking keys are kept (a few batches)
+NODE_CACHE = 100_000  # graph candidates kept across batches while their values are unchanged
 
 
 def _values(value: Any) -> list:
@@ -61,6 +65,41 @@ def search_text(record: Record, model: OntologyModel | None = None) -> str:
     return " | ".join(str(t) for t in texts if t)
 
 
+@dataclass(eq=False)
+class GraphCandidate:
+    """A node the blocking index found. Its Profile is built only when a comparison needs it:
+    most candidates share a token or a phonetic code and nothing a match could be made of,
+    which its `blockKeys` (derived from its own values by the writer, merge and erasure) tell
+    without analysing its names again."""
+
+    type: str
+    props: dict[str, Any]
+    keys: frozenset[str] | None  # its blockKeys; None for a node written without them
+    by_name: bool  # its class is resolved by name: its keys hold its names' fingerprints
+    _profile: Profile | None = None
+    _sketch: frozenset[str] | None = None
+
+    @property
+    def id(self) -> str:
+        return self.props[system.ID]
+
+    def profile(self, model: OntologyModel) -> Profile:
+        if self._profile is None:
+            self._profile = Profile.of_node(self.type, self.props, model)
+        return self._profile
+
+    def sketch(self) -> frozenset[str] | None:
+        """Its names' sketch (ingest.scoring.token_sketch) from its fingerprint keys, or None
+        when its keys cannot tell."""
+        if self.keys is None or not self.by_name:
+            return None
+        if self._sketch is None:
+            self._sketch = frozenset().union(
+                *(token_sketch(tuple(k[3:].split(" "))) for k in self.keys if k[:3] == "fp:")
+            )
+        return self._sketch
+
+
 class Resolver:
     """Finds the entity a record is about: blocking keys in the graph's `rg_block` index and in
     this run's own records, then an explained comparison with each candidate (ingest.scoring).
@@ -79,40 +118,82 @@ class Resolver:
         self.multiple = {p.name for p in self.model.identifier_properties() if p.multiple}
         self._postings: dict[str, list[str]] = defaultdict(list)  # this run: key -> target ids
         self._profiles: dict[str, Profile] = {}  # this run: target id -> profile
-        self._graph: dict[str, list[Profile]] = {}  # record id -> candidates in the graph
+        self._graph: dict[str, list[GraphCandidate]] = {}  # record id -> candidates in the graph
         self.claimed: dict[str, set[str]] = defaultdict(set)  # source -> targets it states
+        self._keys: dict[str, tuple[Record, list[str]]] = {}  # record id -> (record, its keys)
+        self._nodes: dict[str, GraphCandidate] = {}  # element id -> node, across batches
+        self._classes: dict[tuple[str, ...], Any] = {}  # labels -> class
+        self._projection = ", ".join(
+            f".`{p}`" for p in [*profile_properties(self.model), system.BLOCK_KEYS]
+        )
 
     # ------------------------------------------------------------------ candidates
+    def _block_keys(self, record: Record) -> list[str]:
+        """A record's blocking keys, computed once for the lookup, the run's index and remember."""
+        cached = self._keys.get(record["id"])
+        if cached is not None and cached[0] is record:
+            return cached[1]
+        if len(self._keys) >= KEY_CACHE:
+            self._keys.clear()
+        keys = block_keys(record, self.model)
+        self._keys[record["id"]] = (record, keys)
+        return keys
+
+    def _node(self, element: str, labels: list[str], props: dict[str, Any]) -> GraphCandidate:
+        """The candidate of a node row, reused while the node's values are unchanged."""
+        keys = props.pop(system.BLOCK_KEYS, None)
+        found = frozenset(keys) if keys is not None else None
+        cached = self._nodes.get(element)
+        if cached is not None and cached.props == props and cached.keys == found:
+            return cached
+        cls = self._classes.get(tuple(labels))
+        if cls is None:
+            cls = self._classes[tuple(labels)] = self.model.class_of_labels(labels)
+        if len(self._nodes) >= NODE_CACHE:
+            self._nodes.clear()
+        node = GraphCandidate(cls.name, props, found, cls.resolved_by_name)
+        self._nodes[element] = node
+        return node
+
     def prefetch(self, records: Iterable[Record]) -> None:
-        """Look up the graph candidates of a batch's records in one query."""
+        """Look up the graph candidates of a batch's records in one query: each record's index
+        hits (best first) and, once per node, only the properties comparing needs."""
         queries = []
         for record in records:
             if record["id"] in self._graph or not self.model.cls(record["type"]).resolved:
                 continue
-            keys = block_keys(record, self.model)
+            keys = self._block_keys(record)
             self._graph[record["id"]] = []
             if keys:
                 label = self.model.cls(record["type"]).neo4j_label
                 queries.append({"id": record["id"], "label": label, "q": lucene_query(keys)})
         if self.driver is None or not queries:
             return
+        hits, nodes = self._lookup(queries)
+        found = {element: self._node(element, labels, props) for element, labels, props in nodes}
+        for record_id, element in hits:
+            self._graph[record_id].append(found[element])
+
+    def _lookup(self, queries: list[dict[str, str]]) -> tuple[list, list]:
+        """(record id, node element id) per index hit, best first, and each node found once."""
+        assert self.driver is not None
         rows, _, _ = self.driver.execute_query(
             "UNWIND $queries AS q CALL (q) { "
             f"CALL db.index.fulltext.queryNodes('{INDEX_NAME}', q.q, {{limit: $limit}}) "
-            "YIELD node, score WHERE q.label IN labels(node) RETURN node, score } "
-            "RETURN q.id AS record, properties(node) AS props, labels(node) AS labels",
+            "YIELD node WHERE q.label IN labels(node) RETURN node } "
+            "WITH collect([q.id, elementId(node)]) AS hits, collect(DISTINCT node) AS nodes "
+            f"RETURN hits, [n IN nodes | [elementId(n), labels(n), n {{{self._projection}}}]] "
+            "AS nodes",
             queries=queries,
             limit=CANDIDATES,
             database_=self.database,
             routing_="r",
         )
-        for row in rows:
-            cls = self.model.class_of_labels(row["labels"])
-            self._graph[row["record"]].append(Profile.of_node(cls.name, row["props"], self.model))
+        return rows[0]["hits"], rows[0]["nodes"]
 
     def _memory_candidates(self, record: Record) -> list[str]:
         counts: dict[str, int] = defaultdict(int)
-        for key in block_keys(record, self.model):
+        for key in self._block_keys(record):
             postings = self._postings.get(key, ())
             if len(postings) > MAX_POSTINGS and key not in exact_keys([key]):
                 continue  # a key this many records share identifies nothing
@@ -121,19 +202,35 @@ class Resolver:
         ranked = sorted(counts, key=lambda t: (-counts[t], t))[:CANDIDATES]
         return [t for t in ranked if self._profiles[t].type == record["type"]]
 
-    def candidates(self, record: Record, level: str | None = None) -> list[tuple[Profile, Any]]:
-        """(candidate, comparison) for every candidate of a record, best first."""
+    def candidates(
+        self, record: Record, level: str | None = None, certain: bool = False
+    ) -> list[tuple[Profile, Any]]:
+        """(candidate, comparison) for every candidate of a record, best first. `certain`:
+        only those that could be merged or proposed (the others are left uncompared: no
+        identifier in common, and no token that could be similar to one of the record's)."""
         if record["id"] not in self._graph:
             self.prefetch([record])
         profile = Profile.of_record(record, self.model, level)
-        found = {c.id: c for c in self._graph.get(record["id"], [])}
+        found: dict[str, GraphCandidate | Profile] = {
+            c.id: c for c in self._graph.get(record["id"], [])
+        }
         found.update({t: self._profiles[t] for t in self._memory_candidates(record)})
+        sketch = names_sketch(profile.names) if certain else frozenset()
+        id_keys = {k for k in self._block_keys(record) if k[:3] == "id:"} if certain else set()
         out = []
         for cand_id, candidate in found.items():
             cand_id = self.decisions.canonical(cand_id)
             if cand_id == record["id"]:
                 continue
             decision = self.decisions.judgement(record["id"], cand_id)
+            if (
+                certain
+                and decision is None
+                and not _could_match(profile, sketch, id_keys, candidate)
+            ):
+                continue
+            if isinstance(candidate, GraphCandidate):
+                candidate = candidate.profile(self.model)
             comparison = compare(profile, candidate, self.multiple, decision)
             if decision == "same" and comparison.verdict != "veto":
                 comparison.verdict, comparison.score = "merge", 1.0
@@ -154,7 +251,7 @@ class Resolver:
         level = level or record.get("tlp")
         ranked = [
             (candidate, comparison)
-            for candidate, comparison in self.candidates(record, level)
+            for candidate, comparison in self.candidates(record, level, certain=True)
             if comparison.verdict in ("merge", "propose")
         ]
         for candidate, comparison in ranked:  # the best certain match visible at the level
@@ -206,7 +303,7 @@ class Resolver:
             return
         profile = Profile.of_record(record, self.model, level or record.get("tlp"))
         self._profiles[record["id"]] = profile
-        for key in block_keys(record, self.model):
+        for key in self._block_keys(record):
             postings = self._postings[key]
             if record["id"] not in postings and len(postings) <= MAX_POSTINGS:
                 postings.append(record["id"])
@@ -221,6 +318,21 @@ class Resolver:
             for p in proposals
             if not any(p.candidate in self.claimed.get(s, ()) for s in p.sources)
         ]
+
+
+def _could_match(
+    record: Profile, sketch: frozenset[str], id_keys: set[str], candidate: GraphCandidate | Profile
+) -> bool:
+    """Could comparing give merge or propose? Only through a shared identifier (a key of both;
+    a conflict alone vetoes) or names with a token pair that is similar at all."""
+    if isinstance(candidate, Profile):
+        if any(scheme in candidate.ids for scheme in record.ids):
+            return True
+        return bool(sketch & names_sketch(candidate.names))
+    theirs = candidate.sketch()
+    if theirs is None or (id_keys and not id_keys.isdisjoint(candidate.keys or ())):
+        return True
+    return not sketch.isdisjoint(theirs)
 
 
 def merge_records(base: Record, other: Record, model: OntologyModel) -> Record:

@@ -15,11 +15,14 @@ published list names each company once): never proposed, only merged on certaint
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from rapidfuzz.distance import Levenshtein
 
+from core import names as system
 from ingest.blocking import (
     NameInfo,
     analyse,
@@ -39,6 +42,19 @@ MIN_FUZZY_TOKEN = 6  # shorter words must match exactly ("nipro" is not "unipro"
 CHARS_PER_EDIT = 6
 
 Verdict = Literal["veto", "merge", "propose", "none"]
+PROFILE_PROPERTIES = ("name", "alias", "country")  # besides the identity keys
+LONG_TOKEN = 2 * CHARS_PER_EDIT  # from this length two edits are within a token's budget
+
+
+def profile_properties(model: OntologyModel) -> list[str]:
+    """The Neo4j properties a node's Profile is made of (nothing else need leave the server)."""
+    wanted = set(PROFILE_PROPERTIES) | {p.name for p in model.identifier_properties()}
+    out = {system.ID, system.TLP, system.SOURCE_IDS}
+    for cls in model.resolved_classes():
+        for name, spec in model.properties_of(cls.name).items():
+            if name in wanted and spec.neo4j_property:
+                out.add(spec.neo4j_property)
+    return sorted(out)
 
 
 @dataclass
@@ -142,6 +158,31 @@ def name_similarity(a: NameInfo, b: NameInfo) -> tuple[float, bool]:
     if not distinctive_match:
         score = min(score, GENERIC_CAP)
     return score, distinctive_match
+
+
+@lru_cache(maxsize=200_000)
+def token_sketch(tokens: tuple[str, ...]) -> frozenset[str]:
+    """Keys two names share whenever any of their tokens could be similar at all (so names
+    with disjoint sketches score 0 and are never merged nor proposed): each token, its first 3
+    characters (the prefix rule, and one edit after them), its last 3 when it is long enough to
+    be compared by edits (one edit before them: with a single edit the equal prefix and suffix
+    cover all but one character), the squashed form; tokens long enough for two edits share a
+    marker, so such pairs are always compared."""
+    out = {"=" + t for t in tokens}
+    out.update("<" + t[:3] for t in tokens if len(t) >= 3)
+    out.update(">" + t[-3:] for t in tokens if len(t) >= MIN_FUZZY_TOKEN)
+    out.add("~" + "".join(tokens))
+    if any(len(t) >= LONG_TOKEN for t in tokens):
+        out.add("*long")
+    return frozenset(out)
+
+
+def names_sketch(names: Iterable[NameInfo]) -> frozenset[str]:
+    """The union of the sketches of a record's names."""
+    out: frozenset[str] = frozenset()
+    for info in names:
+        out |= token_sketch(info.tokens)
+    return out
 
 
 def compare(
