@@ -45,19 +45,20 @@ class NTriplesWriter(RdfWriter):
         from one run to the next."""
         kind = type(term)
         if kind is URIRef:
-            text = self._iris.get(term)  # type: ignore[call-overload]
+            key = str(term)  # a plain str key: rdflib's __eq__ is Python code, str's is not
+            text = self._iris.get(key)
             if text is None:
-                text = iri_term(str(term))
+                text = iri_term(key)
                 if len(self._iris) >= IRI_CACHE_SIZE:
                     self._iris.clear()
-                self._iris[term] = text  # type: ignore[index]
+                self._iris[key] = text
             return text
         if kind is Literal:
             body = literal_body(str(term))
             if term.language:  # type: ignore[attr-defined]
                 return f"{body}@{term.language}"  # type: ignore[attr-defined]
             datatype = term.datatype  # type: ignore[attr-defined]
-            if datatype is not None and datatype != STRING:
+            if datatype is not None and str.__ne__(datatype, STRING):
                 return f"{body}^^{self._term(datatype, labels)}"
             return body
         if kind is BNode:
