@@ -115,9 +115,11 @@ def node_triples(
             yield o, TYPE, mapping.edge.iri
             for sup in mapping.external_types(mapping.edge.name):
                 yield o, TYPE, sup
-            item = json.dumps(next(evidence_items), sort_keys=True, default=str)
-            for report in evidence_reports.get(item, []):
-                yield o, mapping.in_report.iri, id_to_iri(report)
+            item = next(evidence_items)
+            if evidence_reports:  # rare: the key is only worth making when there are some
+                key = json.dumps(item, sort_keys=True, default=str)
+                for report in evidence_reports.get(key, []):
+                    yield o, mapping.in_report.iri, id_to_iri(report)
         elif kind == EVIDENCE_TARGET:
             if s != subject and isinstance(o, URIRef) and o not in sources:
                 sources.append(o)

@@ -238,7 +238,10 @@ def record_triples(
             continue
         spec = allowed[key]
         for v in value if isinstance(value, list) else [value]:
-            yield from _value_triples(subject, spec, v, model, owner, rid, make)
+            if spec.kind == "edge":
+                yield from _value_triples(subject, spec, v, model, owner, rid, make)
+            else:  # the common case, without a generator per value
+                yield subject, spec.iri, value_term(spec, v, model)
 
 
 def value_term(spec: PropertySpec, value: Any, model: OntologyModel) -> Node:
