@@ -14,6 +14,9 @@ from ontology.model import RG, OntologyModel, PropertySpec
 from ontology.records import Record
 from ontology.statements import Statement
 
+# what `node_triples` does beside a triple of a property (`ExportMapping.predicate_roles`)
+PLAIN, EVIDENCE, EVIDENCE_TARGET, SAME_AS = range(4)
+
 
 @dataclass(frozen=True)
 class StoredLink:
@@ -146,3 +149,21 @@ class ExportMapping:
         return next(
             p for p in self.model.properties.values() if p.kind == "idlist" and p.range == report
         )
+
+    @cached_property
+    def predicate_roles(self) -> dict[Node, tuple[PropertySpec, list[URIRef], int]]:
+        """Our property IRI -> (its spec, its standard super-properties, its role): an evidence
+        link, an evidence entry's source, an identifier with a same-as pattern, else plain. Read once, so the per-triple work is one dictionary lookup."""
+        roles: dict[Node, tuple[PropertySpec, list[URIRef], int]] = {}
+        target = self.edge_props.get(self.edge.edge_target or "")
+        for iri, spec in self.by_iri.items():
+            if iri == self.edge_spec.iri:
+                role = EVIDENCE
+            elif target is not None and iri == target.iri:
+                role = EVIDENCE_TARGET
+            elif iri in self.same_as:
+                role = SAME_AS
+            else:
+                role = PLAIN
+            roles[iri] = (spec, self.standard_properties.get(iri, []), role)
+        return roles

@@ -31,7 +31,13 @@ from collections.abc import Callable, Iterable, Iterator
 from rdflib import OWL, RDF, XSD, BNode, Literal, Namespace, URIRef
 from rdflib.term import Node
 
-from export.mapping import ExportedNode, ExportMapping
+from export.mapping import (
+    EVIDENCE,
+    EVIDENCE_TARGET,
+    SAME_AS,
+    ExportedNode,
+    ExportMapping,
+)
 from export.writer import Writer
 from ontology.model import ID_BASE, PropertySpec, id_to_iri
 from ontology.provenance import node_statement_triples, statement_triples
@@ -47,6 +53,9 @@ SAFE_IDENTIFIER = re.compile(r"^[A-Za-z0-9._-]+$")
 PN_LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
 WEB_IRI = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 DATE_TYPES = {"year": XSD.gYear, "month": XSD.gYearMonth, "day": XSD.date}
+# looked up once: an attribute of an rdflib namespace is a slow call in a per-triple loop
+TYPE, SAME_AS_IRI, DERIVED_FROM, STRING = RDF.type, OWL.sameAs, PROV.wasDerivedFrom, XSD.string
+ANY_URI, DATE = XSD.anyURI, XSD.date
 
 
 def evidence_iri(node_id: str, item: Record) -> URIRef:
@@ -61,9 +70,9 @@ def standard_value(spec: PropertySpec, value: Node) -> Node | None:
     if not isinstance(value, Literal):
         return value
     text = str(value)
-    if spec.datatype == XSD.anyURI:
+    if spec.datatype == ANY_URI:
         return URIRef(text) if WEB_IRI.match(text) else None
-    if spec.partial_date or spec.datatype == XSD.date:
+    if spec.partial_date or spec.datatype == DATE:
         try:
             parsed = dates.parse(text)
         except ValueError:
@@ -89,36 +98,41 @@ def node_triples(
         for item, reports in node.link_reports.get(mapping.edge_spec.name, [])
     }
     evidence_items = iter(record.get(mapping.edge_spec.name, []))
-    standards = mapping.standard_properties
+    roles = mapping.predicate_roles
     for triple in record_triples(record, model, evidence_node=evidence_iri):
         yield triple
         s, p, o = triple
-        spec = mapping.by_iri.get(p)
-        if spec is not None and concepts is not None and spec.kind == "vocab":
+        role = roles.get(p)
+        if role is None:
+            continue
+        spec, sups, kind = role
+        if concepts is not None and spec.kind == "vocab":
             concepts.add(o)  # type: ignore[arg-type]
-        for sup in standards.get(p, ()) if spec is not None else ():
-            if (standard := standard_value(spec, o)) is not None:  # type: ignore[arg-type]
+        for sup in sups:
+            if (standard := standard_value(spec, o)) is not None:
                 yield s, sup, standard
-        if p == mapping.edge_spec.iri:
-            yield o, RDF.type, mapping.edge.iri
+        if kind == EVIDENCE:
+            yield o, TYPE, mapping.edge.iri
             for sup in mapping.external_types(mapping.edge.name):
-                yield o, RDF.type, sup
-            item = json.dumps(next(evidence_items), sort_keys=True, default=str)
-            for report in evidence_reports.get(item, []):
-                yield o, mapping.in_report.iri, id_to_iri(report)
-        elif s != subject and mapping.edge_props.get(_local(p)) is not None:
-            if _local(p) == mapping.edge.edge_target and isinstance(o, URIRef) and o not in sources:
+                yield o, TYPE, sup
+            item = next(evidence_items)
+            if evidence_reports:  # rare: the key is only worth making when there are some
+                key = json.dumps(item, sort_keys=True, default=str)
+                for report in evidence_reports.get(key, []):
+                    yield o, mapping.in_report.iri, id_to_iri(report)
+        elif kind == EVIDENCE_TARGET:
+            if s != subject and isinstance(o, URIRef) and o not in sources:
                 sources.append(o)
-        elif s == subject and p in mapping.same_as and SAFE_IDENTIFIER.match(str(o)):
-            yield subject, OWL.sameAs, URIRef(mapping.same_as[p].format(value=str(o)))
+        elif kind == SAME_AS and s == subject and SAFE_IDENTIFIER.match(str(o)):
+            yield subject, SAME_AS_IRI, URIRef(mapping.same_as[p].format(value=str(o)))
     own = model.cls(record["type"]).iri
     for cls in mapping.own_types(record["type"]):
         if cls != own:
-            yield subject, RDF.type, cls
+            yield subject, TYPE, cls
     for sup in mapping.external_types(record["type"]):
-        yield subject, RDF.type, sup
+        yield subject, TYPE, sup
     for source in sources:
-        yield subject, PROV.wasDerivedFrom, source
+        yield subject, DERIVED_FROM, source
     yield from provenance_triples(mapping, node)
     for name, statements in sorted(node.link_reports.items()):
         if name == mapping.edge_spec.name:
@@ -172,10 +186,6 @@ def by_subject(triples: Iterable[Triple]) -> dict[Node, list[tuple[Node, Node]]]
     return out
 
 
-def _local(iri: Node) -> str:
-    return str(iri).rsplit("#", 1)[-1]
-
-
 def export_prefixes(mapping: ExportMapping) -> dict[str, str]:
     """Prefixes for the namespaces an export uses, named as the ontology files name them."""
     model = mapping.model
@@ -218,11 +228,20 @@ _ESCAPES.update({c: f"\\u{c:04X}" for c in [*range(0x20), 0x7F] if c not in _ESC
 _IRI_ESCAPES = {c: f"\\u{c:04X}" for c in [*range(0x21), *map(ord, '<>"{}|^`\\')]}
 
 
+# most text needs no escape: a search finds that far faster than `str.translate` walks it
+_NEEDS_ESCAPE = re.compile("[" + re.escape("".join(map(chr, _ESCAPES))) + "]")
+_IRI_NEEDS_ESCAPE = re.compile("[" + re.escape("".join(map(chr, _IRI_ESCAPES))) + "]")
+
+
 def iri_term(iri: str) -> str:
+    if _IRI_NEEDS_ESCAPE.search(iri) is None:
+        return "<" + iri + ">"
     return "<" + iri.translate(_IRI_ESCAPES) + ">"
 
 
 def literal_body(text: str) -> str:
+    if _NEEDS_ESCAPE.search(text) is None:
+        return '"' + text + '"'
     return '"' + text.translate(_ESCAPES) + '"'
 
 

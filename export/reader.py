@@ -34,9 +34,11 @@ subject of and its EVIDENCED_BY links become the record the writer would store a
 from __future__ import annotations
 
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from neo4j import Driver
 from rdflib import Literal, URIRef
@@ -65,6 +67,7 @@ REQUIRED_DEPTH = 2
 # the relationships a node `n` states: it is their subject (start node for "out" types)
 SUBJECT_SIDE = "((startNode(r) = n AND type(r) IN $out) OR (endNode(r) = n AND type(r) IN $in))"
 SH = "http://www.w3.org/ns/shacl#"
+T = TypeVar("T")
 
 
 # ---------------------------------------------------------------------- what may be seen
@@ -431,15 +434,19 @@ class GraphReader:
             f"RETURN collect({link}) AS links }} "
             f"RETURN labels(n) AS labels, properties(n) AS props, links ORDER BY n.{names.ID}"
         )
-        after = ""
-        while True:
-            rows = self._query(cypher, after=after, page=page_size, **self._sides)
-            if not rows:
-                return
+
+        def row_pages() -> Iterator[list[Any]]:
+            after = ""
+            while True:
+                rows = self._query(cypher, after=after, page=page_size, **self._sides)
+                if rows:
+                    yield rows
+                if len(rows) < page_size:
+                    return
+                after = rows[-1]["props"][names.ID]
+
+        for rows in prefetched(row_pages()):
             yield [self._node(row, stored) for row in rows]
-            after = rows[-1]["props"][names.ID]
-            if len(rows) < page_size:
-                return
 
     def _node(self, row: Any, stored: dict[str, str | None]) -> ExportedNode:
         links = [
@@ -468,6 +475,46 @@ class GraphReader:
             self.reports.__contains__,
             self.shown if self.options.statements else None,
         )
+
+
+def prefetched(pages: Iterator[T], depth: int = 1) -> Iterator[T]:
+    """`pages`, read `depth` pages ahead in a thread of their own: Neo4j finds the next page
+    while this process turns the last one into text. Memory: `depth` + 1 pages. Closing the
+    iterator (a client gone) stops the thread after its current query."""
+    ahead: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for page in pages:
+                if not put(("page", page)):
+                    return
+            put(("end", None))
+        except BaseException as error:  # noqa: BLE001 - raised again in the reading thread
+            put(("error", error))
+
+    thread = threading.Thread(target=work, name="export-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = ahead.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _name(cls: Any) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rdflib import RDF, XSD, BNode, Literal, URIRef
+from rdflib import RDF, BNode, Literal, URIRef
 from rdflib.term import Node
 
 from export.mapping import ExportedNode, ExportMapping
 from export.rdf import (
     PN_LOCAL,
+    STRING,
+    TYPE,
     RdfWriter,
     Triple,
     by_subject,
@@ -21,6 +23,8 @@ from export.rdf import (
 from ontology.model import ID_BASE
 
 Pairs = dict[Node, list[tuple[Node, Node]]]
+REST = RDF.rest
+TYPE_TEXT = str(TYPE)
 IRI_CACHE_SIZE = 100_000  # vocabulary IRIs only: node IRIs are not cached
 
 
@@ -58,15 +62,15 @@ class TurtleWriter(RdfWriter):
         inline = {  # list cells get labels: nesting a long list would run parsers out of stack
             b
             for b, n in uses.items()
-            if n == 1 and b in pairs and all(p != RDF.rest for p, _ in pairs[b])
+            if n == 1 and b in pairs and all(p != REST for p, _ in pairs[b])
         }
         blocks = []
         for subject, values in pairs.items():
             if subject in inline:
                 continue
-            values = sorted(values, key=lambda po: (po[0] != RDF.type, str(po[0])))
+            values = sorted(values, key=_type_first)
             body = " ;\n    ".join(self._pair(p, o, pairs, inline, "    ") for p, o in values)
-            head = self._label(subject) if isinstance(subject, BNode) else self._iri(str(subject))
+            head = self._label(subject) if isinstance(subject, BNode) else self._iri(subject)
             blocks.append(f"{head}\n    {body} .\n")
         return "".join(blocks) + ("\n" if blocks else "")
 
@@ -74,6 +78,7 @@ class TurtleWriter(RdfWriter):
         return "_:" + self._labels.setdefault(node, f"t{len(self._labels) + 1}")
 
     def _iri(self, iri: str) -> str:
+        iri = str(iri)  # a plain str key: rdflib's __eq__ is Python code, str's is not
         cached = self._cache.get(iri)
         if cached is not None:
             return cached
@@ -88,7 +93,7 @@ class TurtleWriter(RdfWriter):
 
     def _term(self, term: Node, pairs: Pairs, inline: set[BNode], indent: str) -> str:
         if isinstance(term, URIRef):
-            return self._iri(str(term))
+            return self._iri(term)
         if isinstance(term, BNode):
             if term not in inline:
                 return self._label(term)
@@ -101,11 +106,17 @@ class TurtleWriter(RdfWriter):
             body = literal_body(str(term))
             if term.language:
                 return f"{body}@{term.language}"
-            if term.datatype is not None and term.datatype != XSD.string:
-                return f"{body}^^{self._iri(str(term.datatype))}"
+            if term.datatype is not None and str.__ne__(term.datatype, STRING):
+                return f"{body}^^{self._iri(term.datatype)}"
             return body
         raise TypeError(f"not an RDF term: {term!r}")
 
     def _pair(self, p: Node, o: Node, pairs: Pairs, inline: set[BNode], indent: str) -> str:
-        verb = "a" if p == RDF.type else self._iri(str(p))
+        verb = "a" if str.__eq__(p, TYPE_TEXT) and isinstance(p, URIRef) else self._iri(p)
         return f"{verb} {self._term(o, pairs, inline, indent)}"
+
+
+def _type_first(pair: tuple[Node, Node]) -> tuple[bool, str]:
+    """rdf:type first, then by predicate IRI."""
+    p = str(pair[0])
+    return (p != TYPE_TEXT, p)

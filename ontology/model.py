@@ -8,6 +8,7 @@ ontology adds no Python.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -338,8 +339,23 @@ class OntologyModel:
         return self._indexed  # type: ignore[return-value]
 
 
+_ID_SAFE = ":@-._~"
+_UNQUOTED = re.compile(r"[A-Za-z0-9:@\-._~]*")
+"""The ids `quote` leaves as they are (ASCII letters, digits and the safe marks): most."""
+_ID_IRI_CACHE_SIZE = 20_000
+_id_iris: dict[str, URIRef] = {}
+"""Bounded: ids that many triples point at (sources, reports, companies) are made once."""
+
+
 def id_to_iri(node_id: str) -> URIRef:
-    return URIRef(ID_BASE + quote(node_id, safe=":@-._~"))
+    iri = _id_iris.get(node_id)
+    if iri is None:
+        tail = node_id if _UNQUOTED.fullmatch(node_id) else quote(node_id, safe=_ID_SAFE)
+        iri = URIRef(ID_BASE + tail)
+        if len(_id_iris) >= _ID_IRI_CACHE_SIZE:
+            _id_iris.clear()
+        _id_iris[node_id] = iri
+    return iri
 
 
 def iri_to_id(iri: str) -> str:

@@ -115,21 +115,52 @@ def _check_edge(label: str, spec: PropertySpec, value: Any, model: OntologyModel
 canonical_decimal = money.canonical
 
 
+_STRING, _DECIMAL, _BOOLEAN, _DATE, _ANY_URI = (
+    XSD.string,
+    XSD.decimal,
+    XSD.boolean,
+    XSD.date,
+    XSD.anyURI,
+)  # looked up once: an attribute of an rdflib namespace is a slow call
+_LITERAL_CACHE_SIZE = 20_000
+_TYPE = RDF.type
+
+
 def to_literal(spec: PropertySpec, value: Any) -> Literal:
     """A typed literal; a value that does not fit gives an ill-typed literal SHACL reports."""
-    datatype = spec.datatype or XSD.string
-    if datatype == XSD.decimal:
+    datatype = spec.datatype or _STRING
+    if datatype == _STRING:
+        return Literal(value.isoformat() if isinstance(value, dt.date) else str(value))
+    key = (datatype, type(value), value)  # the type too: True == 1, but not as a literal
+    try:
+        cached = _typed_literals.get(key)
+    except TypeError:  # an unhashable value: no cache
+        return _typed_literal(datatype, value)
+    if cached is None:
+        cached = _typed_literal(datatype, value)
+        if len(_typed_literals) >= _LITERAL_CACHE_SIZE:
+            _typed_literals.clear()
+        _typed_literals[key] = cached
+    return cached
+
+
+_typed_literals: dict[tuple[URIRef, type, Any], Literal] = {}
+"""Literals of the non-string datatypes (dates, amounts, flags repeat), bounded."""
+
+
+def _typed_literal(datatype: URIRef, value: Any) -> Literal:
+    if datatype == _DECIMAL:
         return money.to_rdf(value)
-    if datatype == XSD.boolean:
+    if datatype == _BOOLEAN:
         if isinstance(value, bool):
-            return Literal("true" if value else "false", datatype=XSD.boolean)
+            return Literal("true" if value else "false", datatype=_BOOLEAN)
         return Literal(
             str(value).lower() if str(value).lower() in ("true", "false") else str(value),
-            datatype=XSD.boolean,
+            datatype=_BOOLEAN,
         )
-    if datatype == XSD.date:
+    if datatype == _DATE:
         return dates.to_rdf(value)
-    if datatype == XSD.anyURI:
+    if datatype == _ANY_URI:
         return url.to_rdf(value)
     if isinstance(value, dt.date):
         value = value.isoformat()
@@ -200,14 +231,17 @@ def record_triples(
     subject = id_to_iri(rid)
     owner = owner if owner is not None else {}
     make = evidence_node or (lambda _rid, _item: BNode())
-    yield subject, RDF.type, model.cls(rtype).iri
+    yield subject, _TYPE, model.cls(rtype).iri
     allowed = model.properties_of(rtype)
     for key, value in record.items():
         if key in RESERVED_KEYS:
             continue
         spec = allowed[key]
         for v in value if isinstance(value, list) else [value]:
-            yield from _value_triples(subject, spec, v, model, owner, rid, make)
+            if spec.kind == "edge":
+                yield from _value_triples(subject, spec, v, model, owner, rid, make)
+            else:  # the common case, without a generator per value
+                yield subject, spec.iri, value_term(spec, v, model)
 
 
 def value_term(spec: PropertySpec, value: Any, model: OntologyModel) -> Node:
