@@ -17,8 +17,6 @@ from typing import Any
 
 # files of at least this many bytes take the bulk path (about 8,000 holdings rows)
 BULK_THRESHOLD = 1 << 20
-# records per batch on the bulk path: fewer, larger transactions than the adapters' own
-BULK_BATCH_SIZE = 10_000
 THRESHOLD_ENV = "RIGHTSGRAPH_BULK_THRESHOLD"
 
 

@@ -8,7 +8,6 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -433,7 +432,6 @@ def ingest_paths(
     on_invalid = options.pop("on_invalid", None) or "reject"
     rejects_dir = options.pop("rejects_dir", None)
     bulk_from = bulk.threshold(options.pop(BULK_THRESHOLD, None))
-    bulk_batch = int(options.pop(BULK_BATCH, None) or bulk.BULK_BATCH_SIZE)
     if on_invalid not in ON_INVALID:
         raise ValueError(f"on_invalid must be one of {', '.join(ON_INVALID)}, not {on_invalid!r}")
     if driver is not None and not dry_run:
@@ -452,7 +450,7 @@ def ingest_paths(
                     and bulk.takes_bulk_path(member.path, bulk_from)
                 )
                 try:
-                    (partial(_ingest_file_bulk, batch_size=bulk_batch) if bulky else _ingest_file)(
+                    (_ingest_file_bulk if bulky else _ingest_file)(
                         member.path,
                         driver,
                         database,
@@ -489,9 +487,9 @@ def _named(problems: list[Problem], member: Member) -> list[Problem]:
 
 
 _UPLOADED = "_uploaded"
-# options of ingest_paths (not the adapters'): the bulk path's threshold in bytes and batch size
+# an option of ingest_paths (not the adapters'): the size in bytes from which a file takes the
+# bulk path (ingest/bulk.py); -1 never
 BULK_THRESHOLD = "bulk_threshold"
-BULK_BATCH = "bulk_batch_size"
 ALONGSIDE = "alongside"  # the adapters' option: every file of the run (OCDS linked releases)
 
 
@@ -628,7 +626,6 @@ def _ingest_file_bulk(
     result,
     progress,
     quarantine,
-    batch_size=bulk.BULK_BATCH_SIZE,
 ) -> None:
     """A large file: read, resolve and validate it once, spilling each checked batch; write
     the spilled batches only when the whole file is clean (so bad input writes nothing), each
@@ -639,7 +636,9 @@ def _ingest_file_bulk(
     batches_of: Counter = Counter()
     problems: list[Problem] = []
     with bulk.Spill() as spill:
-        for batch in _read(path, fmt, {**options, "batch_size": batch_size}):
+        # the adapter's own batches: where a file is cut decides how rows that restate one
+        # fact fold (within a batch) or follow each other (across), so both paths cut alike
+        for batch in _read(path, fmt, options):
             try:
                 prepared = prepare(batch, resolver, model, database, quarantine=quarantine)
             except IngestError as exc:  # go on: one run names every fault of the file
