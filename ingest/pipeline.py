@@ -653,7 +653,6 @@ def _ingest_file_bulk(
                 if model.cls(record["type"]).resolved:  # entities recur across batches
                     batches_of[record["id"]] += 1
                     rels_of[record["id"]].update(relationship_rows(record, model))
-            result.unsupported.update(batch.unsupported)
             spill.put((replace(batch, records=[]), len(batch.records), prepared, new))
         if problems:
             raise IngestError(problems)
@@ -663,6 +662,7 @@ def _ingest_file_bulk(
         del rels_of, batches_of
         for batch, count, prepared, new in spill:
             result.proposals.extend(prepared.proposals)
+            result.unsupported.update(batch.unsupported)
             if progress:
                 progress(batch.file, count)
             _write_prepared(
