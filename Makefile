@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: setup run test test-slow lint format bench docs neo4j-stop clean help
+.PHONY: setup run test test-slow lint format bench bench-big docs neo4j-stop clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -44,6 +44,10 @@ docs: setup  ## regenerate the JSON-LD context and the ontology documentation
 
 bench: setup  ## run the benchmarks and write docs/benchmarks.md
 	$(BIN)/python bench/run_all.py
+
+BIG_ROWS ?= 1000000
+bench-big: setup  ## ingest $(BIG_ROWS) synthetic holdings rows: ours (bulk path), its re-run, LOAD CSV
+	$(BIN)/python bench/ingest_speed.py --rows $(BIG_ROWS) --runs 1 --methods ours,rerun,load_csv --pagecache 2g
 
 neo4j-stop:  ## stop the local Neo4j of `make run`
 	$(BIN)/rightsgraph neo4j stop

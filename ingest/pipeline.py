@@ -14,7 +14,7 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction
 
 from core.suggest import did_you_mean
-from ingest import watches
+from ingest import bulk, watches
 from ingest.adapters import discover, read_batches
 from ingest.batch import Batch
 from ingest.conflicts import store_conflicts
@@ -432,6 +432,7 @@ def ingest_paths(
     options = dict(options or {})
     on_invalid = options.pop("on_invalid", None) or "reject"
     rejects_dir = options.pop("rejects_dir", None)
+    bulk_from = bulk.threshold(options.pop(BULK_THRESHOLD, None))
     if on_invalid not in ON_INVALID:
         raise ValueError(f"on_invalid must be one of {', '.join(ON_INVALID)}, not {on_invalid!r}")
     if driver is not None and not dry_run:
@@ -444,8 +445,13 @@ def ingest_paths(
                 result.files.append(member.name)
                 start = len(result.proposals)
                 quarantine = Quarantine() if on_invalid == "quarantine" else None
+                bulky = (
+                    driver is not None
+                    and not dry_run
+                    and bulk.takes_bulk_path(member.path, bulk_from)
+                )
                 try:
-                    _ingest_file(
+                    (_ingest_file_bulk if bulky else _ingest_file)(
                         member.path,
                         driver,
                         database,
@@ -484,6 +490,9 @@ def _named(problems: list[Problem], member: Member) -> list[Problem]:
 
 
 _UPLOADED = "_uploaded"
+# an option of ingest_paths (not the adapters'): the size in bytes from which a file takes the
+# bulk path (ingest/bulk.py); -1 never
+BULK_THRESHOLD = "bulk_threshold"
 ALONGSIDE = "alongside"  # the adapters' option: every file of the run (OCDS linked releases)
 
 
@@ -608,9 +617,74 @@ def _chain(first, second, rest):
     yield from rest
 
 
+def _ingest_file_bulk(
+    path,
+    driver,
+    database,
+    dry_run,
+    fmt,
+    options,
+    resolver,
+    model,
+    result,
+    progress,
+    quarantine,
+) -> None:
+    """A large file: read, resolve and validate it once, spilling each checked batch; write
+    the spilled batches only when the whole file is clean (so bad input writes nothing), each
+    through the same per-batch write as the normal path, its new nodes created without reading
+    them back."""
+    seen: set[str] = set()
+    rels_of: dict[str, set[RelKey]] = defaultdict(set)
+    batches_of: Counter = Counter()
+    problems: list[Problem] = []
+    with bulk.Spill() as spill:
+        # the adapter's own batches: where a file is cut decides how rows that restate one
+        # fact fold (within a batch) or follow each other (across), so both paths cut alike
+        for batch in _read(path, fmt, options):
+            try:
+                prepared = prepare(batch, resolver, model, database, quarantine=quarantine)
+            except IngestError as exc:  # go on: one run names every fault of the file
+                problems.extend(exc.problems)
+                continue
+            if problems:  # the file is rejected: check the rest, keep nothing
+                continue
+            ids = {r["id"] for r in prepared.records}
+            new = frozenset(ids - seen - set(lookup_nodes(driver, ids - seen, database)))
+            seen |= ids
+            for record in prepared.records:
+                if model.cls(record["type"]).resolved:  # entities recur across batches
+                    batches_of[record["id"]] += 1
+                    rels_of[record["id"]].update(relationship_rows(record, model))
+            spill.put((replace(batch, records=[]), len(batch.records), prepared, new))
+        if problems:
+            raise IngestError(problems)
+        if not spill.count:
+            raise IngestError([Problem(str(path), "-", "empty-file", "no records in this file")])
+        stated_in_file = {k for i, keys in rels_of.items() if batches_of[i] > 1 for k in keys}
+        del rels_of, batches_of
+        for batch, count, prepared, new in spill:
+            result.proposals.extend(prepared.proposals)
+            result.unsupported.update(batch.unsupported)
+            if progress:
+                progress(batch.file, count)
+            _write_prepared(
+                batch,
+                prepared,
+                driver,
+                database,
+                False,
+                result,
+                sweep_ids=seen if batch.final else None,
+                stated_in_file=stated_in_file,
+                new_ids=new,
+            )
+
+
 def write_and_alert(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel) -> Summary:
     """Write a batch and raise the alerts its changes make, in its one transaction: an ingest
-    that fails raises no alert, and one that changes nothing raises none."""
+    that fails raises no alert, and one that changes nothing raises none. Every batch of both
+    paths (normal and bulk; `plan.new_ids` tells them apart) is written here."""
     summary = write_batch(tx, plan, model)
     watches.raise_alerts(tx, summary.changed, plan.run_id)
     return summary
@@ -638,6 +712,23 @@ def _run_batch(
     if driver is None:
         result.summary.created.update(Counter(r["type"] for r in prepared.records))
         return
+    _write_prepared(batch, prepared, driver, database, dry_run, result, sweep_ids, stated_in_file)
+
+
+def _write_prepared(
+    batch: Batch,
+    prepared: Prepared,
+    driver: Driver,
+    database: str | None,
+    dry_run: bool,
+    result: IngestResult,
+    sweep_ids: set[str] | None,
+    stated_in_file: set[RelKey] | None = None,
+    new_ids: frozenset[str] = frozenset(),
+    model: OntologyModel | None = None,
+) -> None:
+    """Write one prepared batch in one transaction (rolled back on a dry run)."""
+    model = model or load_model()
     if sweep_ids is not None and not sweep_ids:  # a single batch keeps exactly what it states
         sweep_ids = {r["id"] for r in prepared.records}
     people = [r["id"] for r in prepared.records if r.get("type") == PERSON]
@@ -657,6 +748,7 @@ def _run_batch(
         source_dates=prepared.source_dates,
         given_statements=batch.statements,
         given_link_statements=batch.link_statements,
+        new_ids=new_ids,
     )
     with driver.session(database=database) as session:
         if dry_run:  # the real diff, computed in a transaction that is rolled back

@@ -228,6 +228,9 @@ class WritePlan:
     # node id -> stored statements to take as they are (a restore of a backup that has them)
     given_statements: dict[str, str] = field(default_factory=dict)
     given_link_statements: dict[RelKey, str] = field(default_factory=dict)
+    # ids the plan knows the graph does not hold (the bulk path checked them before writing):
+    # they are created, not merged, and nothing is read back for them
+    new_ids: frozenset[str] = frozenset()
 
     @property
     def today(self) -> str:
@@ -381,19 +384,27 @@ def write_batch(
     stated: dict[RelKey, dict[str, Any]] = {}
     for record in plan.records:
         stated.update(relationship_rows(record, model))
-    ids = sorted(rows)
+    new_ids = plan.new_ids
+    ids = sorted(i for i in rows if i not in new_ids)  # what the graph may hold: read it
 
     # Lock the batch's nodes before reading them (creating placeholders for new ones), so
     # concurrent ingests of overlapping inputs serialise instead of overwriting each other;
-    # a deadlock between two such transactions is transient and the driver retries it.
-    tx.run(
-        "UNWIND $ids AS id MERGE (n:Node {id: id}) SET n.`_lock` = true REMOVE n.`_lock`", ids=ids
-    )
+    # a deadlock between two such transactions is transient and the driver retries it. Nodes
+    # the plan knows are new are created below: the id's uniqueness constraint guards them.
+    if ids:
+        tx.run(
+            "UNWIND $ids AS id MERGE (n:Node {id: id}) SET n.`_lock` = true REMOVE n.`_lock`",
+            ids=ids,
+        )
     existing_nodes = {
         rec["id"]: (rec["props"], rec["labels"])
-        for rec in tx.run(
-            "MATCH (n:Node) WHERE n.id IN $ids RETURN n.id AS id, properties(n) AS props, labels(n) AS labels",
-            ids=ids,
+        for rec in (
+            tx.run(
+                "MATCH (n:Node) WHERE n.id IN $ids RETURN n.id AS id, properties(n) AS props, labels(n) AS labels",
+                ids=ids,
+            )
+            if ids
+            else ()
         )
     }
     subject_of = {p.neo4j_type: p.direction for p in model.relationship_properties()}
@@ -401,19 +412,23 @@ def write_batch(
     # the relationships the batch's nodes state (they are their subject): not a hub's whole
     # neighbourhood, so a company held by thousands of holdings costs no more than any other
     existing_rels: dict[RelKey, dict[str, Any]] = {}
-    for rec in tx.run(
-        "MATCH (a:Node)-[r]->(b:Node) WHERE a.id IN $ids AND type(r) IN $out "
-        "RETURN a.id AS a, type(r) AS t, b.id AS b, properties(r) AS props "
-        "UNION ALL MATCH (a:Node)-[r]->(b:Node) WHERE b.id IN $ids AND type(r) IN $in "
-        "RETURN a.id AS a, type(r) AS t, b.id AS b, properties(r) AS props",
-        ids=ids,
-        out=[t for t, d in subject_of.items() if d == "out"],
-        **{"in": [t for t, d in subject_of.items() if d == "in"]},
+    for rec in (
+        ()
+        if not ids
+        else tx.run(
+            "MATCH (a:Node)-[r]->(b:Node) WHERE a.id IN $ids AND type(r) IN $out "
+            "RETURN a.id AS a, type(r) AS t, b.id AS b, properties(r) AS props "
+            "UNION ALL MATCH (a:Node)-[r]->(b:Node) WHERE b.id IN $ids AND type(r) IN $in "
+            "RETURN a.id AS a, type(r) AS t, b.id AS b, properties(r) AS props",
+            ids=ids,
+            out=[t for t, d in subject_of.items() if d == "out"],
+            **{"in": [t for t, d in subject_of.items() if d == "in"]},
+        )
     ):
         existing_rels[RelKey(rec["a"], rec["t"], rec["b"], rec["props"].get("key", ""))] = rec[
             "props"
         ]
-    batch_ids = set(ids)
+    batch_ids = set(rows)
 
     # relationships: stated ones merged, stale ones (stated earlier by this report) dropped
     final_rels: dict[RelKey, dict[str, Any]] = {}
@@ -496,7 +511,7 @@ def write_batch(
         }
         new_cmp = {k: _number(v) if not isinstance(v, list) else v for k, v in new.items()}
         label = row.labels[-1]
-        if set(old_props) <= {"id"}:  # a placeholder made by the lock above
+        if set(old_props) <= {"id"}:  # new, or a placeholder made by the lock above
             summary.created[label] += 1
         elif old_cmp == new_cmp and set(row.labels) <= set(old_labels):
             summary.unchanged[label] += 1
@@ -552,13 +567,9 @@ def write_batch(
             }
         )
 
-    _write_nodes(tx, node_writes)
+    _write_nodes(tx, node_writes, new_ids)
     for rel_type, batch in rel_writes.items():
-        tx.run(
-            f"UNWIND $rows AS row MATCH (a:Node {{id: row.a}}) MATCH (b:Node {{id: row.b}}) "
-            f"MERGE (a)-[r:`{rel_type}` {{key: row.key}}]->(b) SET r = row.props, r.key = row.key",
-            rows=batch,
-        )
+        _write_relationships(tx, rel_type, batch, new_ids)
     for key in drop_rels:
         summary.removed[key.type] += 1
         summary.changed.link(key.start, key.type, key.end)
@@ -606,15 +617,42 @@ def entity_keys(record: Record, class_name: str, model: OntologyModel) -> dict[s
     }
 
 
-def _write_nodes(tx: ManagedTransaction, writes: list[dict[str, Any]]) -> None:
-    by_labels: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+def _write_nodes(
+    tx: ManagedTransaction, writes: list[dict[str, Any]], new_ids: frozenset[str] = frozenset()
+) -> None:
+    """One UNWIND per label set and kind: MERGE for nodes the graph may hold, CREATE for those
+    the plan knows are new."""
+    by_labels: dict[tuple[tuple[str, ...], bool], list[dict[str, Any]]] = defaultdict(list)
     for w in writes:
-        by_labels[tuple(w["labels"])].append(w)
-    for labels, batch in by_labels.items():
+        by_labels[(tuple(w["labels"]), w["id"] in new_ids)].append(w)
+    for (labels, new), batch in by_labels.items():
         label_expr = ":".join(f"`{label}`" for label in labels)
+        if new:
+            tx.run(f"UNWIND $rows AS row CREATE (n:{label_expr}) SET n = row.props", rows=batch)
+            continue
         tx.run(
             f"UNWIND $rows AS row MERGE (n:Node {{id: row.id}}) SET n = row.props, n:{label_expr}",
             rows=batch,
+        )
+
+
+def _write_relationships(
+    tx: ManagedTransaction, rel_type: str, rows: list[dict[str, Any]], new_ids: frozenset[str]
+) -> None:
+    """MERGE the relationships; CREATE those with a node the plan knows is new (no such
+    relationship can exist yet)."""
+    fresh = [r for r in rows if r["a"] in new_ids or r["b"] in new_ids]
+    known = [r for r in rows if not (r["a"] in new_ids or r["b"] in new_ids)]
+    match = "UNWIND $rows AS row MATCH (a:Node {id: row.a}) MATCH (b:Node {id: row.b}) "
+    if fresh:
+        tx.run(
+            f"{match}CREATE (a)-[r:`{rel_type}`]->(b) SET r = row.props, r.key = row.key",
+            rows=fresh,
+        )
+    if known:
+        tx.run(
+            f"{match}MERGE (a)-[r:`{rel_type}` {{key: row.key}}]->(b) SET r = row.props, r.key = row.key",
+            rows=known,
         )
 
 

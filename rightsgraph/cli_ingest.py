@@ -58,6 +58,14 @@ def ingest(
         "valid records load and each invalid one goes to <name>.rejects.jsonl beside it.",
         case_sensitive=False,
     ),
+    bulk_threshold: int | None = typer.Option(
+        None,
+        "--bulk-threshold",
+        metavar="BYTES",
+        help="Files of at least this many bytes take the bulk path (read and checked once, new "
+        "nodes created without read-back; the same graph). Default RIGHTSGRAPH_BULK_THRESHOLD "
+        "or 1 MiB; 0 always, -1 never.",
+    ),
 ) -> None:
     """Ingest case reports and source files: resolve, validate (SHACL), write — each file all or nothing."""
     if on_invalid.lower() not in ON_INVALID:
@@ -67,6 +75,8 @@ def ingest(
     driver = connect_or_exit(settings)
     options = {k: v for k, v in {"fund": fund, "as_of": as_of}.items() if v}
     options["on_invalid"] = on_invalid.lower()
+    if bulk_threshold is not None:
+        options["bulk_threshold"] = bulk_threshold
     try:
         with Progress(
             TextColumn("{task.description}"),
