@@ -44,8 +44,10 @@ def home() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-@pytest.mark.parametrize(
-    "how", ["sigterm-to-make", "ctrl-c-to-the-group"], ids=["sigterm", "ctrl-c"]
+@pytest.mark.parametrize(  # each start-and-stop takes about a minute: TERM behind --run-slow
+    "how",
+    [pytest.param("sigterm-to-make", marks=pytest.mark.slow), "ctrl-c-to-the-group"],
+    ids=["sigterm", "ctrl-c"],
 )
 def test_make_run_stops_api_and_neo4j(how: str, home: Path) -> None:
     if shutil.which("make") is None:
