@@ -574,8 +574,7 @@ def _ingest_file(
     # a stream of batches: check all of it first, so bad input writes nothing
     seen: set[str] = set()
     check_resolver = Resolver(driver, database, model)
-    rels_of: dict[str, set[RelKey]] = defaultdict(set)
-    batches_of: Counter = Counter()
+    recurring = _Recurring(model)
     problems: list[Problem] = []
     for batch in _chain(first, second, batches):
         try:
@@ -584,14 +583,11 @@ def _ingest_file(
             problems.extend(exc.problems)
             continue
         seen.update(r["id"] for r in prepared.records)
-        for record in prepared.records:
-            if model.cls(record["type"]).resolved:  # entities recur across batches; facts do not
-                batches_of[record["id"]] += 1
-                rels_of[record["id"]].update(relationship_rows(record, model))
+        recurring.add(prepared.records)
     if problems:
         raise IngestError(problems)
-    stated_in_file = {k for i, keys in rels_of.items() if batches_of[i] > 1 for k in keys}
-    del rels_of
+    stated_in_file = recurring.stated_in_file()
+    del recurring
     if dry_run:
         return
     for batch in _read(path, fmt, options):
@@ -609,6 +605,25 @@ def _ingest_file(
             checked=True,
             quarantine=quarantine,
         )
+
+
+class _Recurring:
+    """The relationships of entities a file states in more than one batch (entities recur
+    across batches; facts do not): a later batch must not drop what an earlier one wrote."""
+
+    def __init__(self, model: OntologyModel) -> None:
+        self.model = model
+        self.rels_of: dict[str, set[RelKey]] = defaultdict(set)
+        self.batches_of: Counter = Counter()
+
+    def add(self, records: list[dict[str, Any]]) -> None:
+        for record in records:
+            if self.model.cls(record["type"]).resolved:
+                self.batches_of[record["id"]] += 1
+                self.rels_of[record["id"]].update(relationship_rows(record, self.model))
+
+    def stated_in_file(self) -> set[RelKey]:
+        return {k for i, keys in self.rels_of.items() if self.batches_of[i] > 1 for k in keys}
 
 
 def _chain(first, second, rest):
@@ -635,8 +650,7 @@ def _ingest_file_bulk(
     through the same per-batch write as the normal path, its new nodes created without reading
     them back."""
     seen: set[str] = set()
-    rels_of: dict[str, set[RelKey]] = defaultdict(set)
-    batches_of: Counter = Counter()
+    recurring = _Recurring(model)
     problems: list[Problem] = []
     with bulk.Spill() as spill:
         # the adapter's own batches: where a file is cut decides how rows that restate one
@@ -652,17 +666,14 @@ def _ingest_file_bulk(
             ids = {r["id"] for r in prepared.records}
             new = frozenset(ids - seen - set(lookup_nodes(driver, ids - seen, database)))
             seen |= ids
-            for record in prepared.records:
-                if model.cls(record["type"]).resolved:  # entities recur across batches
-                    batches_of[record["id"]] += 1
-                    rels_of[record["id"]].update(relationship_rows(record, model))
+            recurring.add(prepared.records)
             spill.put((replace(batch, records=[]), len(batch.records), prepared, new))
         if problems:
             raise IngestError(problems)
         if not spill.count:
             raise IngestError([Problem(str(path), "-", "empty-file", "no records in this file")])
-        stated_in_file = {k for i, keys in rels_of.items() if batches_of[i] > 1 for k in keys}
-        del rels_of, batches_of
+        stated_in_file = recurring.stated_in_file()
+        del recurring
         for batch, count, prepared, new in spill:
             result.proposals.extend(prepared.proposals)
             result.unsupported.update(batch.unsupported)
