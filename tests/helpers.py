@@ -4,6 +4,7 @@ graph counts, free ports, HTTP waits."""
 from __future__ import annotations
 
 import copy
+import os
 import time
 import urllib.error
 import urllib.request
@@ -164,3 +165,16 @@ def dump(driver: Driver, settings: Settings) -> list[str]:
 def entity_dump(driver: Driver, settings: Settings) -> list[str]:
     """The entity graph alone: what an RDF export carries (no proposals, decisions, redirects)."""
     return canonical_dump(driver, settings.neo4j_database, entities_only=True)
+
+
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment of a `rightsgraph` subprocess (or a pseudo-terminal) against the test
+    server: the checkout on the path, wide plain output."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "RIGHTSGRAPH_HOME": str(settings.home),
+        "RIGHTSGRAPH_NEO4J_PORT": str(settings.neo4j_port),
+        "COLUMNS": "200",
+        "TERM": "dumb",
+    }

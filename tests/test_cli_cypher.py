@@ -7,14 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from graph_fixture import load_reports
-from helpers import DOCUMENTED, PROJECT_ROOT, SEED
+from helpers import DOCUMENTED, SEED, cli_env
 from neo4j import Driver
 
 import queries
@@ -30,17 +29,6 @@ GPFG = "Government Pension Fund Global"
 def graph(driver: Driver, settings: Settings) -> Driver:
     load_reports(driver, settings.neo4j_database, [SEED, DOCUMENTED])
     return driver
-
-
-def cli_env(settings: Settings) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "RIGHTSGRAPH_HOME": str(settings.home),
-        "RIGHTSGRAPH_NEO4J_PORT": str(settings.neo4j_port),
-        "COLUMNS": "200",
-        "TERM": "dumb",
-    }
 
 
 def spawn(settings: Settings, history: Path, *args: str):

@@ -8,14 +8,13 @@ takes more than 10 s; the two longest are marked slow (--run-slow)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from helpers import PROJECT_ROOT
+from helpers import PROJECT_ROOT, cli_env
 from neo4j import Driver
 
 from core.settings import Settings
@@ -29,21 +28,10 @@ FILING = PROJECT_ROOT / "tests" / "data" / "extract" / "corpus" / "en-filing-sub
 PROMPT = "a(ccept) d(rop) A(ccept the rest) D(rop the rest) q(uit, write nothing)"
 
 
-def env(settings: Settings) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "RIGHTSGRAPH_HOME": str(settings.home),
-        "RIGHTSGRAPH_NEO4J_PORT": str(settings.neo4j_port),
-        "COLUMNS": "200",
-        "TERM": "dumb",
-    }
-
-
 def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "rightsgraph.cli", *map(str, args)],
-        env=env(settings),
+        env=cli_env(settings),
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
@@ -154,7 +142,7 @@ def spawn(settings: Settings, *args: str):
     return pexpect.spawn(
         sys.executable,
         ["-m", "rightsgraph.cli", *map(str, args)],
-        env=env(settings),
+        env=cli_env(settings),
         encoding="utf-8",
         timeout=TIMEOUT,
         dimensions=(50, 200),
