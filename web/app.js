@@ -490,7 +490,9 @@ async function exposureView(fundId, query) {
   cy = null;
   window.cy = null;
   const status = h("p", { class: "muted", role: "status" }, "Loading exposure…");
-  view.replaceChildren(h("h2", {}, "Exposure"), filterForm(fundId, params), status);
+  // one form for the loading and the loaded view: what a user types while it loads stays
+  const form = filterForm(fundId, params);
+  view.replaceChildren(h("h2", {}, "Exposure"), form, status);
   const render = ++renders;
   let exposure;
   try {
@@ -520,7 +522,7 @@ async function exposureView(fundId, query) {
     h("header", { class: "exposure-head" },
       h("h2", { id: "exposure-title" }, "Exposure of ", entityLink(exposure.fund)),
       h("p", { class: "muted" }, scope)),
-    filterForm(fundId, params),
+    form,
     totalsBlock(exposure),
   );
   const historyHref = params.history ? null : `#/exposure/${seg(fundId)}?${new URLSearchParams({ ...Object.fromEntries(query), history: "1" })}`;
