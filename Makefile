@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
+TEST_WORKERS ?= 2
 
 .PHONY: setup run test test-slow lint format bench bench-big docs neo4j-stop clean help
 
@@ -26,10 +27,10 @@ run: setup  ## start the local Neo4j, load the bundled reports, serve the API on
 	exec bash scripts/run.sh $(HOST) $(PORT) $(BIN)
 
 test: setup  ## run the whole test suite against a real local Neo4j (its own port and data folder)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test-slow: setup  ## the suite plus long fuzzing and load tests
-	$(BIN)/pytest --run-slow $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --run-slow $(PYTEST_ARGS)
 
 lint: setup  ## ruff lint and format check
 	$(BIN)/ruff check .

@@ -1,7 +1,9 @@
 """Shared fixtures: a real Neo4j for the tests, on its own port and data folder.
 
 Unless NEO4J_URI is set, the session starts a local Neo4j on RIGHTSGRAPH_TEST_NEO4J_PORT
-(default 7688) with data under `.data/test`, and stops it at the end if it started it.
+(default 7688) with data under `.data/test`, and stops it at the end if it started it. Under
+pytest-xdist (`make test` runs two workers) worker N uses the port 100·N higher and its own home
+`.data/test-gwN`, so each worker has a server, a password file and data of its own.
 The environment is pointed at that server before anything reads settings, so code under test
 that calls `get_settings()` (and CLI subprocesses) reaches it, never the developer's database.
 """
@@ -13,10 +15,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEST_PORT = int(os.environ.get("RIGHTSGRAPH_TEST_NEO4J_PORT") or "7688")
-TEST_HOME = PROJECT_ROOT / ".data" / "test"
+WORKER = int((os.environ.get("PYTEST_XDIST_WORKER") or "gw0").removeprefix("gw"))
+TEST_PORT = int(os.environ.get("RIGHTSGRAPH_TEST_NEO4J_PORT") or "7688") + 100 * WORKER
+TEST_HOME = PROJECT_ROOT / ".data" / ("test" if WORKER == 0 else f"test-gw{WORKER}")
 os.environ["RIGHTSGRAPH_HOME"] = str(TEST_HOME)
 os.environ["RIGHTSGRAPH_NEO4J_PORT"] = str(TEST_PORT)
+# The API's query time limit (10 s by default) in the tests: a first query plans on a cold server
+# for seconds, longer on a loaded machine, and the tests check answers, not speed; a test of the
+# limit itself sets its own.
+os.environ.setdefault("RIGHTSGRAPH_API_QUERY_TIMEOUT", "60")
 
 import pytest  # noqa: E402
 from neo4j import Driver  # noqa: E402

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import neo4j
 import pytest
+from conftest import TEST_PORT
 from neo4j import Driver, GraphDatabase
 
 from core import neo4j_local
 from core.settings import Settings
 
-AUTH_PORT = int(os.environ.get("RIGHTSGRAPH_TEST_NEO4J_AUTH_PORT") or "7689")
+AUTH_PORT = int(os.environ.get("RIGHTSGRAPH_TEST_NEO4J_AUTH_PORT") or TEST_PORT + 1)
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
