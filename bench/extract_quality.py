@@ -4,7 +4,8 @@
 
 Part 2 reads every text of tests/data/extract/corpus/ (the tuning set) with its `.gold.yaml`
 (written by hand), then separately every text of tests/data/extract/heldout/ (written after the
-tuning, never tuned on), and prints for each precision and recall per kind of item (entities, regions, measures, contracts,
+tuning, never tuned on) and of tests/data/extract/heldout2/ (six more, written before the
+changes of issue 24), and prints for each precision and recall per kind of item (entities, regions, measures, contracts,
 ownership, demands, allegations, amounts, source metadata) and per language, and checks that
 every quote stands verbatim at its offsets.
 
@@ -28,6 +29,7 @@ from ingest.extract.scoring import (  # noqa: E402
     ARTICLE,
     CORPUS,
     HELDOUT,
+    HELDOUT2,
     REFERENCE,
     run,
     run_corpus,
@@ -75,6 +77,7 @@ def main() -> None:
     print(f"quotes at their offsets: {at_offsets}/{items}")
     main_corpus(CORPUS, "TUNING SET")
     main_corpus(HELDOUT, "HELD-OUT SET (never tuned on)")
+    main_corpus(HELDOUT2, "SECOND HELD-OUT SET (written before the issue-24 changes)")
 
 
 if __name__ == "__main__":
