@@ -13,6 +13,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -334,11 +335,38 @@ class _Found:
             return named
         refs = self.b.rules.company_refs.find(self.text, *span)
         if any(h.key == "all" for h in refs) or REFERENT.search(self.text, *span) and not refs:
-            return [e for e in self.companies if e not in skip]
+            every = [e for e in self.companies if e not in skip]
+            return [
+                e
+                for e in every
+                if self.parents.get(e) not in every
+                or self.first_at(self.parents[e]) > self.first_at(e)
+            ]
         if refs:
-            last = self.before(span[0], "Company")
+            last = self.referent(span[0])
             return [last] if last is not None and last not in skip else []
         return []
+
+    def referent(self, pos: int) -> Entity | None:
+        """The company "the company", "the group", "selskapet" before `pos` refers to: the last
+        one named, or its parent when that one is a subsidiary of a company named before it."""
+        last = self.before(pos, "Company")
+        seen: set[str] = set()
+        while last is not None and last in self.parents and last.id not in seen:
+            seen.add(last.id)
+            parent = self.parents[last]
+            if self.first_at(parent) > self.first_at(last):
+                break  # "… Co Ltd; its parent, P": the text is about the subsidiary
+            last = parent
+        return last
+
+    def first_at(self, entity: Entity) -> int:
+        return next((m.start for m in self.mentions if m.entity == entity), len(self.text))
+
+    @cached_property
+    def parents(self) -> dict[Entity, Entity]:
+        """Each subsidiary's owner, as the text states it (see `_ownership_pairs`)."""
+        return {owned: owner for owner, owned, _ in _ownership_pairs(self)}
 
     def regions_in(self, span: tuple[int, int]) -> list[RegionMention]:
         first = bisect_left(self.region_starts, span[0])
@@ -795,36 +823,42 @@ def _subject_before(f: _Found, pos: int, skip: list[Entity]) -> Entity | None:
 def _ownerships(f: _Found) -> list[Record]:
     """Ownership stated in text: "via five of its subsidiaries: A, B …" (the company the
     sentence is about owns each), "its parent, P" / "X is owned by P" (P owns X)."""
-    b, text, rid = f.b, f.text, f.rid
+    b, rid = f.b, f.rid
     found: dict[str, Record] = {}
+    for owner, owned, s in _ownership_pairs(f):
+        oid = f"ownership-{rid(owner)}-{rid(owned)}"[:150]
+        if oid in found:
+            continue
+        found[oid] = {
+            "id": oid,
+            "type": "Ownership",
+            "name": f"{short_name(owner)} owns {short_name(owned)}",
+            "owner": rid(owner),
+            "owned": rid(owned),
+            "evidence": [b.evidence("ownership", oid, *s)],
+        }
+    return list(found.values())
+
+
+def _ownership_pairs(f: _Found) -> list[tuple[Entity, Entity, tuple[int, int]]]:
+    """(owner, owned, sentence) for each ownership the text states."""
+    b, text = f.b, f.text
+    out: list[tuple[Entity, Entity, tuple[int, int]]] = []
     for s in f.sentences:
-        pairs: list[tuple[Entity, Entity]] = []
         parents = b.rules.parent.find(text, *s)
         for hit in parents:
             owners = f.mentioned(hit.end, s[1], "Actor")
             owned = f.mentioned(s[0], hit.start, "Company")
-            if owners and owned:
-                pairs.append((owners[0], owned[-1]))
+            if owners and owned and owners[0] != owned[-1]:
+                out.append((owners[0], owned[-1], s))
         for hit in b.rules.subsidiary.find(text, *s):
             if any(p.start <= hit.start < p.end for p in parents):
                 continue
             subs = f.mentioned(hit.end, s[1], "Company")
             owners = [e for e in f.mentioned(s[0], hit.start, "Company") if e not in subs]
             owner = owners[0] if owners else _subject_before(f, s[0], subs)
-            pairs += [(owner, e) for e in subs if owner is not None and e != owner]
-        for owner, owned in pairs:
-            oid = f"ownership-{rid(owner)}-{rid(owned)}"[:150]
-            if oid in found:
-                continue
-            found[oid] = {
-                "id": oid,
-                "type": "Ownership",
-                "name": f"{short_name(owner)} owns {short_name(owned)}",
-                "owner": rid(owner),
-                "owned": rid(owned),
-                "evidence": [b.evidence("ownership", oid, *s)],
-            }
-    return list(found.values())
+            out += [(owner, e, s) for e in subs if owner is not None and e != owner]
+    return out
 
 
 def _article(f: _Found, title: str, publisher: str | None, source_url: str | None) -> Record:

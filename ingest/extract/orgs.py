@@ -24,6 +24,7 @@ import yaml
 from rigour.names import NameTypeTag, analyze_names, extract_org_types
 
 from ingest.extract.gazetteer import Entity, Gazetteer, Mention, Spans
+from ingest.extract.regions import country_names
 from ingest.normalize import normalise_name, slug
 
 FORMS_FILE = Path(__file__).with_name("org_forms.yaml")
@@ -31,6 +32,7 @@ KINDS = ("Fund", "GovernmentBody", "CivilSocietyOrganization", "Company")
 # a word of a name: letters (and digits, &, /, hyphens, apostrophes inside); "Co." keeps its dot
 _TOKEN = re.compile(r"[^\W_](?:[\w&/'’-]*[\w&])?\.?|&")
 _POSSESSIVE = re.compile(r"['’]s?$")
+_CONJUNCTIONS = frozenset({"and", "og", "och", "und", "&", "or", "eller"})
 
 
 @dataclass(frozen=True)
@@ -138,15 +140,54 @@ def _split_lists(run: list[re.Match[str]], f: Forms) -> list[list[re.Match[str]]
         word = m.group(0).casefold()
         last = parts[-1][-1].group(0) if parts[-1] else ""
         if (
-            word in ("and", "og", "och", "und", "&", "or", "eller")
+            word in _CONJUNCTIONS
             and parts[-1]
             and (_is_legal_form(last) or (len(parts[-1]) > 1 and f.kind_of_token(last)))
             and i + 1 < len(run)
         ):
             parts.append([])
             continue
+        if word in _CONJUNCTIONS - {"&"} and parts[-1] and _second_name(parts[-1], run[i + 1 :]):
+            parts.append([])  # "ATP og Sampension", "KLP og DNB Asset Management AS"
+            continue
         parts[-1].append(m)
     return [p for p in parts if p]
+
+
+def _second_name(left: list[re.Match[str]], right: list[re.Match[str]]) -> bool:
+    """Whether "A og B" joins two names: B is a fund's name or ends in a legal form, and A is
+    an acronym ("ATP") or a name of its own kind. "Ministry of Justice and Public Security"
+    stays one name (its second part is neither a fund nor carries a legal form)."""
+    words = [m.group(0) for m in right]
+    if not words or not words[-1][:1].isupper():
+        return False
+    got = classify(" ".join(words))
+    if got is None or not (got[0] == "Fund" or _is_legal_form(words[-1])):
+        return False
+    first = [m.group(0) for m in left]
+    acronym = len(first) == 1 and first[0].isupper() and first[0].isalpha() and len(first[0]) > 1
+    return acronym or classify(" ".join(first)) is not None
+
+
+def _drop_lead(run: list[re.Match[str]], f: Forms) -> list[re.Match[str]]:
+    """ "Aktien von LONGi … Co Ltd", "Yangon til Myanma Economic Corporation": the words before a
+    preposition are no part of a name that ends in a legal form when they carry no organisation
+    word ("Bank of China Ltd" keeps its head; "Church of England Pensions Board" has no form)."""
+    words = [m.group(0) for m in run]
+    if len(words) < 3 or not _is_legal_form(words[-1]):
+        return run
+    for i, w in enumerate(words[1:-1], start=1):
+        c = w.casefold()
+        if c in _CONJUNCTIONS:
+            return run
+        if c in f.connectors:
+            head = words[:i]
+            if any(f.kind_of_token(h) or _is_legal_form(h) for h in head) or _rigour_kinds(
+                " ".join(head)
+            ):
+                return run
+            return run[i + 1 :]
+    return run
 
 
 @cache
@@ -262,6 +303,7 @@ def candidates(text: str, end: int, common: frozenset[str]) -> list[Candidate]:
             run = run[1:]
         while run and run[-1].group(0).casefold() in f.connectors:
             run = run[:-1]
+        run = _drop_lead(run, f)
         if not run:
             continue
         words = [m.group(0) for m in run]
