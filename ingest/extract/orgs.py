@@ -159,6 +159,8 @@ def _second_name(left: list[re.Match[str]], right: list[re.Match[str]]) -> bool:
     an acronym ("ATP") or a name of its own kind. "Ministry of Justice and Public Security"
     stays one name (its second part is neither a fund nor carries a legal form)."""
     words = [m.group(0) for m in right]
+    while words and words[-1].casefold() in forms().connectors:
+        words.pop()  # "ATP og Sampension til at …"
     if not words or not words[-1][:1].isupper():
         return False
     got = classify(" ".join(words))
@@ -312,9 +314,11 @@ def candidates(text: str, end: int, common: frozenset[str]) -> list[Candidate]:
             stop -= 1  # the full stop of the sentence, not of "Ltd."
         name = _POSSESSIVE.sub("", text[start:stop]).rstrip(",")
         stop = start + len(name)
-        got = classify(name)
+        got = classify(name) or _kind_of_conjunct(text, stop, end)
         if got is None or any(w.casefold() in f.media for w in words):
             continue
+        if len(words) == 1 and "-" not in name and _DEFINITE.search(text, max(0, start - 5), start):
+            continue  # "die Zusatzversorgungskasse", "the Fund": a word referring back
         kind, marker = got
         names = _name_words([w.group(0) for w in _TOKEN.finditer(name)], f, common)
         if not names:
@@ -325,6 +329,27 @@ def candidates(text: str, end: int, common: frozenset[str]) -> list[Candidate]:
                 continue  # "Pensionskasse", "The Fund": an organisation word, not a name
         out.append(Candidate(start, stop, name, kind, marker))
     return out
+
+
+_DEFINITE = re.compile(r"\b(?:die|der|das|den|dem|the|det)\s+$", re.I)
+_ACRONYM = re.compile(r"[A-ZÆØÅÄÖÜ]{2,6}")
+
+
+def _kind_of_conjunct(text: str, stop: int, end: int) -> tuple[str, str] | None:
+    """The kind of the name joined to an acronym by "og"/"and" ("ATP og Sampension": a Fund)."""
+    if not _ACRONYM.fullmatch(text[max(0, text.rfind(" ", 0, stop) + 1) : stop]):
+        return None
+    m = re.compile(r"\s+(?:and|og|och|und|or|eller)\s+").match(text, stop, end)
+    if m is None:
+        return None
+    f = forms()
+    runs = _runs(text, m.end(), min(end, m.end() + 200), f)
+    if not runs or runs[0][0].start() != m.end():
+        return None
+    words = [w.group(0) for w in runs[0]]
+    while words and words[-1].casefold() in f.connectors:
+        words.pop()
+    return classify(" ".join(words)) if words else None
 
 
 def short_name(entity_name: str, common: frozenset[str]) -> str | None:
