@@ -734,10 +734,15 @@ def _measures(f: _Found) -> list[Record]:
             seen_types.add(hit.key)
             imposer = _imposer(f, s, hit.start)
             nxt = next((h.start for h in hits[n + 1 :] if h.key != hit.key), s[1])
+            holding = _holding_before(f, number) if hit.key == "other" else None
+            if imposer is None and holding is not None:
+                imposer = _imposer(f, holding, holding[1])
             skip = [imposer] if imposer else []
             applies = [e for e in f.mentioned(hit.start, nxt, "Company") if e not in skip]
             if not applies:
                 applies = f.companies_of(s, exclude=skip)
+            if not applies and holding is not None:
+                applies = f.companies_of(holding, exclude=skip)
             if not applies:
                 last = f.before(s[0], "Company")
                 applies = [last] if last is not None and last not in skip else []
@@ -772,13 +777,30 @@ def _measures(f: _Found) -> list[Record]:
             when = dates[0] if dates else None
             if when is not None:
                 measure.update(when.properties())
-            amounts = b.amounts(*s)
+            amounts = b.amounts(*s) or (b.amounts(*holding) if holding else [])
             if amounts:
                 measure.update(amounts[0].properties())
                 measure["currency"] = amounts[0].currency
             measure["evidence"] = [b.evidence("measure", mid, *s)]
+            if holding is not None:
+                measure["evidence"].insert(0, b.evidence("measure", mid, *holding))
             found[mid] = measure
     return list(found.values())
+
+
+def _holding_before(f: _Found, number: int) -> tuple[int, int] | None:
+    """The sentence before a sale that states the holding sold, with its amount ("KLP eide
+    aksjer for 45 millioner kroner i selskapet. Alle aksjene er nå solgt."): same paragraph,
+    an amount, no measure cue — only when the sale's own sentence names no amount."""
+    if number == 0:
+        return None
+    s, prev = f.sentences[number], f.sentences[number - 1]
+    b = f.b
+    if b.amounts(*s) or b.doc.paragraph_at(s[0]) != b.doc.paragraph_at(prev[0]):
+        return None
+    if b.rules.measure.find(f.text, *prev) or not b.amounts(*prev):
+        return None
+    return prev
 
 
 def _attribution_dates(f: _Found, number: int) -> list:
