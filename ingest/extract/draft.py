@@ -512,10 +512,11 @@ def _demand_parties(f: _Found, s: tuple[int, int]) -> tuple[list[Entity], list[E
 def _allegation(f: _Found) -> Record | None:
     """The allegation against the companies, with its harms, places, groups and any response."""
     b, text, rid = f.b, f.text, f.rid
-    alleging = [s for s in f.sentences if b.rules.allegation.find(text, *s) and f.companies_of(s)]
+    about = {s: f.companies_of(s) or _companies_before(f, n) for n, s in enumerate(f.sentences)}
+    alleging = [s for s in f.sentences if b.rules.allegation.find(text, *s) and about[s]]
     if not (alleging and f.companies):
         return None
-    against = _unique(e for s in alleging for e in f.companies_of(s)) or f.companies
+    against = _unique(e for s in alleging for e in about[s]) or f.companies
     harms = _unique(
         k for s in alleging for k in b.rules.harm.keys_in(text, *s)
     ) or b.rules.harm.keys_in(text, 0, b.doc.body_end)
@@ -566,6 +567,17 @@ def _allegation(f: _Found) -> Record | None:
     evidence += _response(f, allegation, against, alleging)
     allegation["evidence"] = evidence
     return allegation
+
+
+def _companies_before(f: _Found, number: int) -> list[Entity]:
+    """The companies of the sentence before, in the same paragraph, for a sentence that names
+    none ("… the company pays rent to the army. The army is accused of killing civilians.")."""
+    if number == 0:
+        return []
+    s, prev = f.sentences[number], f.sentences[number - 1]
+    if f.b.doc.paragraph_at(s[0]) != f.b.doc.paragraph_at(prev[0]):
+        return []
+    return f.companies_of(prev)
 
 
 def _alleging_text(f: _Found, alleging: list[tuple[int, int]]) -> str:
