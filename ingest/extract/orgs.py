@@ -95,7 +95,8 @@ def _runs(text: str, start: int, end: int, f: Forms) -> list[list[re.Match[str]]
     runs: list[list[re.Match[str]]] = []
     current: list[re.Match[str]] = []
     prev_end = None
-    for m in _TOKEN.finditer(text, start, end):
+    tokens = list(_TOKEN.finditer(text, start, end))
+    for i, m in enumerate(tokens):
         word = m.group(0)
         gap = text[prev_end : m.start()] if prev_end is not None else ""
         joined = prev_end is not None and (
@@ -106,12 +107,26 @@ def _runs(text: str, start: int, end: int, f: Forms) -> list[list[re.Match[str]]
             runs.append(current)
             current = []
         capital = word[0].isupper()
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        spaced = nxt is not None and text[m.end() : nxt.start()] == " "
         if capital or (current and word.casefold() in f.connectors):
             current.append(m)
         elif current and word.casefold().rstrip(".") in f.lowercase_heads:
             current.append(m)
             runs.append(current)
             current = []
+        elif current and spaced and _inner_lowercase(current[-1].group(0), word, nxt, f):
+            current.append(m)  # "Gesellschaft für bedrohte Völker", "Bergen kommunale pensjonskasse"
+        elif (
+            not current
+            and joined
+            and runs
+            and runs[-1][-1] is tokens[i - 1]
+            and re.search(r"(?:['’]s|s)$", tokens[i - 1].group(0))
+            and tokens[i - 1].group(0)[0].isupper()
+            and f.kind_of_token(word) == "GovernmentBody"
+        ):
+            runs[-1].append(m)  # "USA's handelsministerium", "Kinas udenrigsministerium"
         else:
             if current:
                 runs.append(current)
@@ -131,6 +146,17 @@ def _runs(text: str, start: int, end: int, f: Forms) -> list[list[re.Match[str]]
     if current:
         runs.append(current)
     return [part for run in runs for part in _split_lists(run, f)]
+
+
+def _inner_lowercase(before: str, word: str, nxt: re.Match[str], f: Forms) -> bool:
+    """A lower-case adjective inside a name: after "für" before a capitalised noun, or before a
+    lower-case head such as "pensjonskasse"."""
+    following = nxt.group(0)
+    if not re.fullmatch(r"[^\W\d_]+(?:e|en|er|es)", word):
+        return False
+    if before.casefold() == "für" and following[0].isupper():
+        return True
+    return word.endswith("e") and following.casefold().rstrip(".") in f.lowercase_heads
 
 
 def _split_lists(run: list[re.Match[str]], f: Forms) -> list[list[re.Match[str]]]:
