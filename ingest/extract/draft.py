@@ -444,7 +444,8 @@ def _demand(f: _Found) -> Record | None:
             "a demand was found but no fund (or other target) it is aimed at: not drafted"
         )
         return None
-    if not f.claimants:
+    makers = f.claimants or _demand_makers(f, demand_sentences, targets + named)
+    if not makers:
         b.warnings.append("a demand was found but nobody who makes it: not drafted")
         return None
     did = "-".join(
@@ -465,7 +466,7 @@ def _demand(f: _Found) -> Record | None:
         "type": "Demand",
         "name": f"{opening} {fund_names} to {verb} {company_names}".strip(),
         "demandType": kind,
-        "madeBy": f.claimants,
+        "madeBy": makers,
         "target": [rid(e) for e in targets],
     }
     if named:
@@ -475,6 +476,19 @@ def _demand(f: _Found) -> Record | None:
         for s in demand_sentences + [s for s in f.list_sentences if s not in demand_sentences]
     ]
     return demand
+
+
+def _demand_makers(f: _Found, sentences: list[tuple[int, int]], parties: list[Entity]) -> list[str]:
+    """Who asks, when the text names no organisation of civil society: the actors named before
+    the asking verb of a demand sentence ("Die Gesellschaft für … fordert die X auf")."""
+    out: list[str] = []
+    for s in sentences:
+        verbs = f.b.rules.demand_verbs.find(f.text, *s)
+        if verbs:
+            out += [
+                f.rid(e) for e in f.mentioned(s[0], verbs[0].start, "Actor") if e not in parties
+            ]
+    return _unique(out)
 
 
 def _demand_parties(f: _Found, s: tuple[int, int]) -> tuple[list[Entity], list[Entity]]:

@@ -46,6 +46,7 @@ class Forms:
     lowercase_heads: frozenset[str]
     media: frozenset[str]
     not_names: frozenset[str]
+    appositives: re.Pattern[str] | None = None
 
     def kind_of_token(self, token: str) -> str | None:
         t = token.casefold().rstrip(".")
@@ -78,7 +79,20 @@ def forms() -> Forms:
         lowercase_heads=low(data["lowercase_heads"]),
         media=low(data["media"]),
         not_names=low(data["not_names"]),
+        appositives=_appositive_pattern(data.get("appositives") or {}),
     )
+
+
+def _appositive_pattern(groups: dict[str, list[str]]) -> re.Pattern[str] | None:
+    """One pattern for the appositive words, its group named after the kind they give."""
+    parts = [
+        f"(?P<{kind}>" + "|".join(re.escape(str(w)) for w in sorted(words, key=len, reverse=True)) + ")"
+        for kind, words in groups.items()
+        if kind in KINDS and words
+    ]
+    if not parts:
+        return None
+    return re.compile(r"\b(?:" + "|".join(parts) + r")[ \t]+(?=[A-ZÆØÅÄÖÜ])", re.I)
 
 
 @dataclass(frozen=True)
@@ -354,6 +368,34 @@ def candidates(text: str, end: int, common: frozenset[str]) -> list[Candidate]:
             if not (compound and word not in f.words[kind] and words[0][0].isupper()):
                 continue  # "Pensionskasse", "The Fund": an organisation word, not a name
         out.append(Candidate(start, stop, name, kind, marker))
+    return out + _appositive_candidates(text, end, common, f, out)
+
+
+def _appositive_candidates(
+    text: str, end: int, common: frozenset[str], f: Forms, found: list[Candidate]
+) -> list[Candidate]:
+    """Names right after an appositive word ("die Menschenrechtsorganisation Urgewald") that
+    their own words do not mark as an organisation's."""
+    if f.appositives is None:
+        return []
+    out: list[Candidate] = []
+    for m in f.appositives.finditer(text, 0, end):
+        if any(c.start <= m.end() < c.end for c in found):
+            continue
+        runs = _runs(text, m.end(), min(end, m.end() + 80), f)
+        if not runs or runs[0][0].start() != m.end():
+            continue
+        words = [w for w in runs[0]][:4]
+        while words and words[-1].group(0).casefold() in f.connectors:
+            words.pop()
+        if not words or words[0].group(0).casefold().rstrip(".") in common | f.not_names:
+            continue
+        start, stop = words[0].start(), words[-1].end()
+        name = _POSSESSIVE.sub("", text[start:stop]).rstrip(",.")
+        if classify(name) is not None or any(w.group(0).casefold() in f.media for w in words):
+            continue
+        kind = next(k for k, v in m.groupdict().items() if v)
+        out.append(Candidate(start, start + len(name), name, kind, m.group(0).strip()))
     return out
 
 
