@@ -458,7 +458,10 @@ def find_organisations(
         if any((a, b) == (c.start, c.end) for a, b in inside):
             continue
         within = [by_span[s] for s in inside if s in by_span]
-        if within and _marker_inside(text, c, within):
+        section = _national_section(text, c, within)
+        if section is not None:
+            c = section  # "Amnesty International Norge": a section of a known organisation
+        elif within and _marker_inside(text, c, within):
             continue  # "Angaben von Human Rights Watch": the known name is the organisation
         same = _known_entity(c.text, gazetteer, within)
         if same is not None:
@@ -475,6 +478,19 @@ def find_organisations(
     return sorted(
         mentions + _short_mentions(text, end, mentions, entities, common, f), key=lambda m: m.start
     )
+
+
+def _national_section(text: str, c: Candidate, within: list[Mention]) -> Candidate | None:
+    """A known organisation's name followed by a country's ("Amnesty International Danmark",
+    "Save the Children Sweden"): the national section, a new organisation of the same kind."""
+    if len(within) != 1 or within[0].start != c.start:
+        return None
+    rest = text[within[0].end : c.end]
+    if not rest.startswith(" ") or rest.strip().casefold() not in country_names():
+        return None
+    entity = within[0].entity
+    kind = entity.type if entity.type in KINDS else c.kind
+    return Candidate(c.start, c.end, c.text, kind, rest.strip())
 
 
 def _marker_inside(text: str, c: Candidate, within: list[Mention]) -> bool:
