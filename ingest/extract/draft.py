@@ -46,6 +46,11 @@ COALITION = re.compile(
     re.I,
 )
 PLURAL_CONTRACT = re.compile(r"\b(?:contracts|projects|tenders|deals|PPPs)\b", re.I)
+# a contract noun followed by "with" and a capitalised name: the buyer is stated
+CONTRACT_WITH = re.compile(
+    r"\b(?:contracts?|agreements?|kontrakt\w*|avtal\w*|aftale\w*|Vertr[aä]ge?n?)\s+"
+    r"(?:med|with|mit)\s+(?:the\s+|der\s+|dem\s+)?[A-ZÆØÅÄÖÜ]",
+)
 EACH_OR_ALL = re.compile(r"\b(?:both|each|all|together|combined|jointly)\b", re.I)
 
 
@@ -661,11 +666,11 @@ def _contract(f: _Found, s: tuple[int, int]) -> list[Record]:
     status = _status(f, s)
     if not b.rules.contract_nouns.find(text, *s):
         return []
-    if not (b.rules.contract_verbs.find(text, *s) or status):
-        return []
+    buyers = [e for e in f.in_sentence(s) if e.is_a("GovernmentBody")]
+    if not (b.rules.contract_verbs.find(text, *s) or status or CONTRACT_WITH.search(text, *s)):
+        return []  # "X's contract with the Lhasa … Bureau, worth …" needs no verb
     amounts = b.amounts(*s)
     places = _place_regions(f.regions_in(s))
-    buyers = [e for e in f.in_sentence(s) if e.is_a("GovernmentBody")]
     suppliers = f.companies_of(s)
     if not (suppliers and (amounts or places or buyers)):
         return []
@@ -724,10 +729,8 @@ def _contract(f: _Found, s: tuple[int, int]) -> list[Record]:
                 )
         if period:
             contract.update(period.properties())
-        elif point and ending:
-            contract["startDate"] = point.date  # "signed in 2017 … until 2032"
         elif point:
-            contract["date"] = point.date
+            contract["startDate"] = point.date  # "signed in 2017 (… until 2032)", "won in 2019"
         if ending and "endDate" not in contract:
             contract["endDate"] = ending.date
         contract["evidence"] = [b.evidence("contract", cid, *s)]
