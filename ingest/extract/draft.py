@@ -729,8 +729,10 @@ def _contract(f: _Found, s: tuple[int, int]) -> list[Record]:
                 )
         if period:
             contract.update(period.properties())
-        elif point:
+        elif point and (ending or not plural):
             contract["startDate"] = point.date  # "signed in 2017 (… until 2032)", "won in 2019"
+        elif point:
+            contract["date"] = point.date  # "In April 2017 Huawei won contracts …": awarded
         if ending and "endDate" not in contract:
             contract["endDate"] = ending.date
         contract["evidence"] = [b.evidence("contract", cid, *s)]
