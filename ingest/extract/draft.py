@@ -21,10 +21,16 @@ import yaml
 
 from ingest.evidence import EVIDENCE_DIR, StoredCopy, keep_copy, sha256_hex
 from ingest.extract.dates import find_dates
-from ingest.extract.gazetteer import Entity, Gazetteer, Mention, bundled
+from ingest.extract.gazetteer import Entity, Gazetteer, Mention, Spans, bundled
 from ingest.extract.money import find_amounts
 from ingest.extract.orgs import find_organisations
-from ingest.extract.regions import RegionInfo, RegionMention, countries, find_regions
+from ingest.extract.regions import (
+    RegionInfo,
+    RegionMention,
+    countries,
+    country_names,
+    find_regions,
+)
 from ingest.extract.rules import Rules, load_rules
 from ingest.extract.text import Document
 from ingest.normalize import normalise_name, slug
@@ -186,9 +192,59 @@ def _join(names: list[str]) -> str:
 
 
 def _entity_mentions(b: _Builder) -> list[Mention]:
-    """Names the gazetteer knows, and organisations found by the form of their names."""
+    """Names the gazetteer knows, organisations found by the form of their names, and investors
+    known by what they did ("Folksam har uteslutit X")."""
     known = b.gazetteer.find(b.text, b.doc.body_end)
-    return find_organisations(b.text, b.doc.body_end, b.gazetteer, known, b.common)
+    found = find_organisations(b.text, b.doc.body_end, b.gazetteer, known, b.common)
+    return sorted(found + _investors_by_deed(b, found), key=lambda m: m.start)
+
+
+FUND_MEASURES = ("exclusion", "observation", "other")
+_DOER = re.compile(
+    r"^\s*(?P<name>[A-ZÆØÅÄÖÜ][\w&-]+(?:[ \t]+[A-ZÆØÅÄÖÜ][\w&-]+){0,2})[ \t]+"
+    r"(?:(?:har|has|hat|have|had|hadde|havde|hade)[ \t]+)?(?:nå[ \t]+|nu[ \t]+|now[ \t]+)?$"
+)
+
+
+def _proper_noun(text: str, word: str) -> bool:
+    """Whether a word is written capitalised somewhere other than at a sentence's start, and
+    never in lower case."""
+    if re.search(rf"(?<![\w-]){re.escape(word.lower())}(?![\w-])", text):
+        return False
+    return any(
+        text[: m.start()].rstrip()[-1:] not in ("", ".", "!", "?", "\n", ":")
+        for m in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)
+    )
+
+
+def _investors_by_deed(b: _Builder, mentions: list[Mention]) -> list[Mention]:
+    """The subject of a sentence that opens "X har uteslutit …", "X has sold its shares …" is
+    an investor (a Fund) even when its name carries no fund word: proposed as new, with every
+    later use of the name."""
+    text, end = b.text, b.doc.body_end
+    taken = Spans([(m.start, m.end) for m in mentions])
+    names: dict[str, Entity] = {}
+    for s in b.sentences():
+        hits = [h for h in b.rules.measure.find(text, *s) if h.key in FUND_MEASURES]
+        m = _DOER.match(text[s[0] : hits[0].start]) if hits else None
+        if m is None:
+            continue
+        name = m.group("name")
+        words = name.casefold().split()
+        if any(w in b.common for w in words) or name.casefold() in country_names():
+            continue
+        at = s[0] + m.start("name")
+        if taken.overlapping(at, at + len(name)) or find_regions(name, len(name)):
+            continue
+        if len(words) == 1 and not (name.isupper() or _proper_noun(text[:end], name)):
+            continue  # "Disse ble solgt", "Pensionskassen har solgt": no name
+        names.setdefault(name, Entity(slug(name), "Fund", name))
+    out = []
+    for name, entity in names.items():
+        for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text[:end]):
+            if not taken.overlapping(m.start(), m.end()):
+                out.append(Mention(entity, m.start(), m.end(), name, 100.0, "form"))
+    return out
 
 
 def _listed_organisations(
