@@ -86,7 +86,9 @@ def forms() -> Forms:
 def _appositive_pattern(groups: dict[str, list[str]]) -> re.Pattern[str] | None:
     """One pattern for the appositive words, its group named after the kind they give."""
     parts = [
-        f"(?P<{kind}>" + "|".join(re.escape(str(w)) for w in sorted(words, key=len, reverse=True)) + ")"
+        f"(?P<{kind}>"
+        + "|".join(re.escape(str(w)) for w in sorted(words, key=len, reverse=True))
+        + ")"
         for kind, words in groups.items()
         if kind in KINDS and words
     ]
@@ -130,7 +132,9 @@ def _runs(text: str, start: int, end: int, f: Forms) -> list[list[re.Match[str]]
             runs.append(current)
             current = []
         elif current and spaced and _inner_lowercase(current[-1].group(0), word, nxt, f):
-            current.append(m)  # "Gesellschaft für bedrohte Völker", "Bergen kommunale pensjonskasse"
+            current.append(
+                m
+            )  # "Gesellschaft für bedrohte Völker", "Bergen kommunale pensjonskasse"
         elif (
             not current
             and joined
