@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "extract" / "corpus"
 HELDOUT = ROOT / "tests" / "data" / "extract" / "heldout"
 HELDOUT2 = ROOT / "tests" / "data" / "extract" / "heldout2"
+HELDOUT3 = ROOT / "tests" / "data" / "extract" / "heldout3"
 
 
 def draft_of(path: Path, tmp_path: Path, **options) -> Draft:
@@ -50,7 +51,8 @@ def test_corpus_meets_the_goals_per_kind_and_language_with_quotes_at_their_offse
 # the figures reported after the fixes of issue 24 (first measured: precision 0.72, recall 0.57
 # overall; 0.81/0.65 before issue 24), so that a regression shows. Raise them when the
 # extractor improves; never tune the rule files on these texts. heldout2/ (six texts written
-# before the changes of issue 24, measured once before them: 0.79/0.54) has its own floor.
+# before the changes of issue 24, measured before them: 0.79/0.54, but read while fixing) and
+# heldout3/ (three texts written after them, measured once: 0.90/0.56) have their own floors.
 HELDOUT_FLOOR = {  # precision, recall
     "overall": (0.92, 0.92),
     "da": (0.99, 0.99),
@@ -68,9 +70,18 @@ HELDOUT2_FLOOR = {
     "nb": (0.95, 0.99),
     "sv": (0.99, 0.99),
 }
+HELDOUT3_FLOOR = {
+    "overall": (0.89, 0.55),
+    "da": (0.99, 0.85),
+    "de": (0.61, 0.27),
+    "en": (0.99, 0.6),
+}
 
 
-@pytest.mark.parametrize("corpus, floor", [(HELDOUT, HELDOUT_FLOOR), (HELDOUT2, HELDOUT2_FLOOR)])
+@pytest.mark.parametrize(
+    "corpus, floor",
+    [(HELDOUT, HELDOUT_FLOOR), (HELDOUT2, HELDOUT2_FLOOR), (HELDOUT3, HELDOUT3_FLOOR)],
+)
 def test_held_out_texts_stay_at_or_above_their_reported_floor(
     corpus: Path, floor: dict[str, tuple[float, float]], tmp_path: Path
 ) -> None:
@@ -91,7 +102,10 @@ def test_held_out_texts_stay_at_or_above_their_reported_floor(
 @pytest.mark.parametrize(
     "path",
     sorted(
-        p for d in (CORPUS, HELDOUT, HELDOUT2) for p in d.iterdir() if p.suffix in (".txt", ".html")
+        p
+        for d in (CORPUS, HELDOUT, HELDOUT2, HELDOUT3)
+        for p in d.iterdir()
+        if p.suffix in (".txt", ".html")
     ),
 )
 def test_every_corpus_draft_conforms_and_quotes_stand_at_their_offsets(
