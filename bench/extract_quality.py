@@ -4,7 +4,8 @@
 
 Part 2 reads every text of tests/data/extract/corpus/ (the tuning set) with its `.gold.yaml`
 (written by hand), then separately every text of tests/data/extract/heldout/ (written after the
-tuning, never tuned on), and prints for each precision and recall per kind of item (entities, regions, measures, contracts,
+tuning, never tuned on) and of tests/data/extract/heldout2/ (six more, written before the
+changes of issue 24) and of tests/data/extract/heldout3/ (three, written after them), and prints for each precision and recall per kind of item (entities, regions, measures, contracts,
 ownership, demands, allegations, amounts, source metadata) and per language, and checks that
 every quote stands verbatim at its offsets.
 
@@ -28,6 +29,8 @@ from ingest.extract.scoring import (  # noqa: E402
     ARTICLE,
     CORPUS,
     HELDOUT,
+    HELDOUT2,
+    HELDOUT3,
     REFERENCE,
     run,
     run_corpus,
@@ -75,6 +78,8 @@ def main() -> None:
     print(f"quotes at their offsets: {at_offsets}/{items}")
     main_corpus(CORPUS, "TUNING SET")
     main_corpus(HELDOUT, "HELD-OUT SET (never tuned on)")
+    main_corpus(HELDOUT2, "SECOND HELD-OUT SET (written before the issue-24 changes)")
+    main_corpus(HELDOUT3, "THIRD HELD-OUT SET (written after the issue-24 changes, measured once)")
 
 
 if __name__ == "__main__":

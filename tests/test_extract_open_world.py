@@ -23,6 +23,8 @@ from ingest.pipeline import ingest_paths
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "extract" / "corpus"
 HELDOUT = ROOT / "tests" / "data" / "extract" / "heldout"
+HELDOUT2 = ROOT / "tests" / "data" / "extract" / "heldout2"
+HELDOUT3 = ROOT / "tests" / "data" / "extract" / "heldout3"
 
 
 def draft_of(path: Path, tmp_path: Path, **options) -> Draft:
@@ -46,26 +48,48 @@ def test_corpus_meets_the_goals_per_kind_and_language_with_quotes_at_their_offse
 
 
 # The held-out texts (tests/data/extract/heldout/, never tuned on) hold no goal, only a floor:
-# the figures reported after the fixes of the extract branch (first measured: precision 0.72,
-# recall 0.57 overall), so that a regression shows. Raise them when the extractor improves;
-# never tune the rule files on these texts.
+# the figures reported after the fixes of issue 24 (first measured: precision 0.72, recall 0.57
+# overall; 0.81/0.65 before issue 24), so that a regression shows. Raise them when the
+# extractor improves; never tune the rule files on these texts. heldout2/ (six texts written
+# before the changes of issue 24, measured before them: 0.79/0.54, but read while fixing) and
+# heldout3/ (three texts written after them, measured once: 0.90/0.56) have their own floors.
 HELDOUT_FLOOR = {  # precision, recall
-    "overall": (0.80, 0.65),
-    "da": (0.83, 0.66),
-    "de": (0.41, 0.38),
-    "en": (0.89, 0.68),
-    "nb": (0.80, 0.70),
-    "nn": (0.92, 0.76),
-    "sv": (0.69, 0.56),
+    "overall": (0.92, 0.92),
+    "da": (0.99, 0.99),
+    "de": (0.92, 0.99),
+    "en": (0.92, 0.90),
+    "nb": (0.94, 0.94),
+    "nn": (0.94, 0.94),
+    "sv": (0.87, 0.87),
+}
+HELDOUT2_FLOOR = {
+    "overall": (0.93, 0.93),
+    "da": (0.84, 0.68),
+    "de": (0.86, 0.92),
+    "en": (0.95, 0.97),
+    "nb": (0.95, 0.99),
+    "sv": (0.99, 0.99),
+}
+HELDOUT3_FLOOR = {
+    "overall": (0.89, 0.55),
+    "da": (0.99, 0.85),
+    "de": (0.61, 0.27),
+    "en": (0.99, 0.6),
 }
 
 
-def test_held_out_texts_stay_at_or_above_their_reported_floor(tmp_path: Path) -> None:
-    per_kind, per_language, at_offsets, items = run_corpus(tmp_path, corpus=HELDOUT)
+@pytest.mark.parametrize(
+    "corpus, floor",
+    [(HELDOUT, HELDOUT_FLOOR), (HELDOUT2, HELDOUT2_FLOOR), (HELDOUT3, HELDOUT3_FLOOR)],
+)
+def test_held_out_texts_stay_at_or_above_their_reported_floor(
+    corpus: Path, floor: dict[str, tuple[float, float]], tmp_path: Path
+) -> None:
+    per_kind, per_language, at_offsets, items = run_corpus(tmp_path, corpus=corpus)
     total = [sum(t[i] for t in per_kind.values()) for i in range(3)]
-    assert set(per_language) == set(HELDOUT_FLOOR) - {"overall"}
+    assert set(per_language) == set(floor) - {"overall"}
     for name, (hits, found, expected) in [("overall", total), *per_language.items()]:
-        precision, recall = HELDOUT_FLOOR[name]
+        precision, recall = floor[name]
         assert hits / found >= precision and hits / expected >= recall, (
             name,
             hits,
@@ -77,7 +101,12 @@ def test_held_out_texts_stay_at_or_above_their_reported_floor(tmp_path: Path) ->
 
 @pytest.mark.parametrize(
     "path",
-    sorted(p for d in (CORPUS, HELDOUT) for p in d.iterdir() if p.suffix in (".txt", ".html")),
+    sorted(
+        p
+        for d in (CORPUS, HELDOUT, HELDOUT2, HELDOUT3)
+        for p in d.iterdir()
+        if p.suffix in (".txt", ".html")
+    ),
 )
 def test_every_corpus_draft_conforms_and_quotes_stand_at_their_offsets(
     path: Path, tmp_path: Path
@@ -295,3 +324,69 @@ reviewStatus: reviewed
     assert all(m["appliesTo"] == ["brightview-xiamen"] for m in by_type(draft, "Measure"))
     fjordline = next(r for r in draft.records if r["id"] == "fjordline-asset-management-as")
     assert "proposed id" in fjordline["note"]
+
+
+def draft_of_text(text: str, tmp_path: Path) -> Draft:
+    path = tmp_path / "article.txt"
+    path.write_text(text, encoding="utf-8")
+    return draft_of(path, tmp_path)
+
+
+def names_of(draft: Draft, type_name: str) -> set[str]:
+    return {r["name"] for r in by_type(draft, type_name)}
+
+
+def test_names_split_at_og_lead_words_dropped_and_national_sections_kept(tmp_path: Path) -> None:
+    draft = draft_of_text(
+        "Fondet selger seg ut\n\nNordfjord Kapital ASA har utelukket Lianhe Optics Co Ltd. "
+        "Amnesty International Norge ber nå PBU og Vestland Pensjon om å selge sine aksjer i "
+        "Lianhe Optics Co Ltd.\n\nDie Aktien von Lianhe Optics Co Ltd wurden verkauft.\n",
+        tmp_path,
+    )
+    funds = names_of(draft, "Fund")
+    assert {"PBU", "Vestland Pensjon"} <= funds and not any(" og " in n for n in funds)
+    assert "Lianhe Optics Co Ltd" in names_of(draft, "Company")
+    assert not any(n.startswith("Aktien") for n in names_of(draft, "Company"))
+    assert "Amnesty International Norge" in names_of(draft, "CivilSocietyOrganization")
+
+
+def test_a_sale_after_the_holding_sentence_takes_its_seller_company_and_amount(
+    tmp_path: Path,
+) -> None:
+    draft = draft_of_text(
+        "Pensjonskasse selger\n\nFjellheim Pensjon har utelukket Lianhe Optics Co Ltd.\n\n"
+        "Pensjonskassen eide aksjer for 30 millioner kroner i selskapet. Alle aksjene er nå "
+        "solgt.\n",
+        tmp_path,
+    )
+    (sale,) = [m for m in by_type(draft, "Measure") if m["measureType"] == "other"]
+    assert sale["imposedBy"] == "fjellheim-pensjon"
+    assert sale["appliesTo"] == ["lianhe-optics-co-ltd"]
+    assert (sale["amount"], sale["currency"]) == (30_000_000, "NOK")
+
+
+def test_an_investor_is_known_by_what_it_did_and_silence_is_no_response(tmp_path: Path) -> None:
+    draft = draft_of_text(
+        "Försäkringsbolag säljer\n\nSkogsmark har uteslutit Lianhe Optics Co Ltd ur sina fonder "
+        "efter rapporter om tvångsarbete i Xinjiang, och enligt Skogsmark används bolagets "
+        "kameror för massövervakning av uigurer.\n\nLianhe Optics Co Ltd vill inte kommentera.\n",
+        tmp_path,
+    )
+    (exclusion,) = [m for m in by_type(draft, "Measure") if m["measureType"] == "exclusion"]
+    assert exclusion["imposedBy"] == "skogsmark" and "Skogsmark" in names_of(draft, "Fund")
+    (allegation,) = by_type(draft, "Allegation")
+    assert "response" not in allegation
+
+
+def test_a_contract_with_a_named_buyer_needs_no_verb_and_its_expiry_ends_it(
+    tmp_path: Path,
+) -> None:
+    draft = draft_of_text(
+        "Filing\n\nLianhe Optics Co Ltd's contract with the Turpan City government, worth 80 "
+        "million yuan, started in May 2018 and was due to expire in May 2028.\n",
+        tmp_path,
+    )
+    (contract,) = by_type(draft, "Contract")
+    assert contract["buyer"] == "turpan-city-government"
+    assert (contract["startDate"], contract["endDate"]) == ("2018-05", "2028-05")
+    assert (contract["amount"], contract["currency"]) == (80_000_000, "CNY")

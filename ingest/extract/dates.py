@@ -43,7 +43,8 @@ START_WORDS = re.compile(
 )
 END_WORDS = re.compile(
     r"\b(?:until|till|through|up\s+to|by\s+the\s+end\s+of|before|end\s+in|ending\s+in|"
-    r"run\s+until|til|inntil|fram\s+til|indtil|frem\s+til|fram\s+till|bis|ut)\s+"
+    r"run\s+until|til|inntil|fram\s+til|indtil|frem\s+til|fram\s+till|bis|ut|"
+    r"expire(?:s|d)?\s+in|expiring\s+in|utløper\s+i|udløber\s+i|löper\s+ut|läuft\s+\w+\s+aus)\s+"
     r"(?:(?:early|late|mid-?|i|in|im|utgangen\s+av)\s+)?$",
     re.I,
 )

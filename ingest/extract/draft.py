@@ -13,6 +13,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,16 @@ import yaml
 
 from ingest.evidence import EVIDENCE_DIR, StoredCopy, keep_copy, sha256_hex
 from ingest.extract.dates import find_dates
-from ingest.extract.gazetteer import Entity, Gazetteer, Mention, bundled
+from ingest.extract.gazetteer import Entity, Gazetteer, Mention, Spans, bundled
 from ingest.extract.money import find_amounts
 from ingest.extract.orgs import find_organisations
-from ingest.extract.regions import RegionInfo, RegionMention, countries, find_regions
+from ingest.extract.regions import (
+    RegionInfo,
+    RegionMention,
+    countries,
+    country_names,
+    find_regions,
+)
 from ingest.extract.rules import Rules, load_rules
 from ingest.extract.text import Document
 from ingest.normalize import normalise_name, slug
@@ -45,6 +52,11 @@ COALITION = re.compile(
     re.I,
 )
 PLURAL_CONTRACT = re.compile(r"\b(?:contracts|projects|tenders|deals|PPPs)\b", re.I)
+# a contract noun followed by "with" and a capitalised name: the buyer is stated
+CONTRACT_WITH = re.compile(
+    r"\b(?:contracts?|agreements?|kontrakt\w*|avtal\w*|aftale\w*|Vertr[aä]ge?n?)\s+"
+    r"(?:med|with|mit)\s+(?:the\s+|der\s+|dem\s+)?[A-ZÆØÅÄÖÜ]",
+)
 EACH_OR_ALL = re.compile(r"\b(?:both|each|all|together|combined|jointly)\b", re.I)
 
 
@@ -180,9 +192,59 @@ def _join(names: list[str]) -> str:
 
 
 def _entity_mentions(b: _Builder) -> list[Mention]:
-    """Names the gazetteer knows, and organisations found by the form of their names."""
+    """Names the gazetteer knows, organisations found by the form of their names, and investors
+    known by what they did ("Folksam har uteslutit X")."""
     known = b.gazetteer.find(b.text, b.doc.body_end)
-    return find_organisations(b.text, b.doc.body_end, b.gazetteer, known, b.common)
+    found = find_organisations(b.text, b.doc.body_end, b.gazetteer, known, b.common)
+    return sorted(found + _investors_by_deed(b, found), key=lambda m: m.start)
+
+
+FUND_MEASURES = ("exclusion", "observation", "other")
+_DOER = re.compile(
+    r"^\s*(?P<name>[A-ZÆØÅÄÖÜ][\w&-]+(?:[ \t]+[A-ZÆØÅÄÖÜ][\w&-]+){0,2})[ \t]+"
+    r"(?:(?:har|has|hat|have|had|hadde|havde|hade)[ \t]+)?(?:nå[ \t]+|nu[ \t]+|now[ \t]+)?$"
+)
+
+
+def _proper_noun(text: str, word: str) -> bool:
+    """Whether a word is written capitalised somewhere other than at a sentence's start, and
+    never in lower case."""
+    if re.search(rf"(?<![\w-]){re.escape(word.lower())}(?![\w-])", text):
+        return False
+    return any(
+        text[: m.start()].rstrip()[-1:] not in ("", ".", "!", "?", "\n", ":")
+        for m in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)
+    )
+
+
+def _investors_by_deed(b: _Builder, mentions: list[Mention]) -> list[Mention]:
+    """The subject of a sentence that opens "X har uteslutit …", "X has sold its shares …" is
+    an investor (a Fund) even when its name carries no fund word: proposed as new, with every
+    later use of the name."""
+    text, end = b.text, b.doc.body_end
+    taken = Spans([(m.start, m.end) for m in mentions])
+    names: dict[str, Entity] = {}
+    for s in b.sentences():
+        hits = [h for h in b.rules.measure.find(text, *s) if h.key in FUND_MEASURES]
+        m = _DOER.match(text[s[0] : hits[0].start]) if hits else None
+        if m is None:
+            continue
+        name = m.group("name")
+        words = name.casefold().split()
+        if any(w in b.common for w in words) or name.casefold() in country_names():
+            continue
+        at = s[0] + m.start("name")
+        if taken.overlapping(at, at + len(name)) or find_regions(name, len(name)):
+            continue
+        if len(words) == 1 and not (name.isupper() or _proper_noun(text[:end], name)):
+            continue  # "Disse ble solgt", "Pensionskassen har solgt": no name
+        names.setdefault(name, Entity(slug(name), "Fund", name))
+    out = []
+    for name, entity in names.items():
+        for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text[:end]):
+            if not taken.overlapping(m.start(), m.end()):
+                out.append(Mention(entity, m.start(), m.end(), name, 100.0, "form"))
+    return out
 
 
 def _listed_organisations(
@@ -334,11 +396,38 @@ class _Found:
             return named
         refs = self.b.rules.company_refs.find(self.text, *span)
         if any(h.key == "all" for h in refs) or REFERENT.search(self.text, *span) and not refs:
-            return [e for e in self.companies if e not in skip]
+            every = [e for e in self.companies if e not in skip]
+            return [
+                e
+                for e in every
+                if self.parents.get(e) not in every
+                or self.first_at(self.parents[e]) > self.first_at(e)
+            ]
         if refs:
-            last = self.before(span[0], "Company")
+            last = self.referent(span[0])
             return [last] if last is not None and last not in skip else []
         return []
+
+    def referent(self, pos: int) -> Entity | None:
+        """The company "the company", "the group", "selskapet" before `pos` refers to: the last
+        one named, or its parent when that one is a subsidiary of a company named before it."""
+        last = self.before(pos, "Company")
+        seen: set[str] = set()
+        while last is not None and last in self.parents and last.id not in seen:
+            seen.add(last.id)
+            parent = self.parents[last]
+            if self.first_at(parent) > self.first_at(last):
+                break  # "… Co Ltd; its parent, P": the text is about the subsidiary
+            last = parent
+        return last
+
+    def first_at(self, entity: Entity) -> int:
+        return next((m.start for m in self.mentions if m.entity == entity), len(self.text))
+
+    @cached_property
+    def parents(self) -> dict[Entity, Entity]:
+        """Each subsidiary's owner, as the text states it (see `_ownership_pairs`)."""
+        return {owned: owner for owner, owned, _ in _ownership_pairs(self)}
 
     def regions_in(self, span: tuple[int, int]) -> list[RegionMention]:
         first = bisect_left(self.region_starts, span[0])
@@ -416,7 +505,8 @@ def _demand(f: _Found) -> Record | None:
             "a demand was found but no fund (or other target) it is aimed at: not drafted"
         )
         return None
-    if not f.claimants:
+    makers = f.claimants or _demand_makers(f, demand_sentences, targets + named)
+    if not makers:
         b.warnings.append("a demand was found but nobody who makes it: not drafted")
         return None
     did = "-".join(
@@ -437,7 +527,7 @@ def _demand(f: _Found) -> Record | None:
         "type": "Demand",
         "name": f"{opening} {fund_names} to {verb} {company_names}".strip(),
         "demandType": kind,
-        "madeBy": f.claimants,
+        "madeBy": makers,
         "target": [rid(e) for e in targets],
     }
     if named:
@@ -447,6 +537,19 @@ def _demand(f: _Found) -> Record | None:
         for s in demand_sentences + [s for s in f.list_sentences if s not in demand_sentences]
     ]
     return demand
+
+
+def _demand_makers(f: _Found, sentences: list[tuple[int, int]], parties: list[Entity]) -> list[str]:
+    """Who asks, when the text names no organisation of civil society: the actors named before
+    the asking verb of a demand sentence ("Die Gesellschaft für … fordert die X auf")."""
+    out: list[str] = []
+    for s in sentences:
+        verbs = f.b.rules.demand_verbs.find(f.text, *s)
+        if verbs:
+            out += [
+                f.rid(e) for e in f.mentioned(s[0], verbs[0].start, "Actor") if e not in parties
+            ]
+    return _unique(out)
 
 
 def _demand_parties(f: _Found, s: tuple[int, int]) -> tuple[list[Entity], list[Entity]]:
@@ -484,10 +587,11 @@ def _demand_parties(f: _Found, s: tuple[int, int]) -> tuple[list[Entity], list[E
 def _allegation(f: _Found) -> Record | None:
     """The allegation against the companies, with its harms, places, groups and any response."""
     b, text, rid = f.b, f.text, f.rid
-    alleging = [s for s in f.sentences if b.rules.allegation.find(text, *s) and f.companies_of(s)]
+    about = {s: f.companies_of(s) or _companies_before(f, n) for n, s in enumerate(f.sentences)}
+    alleging = [s for s in f.sentences if b.rules.allegation.find(text, *s) and about[s]]
     if not (alleging and f.companies):
         return None
-    against = _unique(e for s in alleging for e in f.companies_of(s)) or f.companies
+    against = _unique(e for s in alleging for e in about[s]) or f.companies
     harms = _unique(
         k for s in alleging for k in b.rules.harm.keys_in(text, *s)
     ) or b.rules.harm.keys_in(text, 0, b.doc.body_end)
@@ -538,6 +642,17 @@ def _allegation(f: _Found) -> Record | None:
     evidence += _response(f, allegation, against, alleging)
     allegation["evidence"] = evidence
     return allegation
+
+
+def _companies_before(f: _Found, number: int) -> list[Entity]:
+    """The companies of the sentence before, in the same paragraph, for a sentence that names
+    none ("… the company pays rent to the army. The army is accused of killing civilians.")."""
+    if number == 0:
+        return []
+    s, prev = f.sentences[number], f.sentences[number - 1]
+    if f.b.doc.paragraph_at(s[0]) != f.b.doc.paragraph_at(prev[0]):
+        return []
+    return f.companies_of(prev)
 
 
 def _alleging_text(f: _Found, alleging: list[tuple[int, int]]) -> str:
@@ -607,11 +722,11 @@ def _contract(f: _Found, s: tuple[int, int]) -> list[Record]:
     status = _status(f, s)
     if not b.rules.contract_nouns.find(text, *s):
         return []
-    if not (b.rules.contract_verbs.find(text, *s) or status):
-        return []
+    buyers = [e for e in f.in_sentence(s) if e.is_a("GovernmentBody")]
+    if not (b.rules.contract_verbs.find(text, *s) or status or CONTRACT_WITH.search(text, *s)):
+        return []  # "X's contract with the Lhasa … Bureau, worth …" needs no verb
     amounts = b.amounts(*s)
     places = _place_regions(f.regions_in(s))
-    buyers = [e for e in f.in_sentence(s) if e.is_a("GovernmentBody")]
     suppliers = f.companies_of(s)
     if not (suppliers and (amounts or places or buyers)):
         return []
@@ -670,10 +785,10 @@ def _contract(f: _Found, s: tuple[int, int]) -> list[Record]:
                 )
         if period:
             contract.update(period.properties())
-        elif point and ending:
-            contract["startDate"] = point.date  # "signed in 2017 … until 2032"
+        elif point and (ending or not plural):
+            contract["startDate"] = point.date  # "signed in 2017 (… until 2032)", "won in 2019"
         elif point:
-            contract["date"] = point.date
+            contract["date"] = point.date  # "In April 2017 Huawei won contracts …": awarded
         if ending and "endDate" not in contract:
             contract["endDate"] = ending.date
         contract["evidence"] = [b.evidence("contract", cid, *s)]
@@ -706,10 +821,15 @@ def _measures(f: _Found) -> list[Record]:
             seen_types.add(hit.key)
             imposer = _imposer(f, s, hit.start)
             nxt = next((h.start for h in hits[n + 1 :] if h.key != hit.key), s[1])
+            holding = _holding_before(f, number) if hit.key == "other" else None
+            if imposer is None and holding is not None:
+                imposer = _imposer(f, holding, holding[1])
             skip = [imposer] if imposer else []
             applies = [e for e in f.mentioned(hit.start, nxt, "Company") if e not in skip]
             if not applies:
                 applies = f.companies_of(s, exclude=skip)
+            if not applies and holding is not None:
+                applies = f.companies_of(holding, exclude=skip)
             if not applies:
                 last = f.before(s[0], "Company")
                 applies = [last] if last is not None and last not in skip else []
@@ -744,13 +864,30 @@ def _measures(f: _Found) -> list[Record]:
             when = dates[0] if dates else None
             if when is not None:
                 measure.update(when.properties())
-            amounts = b.amounts(*s)
+            amounts = b.amounts(*s) or (b.amounts(*holding) if holding else [])
             if amounts:
                 measure.update(amounts[0].properties())
                 measure["currency"] = amounts[0].currency
             measure["evidence"] = [b.evidence("measure", mid, *s)]
+            if holding is not None:
+                measure["evidence"].insert(0, b.evidence("measure", mid, *holding))
             found[mid] = measure
     return list(found.values())
+
+
+def _holding_before(f: _Found, number: int) -> tuple[int, int] | None:
+    """The sentence before a sale that states the holding sold, with its amount ("KLP eide
+    aksjer for 45 millioner kroner i selskapet. Alle aksjene er nå solgt."): same paragraph,
+    an amount, no measure cue — only when the sale's own sentence names no amount."""
+    if number == 0:
+        return None
+    s, prev = f.sentences[number], f.sentences[number - 1]
+    b = f.b
+    if b.amounts(*s) or b.doc.paragraph_at(s[0]) != b.doc.paragraph_at(prev[0]):
+        return None
+    if b.rules.measure.find(f.text, *prev) or not b.amounts(*prev):
+        return None
+    return prev
 
 
 def _attribution_dates(f: _Found, number: int) -> list:
@@ -795,36 +932,42 @@ def _subject_before(f: _Found, pos: int, skip: list[Entity]) -> Entity | None:
 def _ownerships(f: _Found) -> list[Record]:
     """Ownership stated in text: "via five of its subsidiaries: A, B …" (the company the
     sentence is about owns each), "its parent, P" / "X is owned by P" (P owns X)."""
-    b, text, rid = f.b, f.text, f.rid
+    b, rid = f.b, f.rid
     found: dict[str, Record] = {}
+    for owner, owned, s in _ownership_pairs(f):
+        oid = f"ownership-{rid(owner)}-{rid(owned)}"[:150]
+        if oid in found:
+            continue
+        found[oid] = {
+            "id": oid,
+            "type": "Ownership",
+            "name": f"{short_name(owner)} owns {short_name(owned)}",
+            "owner": rid(owner),
+            "owned": rid(owned),
+            "evidence": [b.evidence("ownership", oid, *s)],
+        }
+    return list(found.values())
+
+
+def _ownership_pairs(f: _Found) -> list[tuple[Entity, Entity, tuple[int, int]]]:
+    """(owner, owned, sentence) for each ownership the text states."""
+    b, text = f.b, f.text
+    out: list[tuple[Entity, Entity, tuple[int, int]]] = []
     for s in f.sentences:
-        pairs: list[tuple[Entity, Entity]] = []
         parents = b.rules.parent.find(text, *s)
         for hit in parents:
             owners = f.mentioned(hit.end, s[1], "Actor")
             owned = f.mentioned(s[0], hit.start, "Company")
-            if owners and owned:
-                pairs.append((owners[0], owned[-1]))
+            if owners and owned and owners[0] != owned[-1]:
+                out.append((owners[0], owned[-1], s))
         for hit in b.rules.subsidiary.find(text, *s):
             if any(p.start <= hit.start < p.end for p in parents):
                 continue
             subs = f.mentioned(hit.end, s[1], "Company")
             owners = [e for e in f.mentioned(s[0], hit.start, "Company") if e not in subs]
             owner = owners[0] if owners else _subject_before(f, s[0], subs)
-            pairs += [(owner, e) for e in subs if owner is not None and e != owner]
-        for owner, owned in pairs:
-            oid = f"ownership-{rid(owner)}-{rid(owned)}"[:150]
-            if oid in found:
-                continue
-            found[oid] = {
-                "id": oid,
-                "type": "Ownership",
-                "name": f"{short_name(owner)} owns {short_name(owned)}",
-                "owner": rid(owner),
-                "owned": rid(owned),
-                "evidence": [b.evidence("ownership", oid, *s)],
-            }
-    return list(found.values())
+            out += [(owner, e, s) for e in subs if owner is not None and e != owner]
+    return out
 
 
 def _article(f: _Found, title: str, publisher: str | None, source_url: str | None) -> Record:

@@ -24,6 +24,7 @@ import yaml
 from rigour.names import NameTypeTag, analyze_names, extract_org_types
 
 from ingest.extract.gazetteer import Entity, Gazetteer, Mention, Spans
+from ingest.extract.regions import country_names
 from ingest.normalize import normalise_name, slug
 
 FORMS_FILE = Path(__file__).with_name("org_forms.yaml")
@@ -31,6 +32,7 @@ KINDS = ("Fund", "GovernmentBody", "CivilSocietyOrganization", "Company")
 # a word of a name: letters (and digits, &, /, hyphens, apostrophes inside); "Co." keeps its dot
 _TOKEN = re.compile(r"[^\W_](?:[\w&/'’-]*[\w&])?\.?|&")
 _POSSESSIVE = re.compile(r"['’]s?$")
+_CONJUNCTIONS = frozenset({"and", "og", "och", "und", "&", "or", "eller"})
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Forms:
     lowercase_heads: frozenset[str]
     media: frozenset[str]
     not_names: frozenset[str]
+    appositives: re.Pattern[str] | None = None
 
     def kind_of_token(self, token: str) -> str | None:
         t = token.casefold().rstrip(".")
@@ -76,7 +79,22 @@ def forms() -> Forms:
         lowercase_heads=low(data["lowercase_heads"]),
         media=low(data["media"]),
         not_names=low(data["not_names"]),
+        appositives=_appositive_pattern(data.get("appositives") or {}),
     )
+
+
+def _appositive_pattern(groups: dict[str, list[str]]) -> re.Pattern[str] | None:
+    """One pattern for the appositive words, its group named after the kind they give."""
+    parts = [
+        f"(?P<{kind}>"
+        + "|".join(re.escape(str(w)) for w in sorted(words, key=len, reverse=True))
+        + ")"
+        for kind, words in groups.items()
+        if kind in KINDS and words
+    ]
+    if not parts:
+        return None
+    return re.compile(r"\b(?:" + "|".join(parts) + r")[ \t]+(?=[A-ZÆØÅÄÖÜ])", re.I)
 
 
 @dataclass(frozen=True)
@@ -93,7 +111,8 @@ def _runs(text: str, start: int, end: int, f: Forms) -> list[list[re.Match[str]]
     runs: list[list[re.Match[str]]] = []
     current: list[re.Match[str]] = []
     prev_end = None
-    for m in _TOKEN.finditer(text, start, end):
+    tokens = list(_TOKEN.finditer(text, start, end))
+    for i, m in enumerate(tokens):
         word = m.group(0)
         gap = text[prev_end : m.start()] if prev_end is not None else ""
         joined = prev_end is not None and (
@@ -104,12 +123,28 @@ def _runs(text: str, start: int, end: int, f: Forms) -> list[list[re.Match[str]]
             runs.append(current)
             current = []
         capital = word[0].isupper()
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        spaced = nxt is not None and text[m.end() : nxt.start()] == " "
         if capital or (current and word.casefold() in f.connectors):
             current.append(m)
         elif current and word.casefold().rstrip(".") in f.lowercase_heads:
             current.append(m)
             runs.append(current)
             current = []
+        elif current and spaced and _inner_lowercase(current[-1].group(0), word, nxt, f):
+            current.append(
+                m
+            )  # "Gesellschaft für bedrohte Völker", "Bergen kommunale pensjonskasse"
+        elif (
+            not current
+            and joined
+            and runs
+            and runs[-1][-1] is tokens[i - 1]
+            and re.search(r"(?:['’]s|s)$", tokens[i - 1].group(0))
+            and tokens[i - 1].group(0)[0].isupper()
+            and f.kind_of_token(word) == "GovernmentBody"
+        ):
+            runs[-1].append(m)  # "USA's handelsministerium", "Kinas udenrigsministerium"
         else:
             if current:
                 runs.append(current)
@@ -131,6 +166,17 @@ def _runs(text: str, start: int, end: int, f: Forms) -> list[list[re.Match[str]]
     return [part for run in runs for part in _split_lists(run, f)]
 
 
+def _inner_lowercase(before: str, word: str, nxt: re.Match[str], f: Forms) -> bool:
+    """A lower-case adjective inside a name: after "für" before a capitalised noun, or before a
+    lower-case head such as "pensjonskasse"."""
+    following = nxt.group(0)
+    if not re.fullmatch(r"[^\W\d_]+(?:e|en|er|es)", word):
+        return False
+    if before.casefold() == "für" and following[0].isupper():
+        return True
+    return word.endswith("e") and following.casefold().rstrip(".") in f.lowercase_heads
+
+
 def _split_lists(run: list[re.Match[str]], f: Forms) -> list[list[re.Match[str]]]:
     """ "A Co Ltd and B Co Ltd" is two names: split at "and" after a legal form."""
     parts: list[list[re.Match[str]]] = [[]]
@@ -138,15 +184,56 @@ def _split_lists(run: list[re.Match[str]], f: Forms) -> list[list[re.Match[str]]
         word = m.group(0).casefold()
         last = parts[-1][-1].group(0) if parts[-1] else ""
         if (
-            word in ("and", "og", "och", "und", "&", "or", "eller")
+            word in _CONJUNCTIONS
             and parts[-1]
             and (_is_legal_form(last) or (len(parts[-1]) > 1 and f.kind_of_token(last)))
             and i + 1 < len(run)
         ):
             parts.append([])
             continue
+        if word in _CONJUNCTIONS - {"&"} and parts[-1] and _second_name(parts[-1], run[i + 1 :]):
+            parts.append([])  # "ATP og Sampension", "KLP og DNB Asset Management AS"
+            continue
         parts[-1].append(m)
     return [p for p in parts if p]
+
+
+def _second_name(left: list[re.Match[str]], right: list[re.Match[str]]) -> bool:
+    """Whether "A og B" joins two names: B is a fund's name or ends in a legal form, and A is
+    an acronym ("ATP") or a name of its own kind. "Ministry of Justice and Public Security"
+    stays one name (its second part is neither a fund nor carries a legal form)."""
+    words = [m.group(0) for m in right]
+    while words and words[-1].casefold() in forms().connectors:
+        words.pop()  # "ATP og Sampension til at …"
+    if not words or not words[-1][:1].isupper():
+        return False
+    got = classify(" ".join(words))
+    if got is None or not (got[0] == "Fund" or _is_legal_form(words[-1])):
+        return False
+    first = [m.group(0) for m in left]
+    acronym = len(first) == 1 and first[0].isupper() and first[0].isalpha() and len(first[0]) > 1
+    return acronym or classify(" ".join(first)) is not None
+
+
+def _drop_lead(run: list[re.Match[str]], f: Forms) -> list[re.Match[str]]:
+    """ "Aktien von LONGi … Co Ltd", "Yangon til Myanma Economic Corporation": the words before a
+    preposition are no part of a name that ends in a legal form when they carry no organisation
+    word ("Bank of China Ltd" keeps its head; "Church of England Pensions Board" has no form)."""
+    words = [m.group(0) for m in run]
+    if len(words) < 3 or not _is_legal_form(words[-1]):
+        return run
+    for i, w in enumerate(words[1:-1], start=1):
+        c = w.casefold()
+        if c in _CONJUNCTIONS:
+            return run
+        if c in f.connectors:
+            head = words[:i]
+            if any(f.kind_of_token(h) or _is_legal_form(h) for h in head) or _rigour_kinds(
+                " ".join(head)
+            ):
+                return run
+            return run[i + 1 :]
+    return run
 
 
 @cache
@@ -262,6 +349,7 @@ def candidates(text: str, end: int, common: frozenset[str]) -> list[Candidate]:
             run = run[1:]
         while run and run[-1].group(0).casefold() in f.connectors:
             run = run[:-1]
+        run = _drop_lead(run, f)
         if not run:
             continue
         words = [m.group(0) for m in run]
@@ -270,9 +358,11 @@ def candidates(text: str, end: int, common: frozenset[str]) -> list[Candidate]:
             stop -= 1  # the full stop of the sentence, not of "Ltd."
         name = _POSSESSIVE.sub("", text[start:stop]).rstrip(",")
         stop = start + len(name)
-        got = classify(name)
+        got = classify(name) or _kind_of_conjunct(text, stop, end)
         if got is None or any(w.casefold() in f.media for w in words):
             continue
+        if len(words) == 1 and "-" not in name and _DEFINITE.search(text, max(0, start - 5), start):
+            continue  # "die Zusatzversorgungskasse", "the Fund": a word referring back
         kind, marker = got
         names = _name_words([w.group(0) for w in _TOKEN.finditer(name)], f, common)
         if not names:
@@ -282,7 +372,56 @@ def candidates(text: str, end: int, common: frozenset[str]) -> list[Candidate]:
             if not (compound and word not in f.words[kind] and words[0][0].isupper()):
                 continue  # "Pensionskasse", "The Fund": an organisation word, not a name
         out.append(Candidate(start, stop, name, kind, marker))
+    return out + _appositive_candidates(text, end, common, f, out)
+
+
+def _appositive_candidates(
+    text: str, end: int, common: frozenset[str], f: Forms, found: list[Candidate]
+) -> list[Candidate]:
+    """Names right after an appositive word ("die Menschenrechtsorganisation Urgewald") that
+    their own words do not mark as an organisation's."""
+    if f.appositives is None:
+        return []
+    out: list[Candidate] = []
+    for m in f.appositives.finditer(text, 0, end):
+        if any(c.start <= m.end() < c.end for c in found):
+            continue
+        runs = _runs(text, m.end(), min(end, m.end() + 80), f)
+        if not runs or runs[0][0].start() != m.end():
+            continue
+        words = [w for w in runs[0]][:4]
+        while words and words[-1].group(0).casefold() in f.connectors:
+            words.pop()
+        if not words or words[0].group(0).casefold().rstrip(".") in common | f.not_names:
+            continue
+        start, stop = words[0].start(), words[-1].end()
+        name = _POSSESSIVE.sub("", text[start:stop]).rstrip(",.")
+        if classify(name) is not None or any(w.group(0).casefold() in f.media for w in words):
+            continue
+        kind = next(k for k, v in m.groupdict().items() if v)
+        out.append(Candidate(start, start + len(name), name, kind, m.group(0).strip()))
     return out
+
+
+_DEFINITE = re.compile(r"\b(?:die|der|das|den|dem|the|det)\s+$", re.I)
+_ACRONYM = re.compile(r"[A-ZÆØÅÄÖÜ]{2,6}")
+
+
+def _kind_of_conjunct(text: str, stop: int, end: int) -> tuple[str, str] | None:
+    """The kind of the name joined to an acronym by "og"/"and" ("ATP og Sampension": a Fund)."""
+    if not _ACRONYM.fullmatch(text[max(0, text.rfind(" ", 0, stop) + 1) : stop]):
+        return None
+    m = re.compile(r"\s+(?:and|og|och|und|or|eller)\s+").match(text, stop, end)
+    if m is None:
+        return None
+    f = forms()
+    runs = _runs(text, m.end(), min(end, m.end() + 200), f)
+    if not runs or runs[0][0].start() != m.end():
+        return None
+    words = [w.group(0) for w in runs[0]]
+    while words and words[-1].casefold() in f.connectors:
+        words.pop()
+    return classify(" ".join(words)) if words else None
 
 
 def short_name(entity_name: str, common: frozenset[str]) -> str | None:
@@ -323,7 +462,10 @@ def find_organisations(
         if any((a, b) == (c.start, c.end) for a, b in inside):
             continue
         within = [by_span[s] for s in inside if s in by_span]
-        if within and _marker_inside(text, c, within):
+        section = _national_section(text, c, within)
+        if section is not None:
+            c = section  # "Amnesty International Norge": a section of a known organisation
+        elif within and _marker_inside(text, c, within):
             continue  # "Angaben von Human Rights Watch": the known name is the organisation
         same = _known_entity(c.text, gazetteer, within)
         if same is not None:
@@ -340,6 +482,19 @@ def find_organisations(
     return sorted(
         mentions + _short_mentions(text, end, mentions, entities, common, f), key=lambda m: m.start
     )
+
+
+def _national_section(text: str, c: Candidate, within: list[Mention]) -> Candidate | None:
+    """A known organisation's name followed by a country's ("Amnesty International Danmark",
+    "Save the Children Sweden"): the national section, a new organisation of the same kind."""
+    if len(within) != 1 or within[0].start != c.start:
+        return None
+    rest = text[within[0].end : c.end]
+    if not rest.startswith(" ") or rest.strip().casefold() not in country_names():
+        return None
+    entity = within[0].entity
+    kind = entity.type if entity.type in KINDS else c.kind
+    return Candidate(c.start, c.end, c.text, kind, rest.strip())
 
 
 def _marker_inside(text: str, c: Candidate, within: list[Mention]) -> bool:

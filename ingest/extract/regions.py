@@ -177,3 +177,23 @@ def find_regions(text: str, end: int | None = None) -> list[RegionMention]:
     ]
     found += _scan(text, subs, end)
     return sorted(found, key=lambda m: (m.start, -m.end))
+
+
+@cache
+def country_names() -> frozenset[str]:
+    """Country names (casefolded) in the extractor's languages: ISO 3166-1 names and their
+    translations shipped with pycountry ("Norway", "Norge", "Noreg", "Schweden")."""
+    import gettext
+
+    names = {n.casefold() for c in pycountry.countries for n in (c.name, _common(c)) if n}
+    for code in ("nb", "nn", "da", "sv", "de"):
+        try:
+            tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[code])
+        except OSError:
+            continue
+        names.update(tr.gettext(c.name).casefold() for c in pycountry.countries)
+    return frozenset(names | {"uk", "usa", "us"})
+
+
+def _common(country: object) -> str | None:
+    return getattr(country, "common_name", None)
