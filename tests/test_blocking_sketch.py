@@ -104,7 +104,7 @@ def test_screened_candidates_are_the_ones_comparing_all_would_merge_or_propose()
             if spec.neo4j_property and r.get(name) is not None:
                 props[spec.neo4j_property] = r[name]
         keys = frozenset(block_keys(r, model))
-        nodes[r["id"]] = GraphCandidate(r["type"], props, keys, True)
+        nodes[r["id"]] = GraphCandidate(r["type"], r["id"], keys, True, props)
     resolver = Resolver(None)
     found = 0
     for r in years[1]:
