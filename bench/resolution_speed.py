@@ -269,11 +269,12 @@ def run(
     sample: int,
     full: int | bool = True,
     baseline: Path | None = None,
+    baseline_full: bool = False,
 ) -> dict[str, Any]:
     """Grow the graph to each size, timing a sample of records at each (the Resolver beside
     the two baselines, and `baseline`'s resolver when given: another checkout); then, at the
     largest size, resolve a whole file (`full` records: the largest size when True, none when
-    False), with `baseline`'s resolver after it."""
+    False), with `baseline`'s resolver after it when `baseline_full`."""
     rng = random.Random(17)
     out: dict[str, Any] = {"sizes": {}, "sample": sample, "baselines": {}}
     driver = make_driver(settings)
@@ -327,7 +328,7 @@ def run(
             out["full"] = resolve_all(settings, records)
             print(f"file of {count:,} against {loaded:,}: {out['full']}", flush=True)
             print(_line("resolver", out["full"]), flush=True)
-            if baseline:
+            if baseline and baseline_full:
                 out["full baseline"] = baseline_resolver(baseline, whole)
                 print(_line("baseline", out["full baseline"]), flush=True)
     return out
@@ -347,6 +348,9 @@ def main() -> None:
         type=Path,
         help="a checkout whose resolver is timed beside this one (e.g. `git archive main`)",
     )
+    parser.add_argument(
+        "--baseline-full", action="store_true", help="time the baseline on the whole file too"
+    )
     args = parser.parse_args()
     settings = bench_settings()
     with bench_server(settings):
@@ -356,6 +360,7 @@ def main() -> None:
             args.sample,
             False if args.no_full else (args.full or True),
             args.baseline,
+            args.baseline_full,
         )
     if args.out:
         args.out.write_text(json.dumps(figures, indent=2), encoding="utf-8")

@@ -34,8 +34,9 @@ from ontology.records import Record
 from ontology.types import sharing
 
 FUZZY_CUTOFF = 88.0  # screening (api.matching): rapidfuzz score a name must reach
-CANDIDATES = 20  # candidates per record from the index (BM25 over shared keys)
+CANDIDATES = 20  # candidates per record (those sharing the most keys with it)
 MAX_POSTINGS = 200  # a non-exact key shared by more records of one run is not a block
+MAX_FANOUT = 10  # a non-exact key more nodes of a class hold in the graph is not a block
 KEY_CACHE = 20_000  # records whose blocking keys are kept (a few batches)
 NODE_CACHE = 100_000  # graph candidates kept across batches while their values are unchanged
 
@@ -184,35 +185,42 @@ class Resolver:
         return _could_match(screen[0], screen[1], candidate)
 
     def prefetch(self, records: Iterable[Record], certain: bool = True) -> None:
-        """Look up the graph candidates of a batch's records: one query for each record's
-        index hits (best first) with each node's keys, then one for the properties of the
-        nodes a comparison needs. `certain`: only those that could be merged or proposed
-        (what `match` compares, `candidates(certain=True)`); the others are left unread."""
-        queries, todo = [], []
+        """Look up the graph candidates of a batch's records: one query for the nodes of the
+        batch's distinct keys (a fuzzy key held by more than MAX_FANOUT nodes brings none),
+        with each node's id and keys, then one for the properties of the nodes a comparison
+        needs. `certain`: only those that could be merged or proposed (what `match` compares,
+        `candidates(certain=True)`); the others are left unread."""
+        todo: list[tuple[Record, list[int]]] = []  # record, its (label, key) positions
+        entries: dict[tuple[str, str], int] = {}
         for record in records:
             if record["id"] in self._graph or not self.model.cls(record["type"]).resolved:
                 continue
-            keys = self._block_keys(record)
             self._graph[record["id"]] = []
             if certain:
                 self._screened.add(record["id"])
-            if keys:
-                label = self.model.cls(record["type"]).neo4j_label
-                queries.append({"label": label, "q": lucene_query(keys)})
-                todo.append(record)
-        if self.driver is None or not queries:
+            label = self.model.cls(record["type"]).neo4j_label
+            wanted_keys = [
+                entries.setdefault((label, key), len(entries)) for key in self._block_keys(record)
+            ]
+            if wanted_keys:
+                todo.append((record, wanted_keys))
+        if self.driver is None or not todo:
             return
         found: dict[str, GraphCandidate] = {}
-        by_record: list[list[str]] = [[] for _ in todo]
-        for element, labels, node_id, keys, hits in self._lookup(queries):
+        holders: list[list[str]] = [[] for _ in entries]  # per (label, key): the nodes
+        for element, labels, node_id, keys, positions in self._lookup(list(entries)):
             found[element] = self._node(element, labels, node_id, keys)
-            for i in hits:
-                by_record[i].append(element)
+            for i in positions:
+                holders[i].append(element)
+        exact = exact_keys(key for _, key in entries)
+        is_exact = [key in exact for _, key in entries]
+        by_record = [_ranked(positions, holders, is_exact) for _, positions in todo]
+        records = [record for record, _ in todo]
         wanted: dict[str, GraphCandidate] = {}
-        for record, elements in zip(todo, by_record, strict=True):
+        for record, elements in zip(records, by_record, strict=True):
             screen = self._screen(record) if certain else None
             kept = self._graph[record["id"]]
-            for element in sorted(elements):
+            for element in elements:
                 if self._compared(record, found[element], screen):
                     kept.append(found[element])
                     wanted[element] = found[element]
@@ -220,19 +228,32 @@ class Resolver:
             for element, props in self._read(list(wanted)):
                 wanted[element].read(props)
 
-    def _lookup(self, queries: list[dict[str, str]]) -> list:
-        """Each node the index found once: its element id, labels, id, the keys screening
-        reads (identifiers, fingerprints) and the queries (positions) that found it."""
+    def _lookup(self, entries: list[tuple[str, str]]) -> list:
+        """The nodes of each (label, key): an exact key's first CANDIDATES, a fuzzy key's all
+        when at most MAX_FANOUT nodes hold it, else none (a key that many share is not a
+        block). Each node once: its element id, labels, id, the keys screening reads
+        (identifiers, fingerprints) and the positions of the entries that found it."""
         assert self.driver is not None
+        exact = exact_keys(key for _, key in entries)
         rows, _, _ = self.driver.execute_query(
-            "UNWIND range(0, size($queries) - 1) AS i WITH i, $queries[i] AS q CALL (q) { "
-            f"CALL db.index.fulltext.queryNodes('{INDEX_NAME}', q.q, {{limit: $limit}}) "
-            "YIELD node WHERE q.label IN labels(node) RETURN node } "
+            "UNWIND range(0, size($entries) - 1) AS i WITH i, $entries[i] AS e CALL (e) { "
+            f"CALL db.index.fulltext.queryNodes('{INDEX_NAME}', e.q, {{limit: e.limit}}) "
+            "YIELD node WHERE e.label IN labels(node) RETURN collect(node) AS nodes } "
+            "WITH i, e, nodes WHERE e.exact OR size(nodes) <= $fanout "
+            "UNWIND nodes AS node WITH node, collect(i) AS positions "
             f"RETURN elementId(node), labels(node), node.`{system.ID}`, "
             f"[k IN node.`{system.BLOCK_KEYS}` WHERE k STARTS WITH 'id:' OR k STARTS WITH 'fp:'], "
-            "collect(i)",
-            queries=queries,
-            limit=CANDIDATES,
+            "positions",
+            entries=[
+                {
+                    "label": label,
+                    "q": lucene_query([key]),
+                    "exact": key in exact,
+                    "limit": CANDIDATES if key in exact else MAX_FANOUT + 1,
+                }
+                for label, key in entries
+            ],
+            fanout=MAX_FANOUT,
             database_=self.database,
             routing_="r",
         )
@@ -379,6 +400,18 @@ class Resolver:
             for p in proposals
             if not any(p.candidate in self.claimed.get(s, ()) for s in p.sources)
         ]
+
+
+def _ranked(positions: list[int], holders: list[list[str]], exact: list[bool]) -> list[str]:
+    """A record's graph candidates from the nodes of its keys: those of more of its exact keys,
+    then of more of its keys, first (as the run's own index ranks them); CANDIDATES at most."""
+    counts: dict[str, list[int]] = {}
+    for i in positions:
+        for element in holders[i]:
+            count = counts.setdefault(element, [0, 0])
+            count[0] -= exact[i]
+            count[1] -= 1
+    return sorted(counts, key=lambda e: (*counts[e], e))[:CANDIDATES]
 
 
 def _could_match(
