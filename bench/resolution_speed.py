@@ -9,14 +9,18 @@ graph companies by ISIN under another name, a third are misspellings of graph na
 are new. Resolving is the real Resolver (Resolver.match, as an ingest calls it), nothing
 written. Beside it, in the same run and on the same records:
 
-- `index only`: the blocking lookups alone (the same rg_block queries, ids returned, nothing
-  compared): the floor of any resolver that asks this index;
+- `index only`: one BM25 lookup per record (the OR of its keys, 20 hits, ids returned,
+  nothing compared), as the resolver asked the rg_block index before its lookup became one
+  term query per distinct key of a batch;
 - `compare all`: every candidate turned into a profile and compared (what /match does, and
-  what match did before candidates were screened by their keys).
+  what match did before candidates were screened by their keys);
+- `baseline` (`--baseline DIR`): the resolver of another checkout, e.g. main's code from
+  `git archive main | tar -x -C DIR`, in a process of its own on the same file and server.
 
 Times are wall clock; `cpu ms` is this process's CPU per record (the rest is the server's).
 
-    python bench/resolution_speed.py --sizes 10000,100000,200000 --sample 2000 --full 200000
+    python bench/resolution_speed.py --sizes 10000,100000,200000 --sample 2000 --full 200000 \
+        --baseline /tmp/main
 """
 
 from __future__ import annotations

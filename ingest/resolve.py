@@ -153,8 +153,8 @@ class Resolver:
         return keys
 
     def _node(self, element: str, labels: list[str], node_id: str, keys: Any) -> GraphCandidate:
-        """The candidate of an index hit, reused (its sketch, its profile) while its id and
-        keys are unchanged."""
+        """The candidate of an index hit, reused (its names, its profile) while its id and keys
+        are unchanged."""
         found = frozenset(keys) if keys is not None else None
         cached = self._nodes.get(element)
         if cached is not None and cached.node_id == node_id and cached.keys == found:
