@@ -9,21 +9,27 @@ graph companies by ISIN under another name, a third are misspellings of graph na
 are new. Resolving is the real Resolver (Resolver.match, as an ingest calls it), nothing
 written. Beside it, in the same run and on the same records:
 
-- `index only`: the blocking lookups alone (the same rg_block queries, ids returned, nothing
-  compared): the floor of any resolver that asks this index;
+- `index only`: one BM25 lookup per record (the OR of its keys, 20 hits, ids returned,
+  nothing compared), as the resolver asked the rg_block index before its lookup became one
+  term query per distinct key of a batch;
 - `compare all`: every candidate turned into a profile and compared (what /match does, and
-  what match did before candidates were screened by their keys).
+  what match did before candidates were screened by their keys);
+- `baseline` (`--baseline DIR`): the resolver of another checkout, e.g. main's code from
+  `git archive main | tar -x -C DIR`, in a process of its own on the same file and server.
 
 Times are wall clock; `cpu ms` is this process's CPU per record (the rest is the server's).
 
-    python bench/resolution_speed.py --sizes 10000,100000,200000 --sample 2000 --full 200000
+    python bench/resolution_speed.py --sizes 10000,100000,200000 --sample 2000 --full 200000 \
+        --baseline /tmp/main
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -48,7 +54,7 @@ from ingest.blocking import (  # noqa: E402
 from ingest.normalize import normalise_name  # noqa: E402
 from ingest.pipeline import ingest_paths  # noqa: E402
 from ingest.resolve import CANDIDATES, Resolver  # noqa: E402
-from ingest.scoring import token_sketch  # noqa: E402
+from ingest.scoring import SKETCH_CACHES  # noqa: E402
 from ontology.identifiers import isin_check_digit  # noqa: E402
 from ontology.model import load_model  # noqa: E402
 from rightsgraph.synth import word  # noqa: E402
@@ -174,7 +180,8 @@ def resolve_all(settings: Settings, records: list[dict[str, Any]]) -> dict[str, 
 def cold() -> None:
     """Forget the names analysed so far, so no method profits from the one timed before it."""
     analyse.cache_clear()
-    token_sketch.cache_clear()
+    for cache in SKETCH_CACHES:
+        cache.cache_clear()
 
 
 def _rates(n: int, took: float, cpu: float) -> dict[str, Any]:
@@ -222,11 +229,35 @@ def compare_all(settings: Settings, records: list[dict[str, Any]]) -> dict[str, 
         began, cpu = time.perf_counter(), time.process_time()
         for start in range(0, len(records), BATCH):
             chunk = records[start : start + BATCH]
-            resolver.prefetch(chunk)
+            resolver.prefetch(chunk, certain=False)
             for record in chunk:
                 resolver.candidates(record, "GREEN")
         took, cpu = time.perf_counter() - began, time.process_time() - cpu
     return _rates(len(records), took, cpu)
+
+
+_BASELINE = """
+import json, sys
+from pathlib import Path
+sys.path[:0] = [sys.argv[1], sys.argv[1] + "/bench"]
+import resolution_speed as rs
+from benchlib import bench_settings
+print(json.dumps(rs.resolve_all(bench_settings(), rs.records_of(Path(sys.argv[2])))))
+"""
+
+
+def baseline_resolver(checkout: Path, queries: Path) -> dict[str, Any]:
+    """The resolver of another checkout (e.g. main's code, `git archive main`) on the same
+    file and server, in a process of its own (its modules, cold caches)."""
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    out = subprocess.run(
+        [sys.executable, "-c", _BASELINE, str(checkout), str(queries)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _line(name: str, f: dict[str, Any]) -> str:
@@ -237,11 +268,17 @@ def _line(name: str, f: dict[str, Any]) -> str:
 
 
 def run(
-    settings: Settings, sizes: list[int], sample: int, full: int | bool = True
+    settings: Settings,
+    sizes: list[int],
+    sample: int,
+    full: int | bool = True,
+    baseline: Path | None = None,
+    baseline_full: bool = False,
 ) -> dict[str, Any]:
     """Grow the graph to each size, timing a sample of records at each (the Resolver beside
-    the two baselines); then, at the largest size, resolve a whole file (`full` records: the
-    largest size when True, none when False)."""
+    the two baselines, and `baseline`'s resolver when given: another checkout); then, at the
+    largest size, resolve a whole file (`full` records: the largest size when True, none when
+    False), with `baseline`'s resolver after it when `baseline_full`."""
     rng = random.Random(17)
     out: dict[str, Any] = {"sizes": {}, "sample": sample, "baselines": {}}
     driver = make_driver(settings)
@@ -277,6 +314,8 @@ def run(
             baselines = {"index only": index_only(settings, records)}
             cold()
             baselines["compare all"] = compare_all(settings, records)
+            if baseline:
+                baselines["baseline"] = baseline_resolver(baseline, queries)
             out["baselines"][size] = baselines
             print(f"  {sample:,} records: {out['sizes'][size]}", flush=True)
             print(_line("resolver", out["sizes"][size]), flush=True)
@@ -293,6 +332,9 @@ def run(
             out["full"] = resolve_all(settings, records)
             print(f"file of {count:,} against {loaded:,}: {out['full']}", flush=True)
             print(_line("resolver", out["full"]), flush=True)
+            if baseline and baseline_full:
+                out["full baseline"] = baseline_resolver(baseline, whole)
+                print(_line("baseline", out["full baseline"]), flush=True)
     return out
 
 
@@ -305,6 +347,14 @@ def main() -> None:
     )
     parser.add_argument("--no-full", action="store_true", help="skip the whole-file run")
     parser.add_argument("--out", type=Path, help="write the figures as JSON here")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout whose resolver is timed beside this one (e.g. `git archive main`)",
+    )
+    parser.add_argument(
+        "--baseline-full", action="store_true", help="time the baseline on the whole file too"
+    )
     args = parser.parse_args()
     settings = bench_settings()
     with bench_server(settings):
@@ -313,6 +363,8 @@ def main() -> None:
             [int(s) for s in args.sizes.split(",")],
             args.sample,
             False if args.no_full else (args.full or True),
+            args.baseline,
+            args.baseline_full,
         )
     if args.out:
         args.out.write_text(json.dumps(figures, indent=2), encoding="utf-8")

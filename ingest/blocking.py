@@ -3,9 +3,9 @@
 A resolved node carries `blockKeys` (core.names.BLOCK_KEYS): its identity keys, name
 fingerprints with legal forms removed, distinctive name tokens and their phonetic codes. A
 full-text index with Lucene's `keyword` analyzer (`rg_block`) indexes each element of that list
-as one exact term, so the candidates of a record are one index query whatever the size of the
-graph, ranked by BM25: a key few nodes share (a rare token, an identifier) outweighs one many
-share. Names are analysed with OpenSanctions' `rigour` (its org-type database and name tagger):
+as one exact term, so the nodes holding a key are one term lookup whatever the size of the
+graph (ingest.resolve asks for all the distinct keys of a batch in one query, and a token or
+phonetic key more than a few nodes hold is not a block there). Names are analysed with OpenSanctions' `rigour` (its org-type database and name tagger):
 legal forms ("Co Ltd", "Company Limited", "AS", "股份有限公司") are dropped, and words it tags as
 a domain, symbol, stop word or place ("Energy", "Properties", "Trust", "of") count as generic: they
 may help rank a candidate but never make one.

@@ -106,6 +106,8 @@ class Decisions:
         return cls({r["id"]: r["j"] for r in rows}, {r["id"]: r["to"] for r in redirects})
 
     def judgement(self, a: str, b: str) -> str | None:
+        if not self.judgements:  # most runs: no pair to hash
+            return None
         return self.judgements.get(pair_id(a, b))
 
     def canonical(self, node_id: str) -> str:

@@ -17,17 +17,26 @@ from typing import Any
 from neo4j import Driver
 
 from core import names as system
-from ingest.blocking import INDEX_NAME, block_keys, exact_keys, identity_value, lucene_query
+from ingest.blocking import (
+    INDEX_NAME,
+    analyse,
+    block_keys,
+    exact_keys,
+    identity_value,
+    lucene_query,
+    record_names,
+)
 from ingest.decisions import Decisions, Proposal
 from ingest.normalize import normalise_name
-from ingest.scoring import Profile, compare, names_sketch, profile_properties, token_sketch
+from ingest.scoring import Profile, compare, could_reach, profile_properties
 from ontology.model import OntologyModel, load_model
 from ontology.records import Record
 from ontology.types import sharing
 
 FUZZY_CUTOFF = 88.0  # screening (api.matching): rapidfuzz score a name must reach
-CANDIDATES = 20  # candidates per record from the index (BM25 over shared keys)
+CANDIDATES = 20  # candidates per record (those sharing the most keys with it)
 MAX_POSTINGS = 200  # a non-exact key shared by more records of one run is not a block
+MAX_FANOUT = 10  # a non-exact key more nodes of a class hold in the graph is not a block
 KEY_CACHE = 20_000  # records whose blocking keys are kept (a few batches)
 NODE_CACHE = 100_000  # graph candidates kept across batches while their values are unchanged
 
@@ -67,37 +76,42 @@ def search_text(record: Record, model: OntologyModel | None = None) -> str:
 
 @dataclass(eq=False)
 class GraphCandidate:
-    """A node the blocking index found. Its Profile is built only when a comparison needs it:
-    most candidates share a token or a phonetic code and nothing a match could be made of,
-    which its `blockKeys` (derived from its own values by the writer, merge and erasure) tell
-    without analysing its names again."""
+    """A node the blocking index found. The lookup brings only its id, class and `blockKeys`
+    (derived from its own values by the writer, merge and erasure): most candidates share a
+    token or a phonetic code and nothing a match could be made of, which those keys tell. The
+    properties a comparison needs (`props`) are read, and its Profile built, only for the
+    candidates that could match."""
 
     type: str
-    props: dict[str, Any]
-    keys: frozenset[str] | None  # its blockKeys; None for a node written without them
+    node_id: str
+    keys: frozenset[str] | None  # its identifier and fingerprint blockKeys; None: it has none
     by_name: bool  # its class is resolved by name: its keys hold its names' fingerprints
+    props: dict[str, Any] | None = None  # read by the second query, when a comparison needs it
     _profile: Profile | None = None
-    _sketch: frozenset[str] | None = None
+    _names: tuple[tuple[str, ...], ...] | None = None
 
     @property
     def id(self) -> str:
-        return self.props[system.ID]
+        return self.node_id
+
+    def read(self, props: dict[str, Any]) -> None:
+        """Its properties as read now (the profile is kept while they are unchanged)."""
+        if props != self.props:
+            self.props, self._profile = props, None
 
     def profile(self, model: OntologyModel) -> Profile:
         if self._profile is None:
+            assert self.props is not None, "a candidate compared before its properties were read"
             self._profile = Profile.of_node(self.type, self.props, model)
         return self._profile
 
-    def sketch(self) -> frozenset[str] | None:
-        """Its names' sketch (ingest.scoring.token_sketch) from its fingerprint keys, or None
-        when its keys cannot tell."""
+    def names(self) -> tuple[tuple[str, ...], ...] | None:
+        """Its names' tokens, from its fingerprint keys, or None when its keys cannot tell."""
         if self.keys is None or not self.by_name:
             return None
-        if self._sketch is None:
-            self._sketch = frozenset().union(
-                *(token_sketch(tuple(k[3:].split(" "))) for k in self.keys if k[:3] == "fp:")
-            )
-        return self._sketch
+        if self._names is None:
+            self._names = tuple(tuple(k[3:].split(" ")) for k in self.keys if k[:3] == "fp:")
+        return self._names
 
 
 class Resolver:
@@ -123,9 +137,8 @@ class Resolver:
         self._keys: dict[str, tuple[Record, list[str]]] = {}  # record id -> (record, its keys)
         self._nodes: dict[str, GraphCandidate] = {}  # element id -> node, across batches
         self._classes: dict[tuple[str, ...], Any] = {}  # labels -> class
-        self._projection = ", ".join(
-            f".`{p}`" for p in [*profile_properties(self.model), system.BLOCK_KEYS]
-        )
+        self._projection = ", ".join(f".`{p}`" for p in profile_properties(self.model))
+        self._screened: set[str] = set()  # records whose candidates were screened (certain)
 
     # ------------------------------------------------------------------ candidates
     def _block_keys(self, record: Record) -> list[str]:
@@ -139,57 +152,124 @@ class Resolver:
         self._keys[record["id"]] = (record, keys)
         return keys
 
-    def _node(self, element: str, labels: list[str], props: dict[str, Any]) -> GraphCandidate:
-        """The candidate of a node row, reused while the node's values are unchanged."""
-        keys = props.pop(system.BLOCK_KEYS, None)
+    def _node(self, element: str, labels: list[str], node_id: str, keys: Any) -> GraphCandidate:
+        """The candidate of an index hit, reused (its names, its profile) while its id and keys
+        are unchanged."""
         found = frozenset(keys) if keys is not None else None
         cached = self._nodes.get(element)
-        if cached is not None and cached.props == props and cached.keys == found:
+        if cached is not None and cached.node_id == node_id and cached.keys == found:
             return cached
         cls = self._classes.get(tuple(labels))
         if cls is None:
             cls = self._classes[tuple(labels)] = self.model.class_of_labels(labels)
         if len(self._nodes) >= NODE_CACHE:
             self._nodes.clear()
-        node = GraphCandidate(cls.name, props, found, cls.resolved_by_name)
+        node = GraphCandidate(cls.name, node_id, found, cls.resolved_by_name)
         self._nodes[element] = node
         return node
 
-    def prefetch(self, records: Iterable[Record]) -> None:
-        """Look up the graph candidates of a batch's records in one query: each record's index
-        hits (best first) and, once per node, only the properties comparing needs."""
-        queries = []
+    def _screen(self, record: Record) -> tuple[tuple[tuple[str, ...], ...], set[str]]:
+        """What tells whether a candidate could match a record: its names' tokens and its
+        identifier keys."""
+        names = tuple(analyse(n).tokens for n in record_names(record))
+        return names, {k for k in self._block_keys(record) if k[:3] == "id:"}
+
+    def _compared(self, record: Record, candidate: GraphCandidate, screen: Any) -> bool:
+        """Is this candidate compared with the record: never itself, always when the pair is
+        decided, else when it could match (everything, without a screen)."""
+        cand_id = self.decisions.canonical(candidate.id)
+        if cand_id == record["id"]:
+            return False
+        if screen is None or self.decisions.judgement(record["id"], cand_id) is not None:
+            return True
+        return _could_match(screen[0], screen[1], candidate)
+
+    def prefetch(self, records: Iterable[Record], certain: bool = True) -> None:
+        """Look up the graph candidates of a batch's records: one query for the nodes of the
+        batch's distinct keys (a fuzzy key held by more than MAX_FANOUT nodes brings none),
+        with each node's id and keys, then one for the properties of the nodes a comparison
+        needs. `certain`: only those that could be merged or proposed (what `match` compares,
+        `candidates(certain=True)`); the others are left unread."""
+        todo: list[tuple[Record, list[int]]] = []  # record, its (label, key) positions
+        entries: dict[tuple[str, str], int] = {}
         for record in records:
             if record["id"] in self._graph or not self.model.cls(record["type"]).resolved:
                 continue
-            keys = self._block_keys(record)
             self._graph[record["id"]] = []
-            if keys:
-                label = self.model.cls(record["type"]).neo4j_label
-                queries.append({"id": record["id"], "label": label, "q": lucene_query(keys)})
-        if self.driver is None or not queries:
+            if certain:
+                self._screened.add(record["id"])
+            label = self.model.cls(record["type"]).neo4j_label
+            wanted_keys = [
+                entries.setdefault((label, key), len(entries)) for key in self._block_keys(record)
+            ]
+            if wanted_keys:
+                todo.append((record, wanted_keys))
+        if self.driver is None or not todo:
             return
-        hits, nodes = self._lookup(queries)
-        found = {element: self._node(element, labels, props) for element, labels, props in nodes}
-        for record_id, element in hits:
-            self._graph[record_id].append(found[element])
+        found: dict[str, GraphCandidate] = {}
+        holders: list[list[str]] = [[] for _ in entries]  # per (label, key): the nodes
+        for element, labels, node_id, keys, positions in self._lookup(list(entries)):
+            found[element] = self._node(element, labels, node_id, keys)
+            for i in positions:
+                holders[i].append(element)
+        exact = exact_keys(key for _, key in entries)
+        is_exact = [key in exact for _, key in entries]
+        by_record = [_ranked(positions, holders, is_exact) for _, positions in todo]
+        records = [record for record, _ in todo]
+        wanted: dict[str, GraphCandidate] = {}
+        for record, elements in zip(records, by_record, strict=True):
+            screen = self._screen(record) if certain else None
+            kept = self._graph[record["id"]]
+            for element in elements:
+                if self._compared(record, found[element], screen):
+                    kept.append(found[element])
+                    wanted[element] = found[element]
+        if wanted:
+            for element, props in self._read(list(wanted)):
+                wanted[element].read(props)
 
-    def _lookup(self, queries: list[dict[str, str]]) -> tuple[list, list]:
-        """(record id, node element id) per index hit, best first, and each node found once."""
+    def _lookup(self, entries: list[tuple[str, str]]) -> list:
+        """The nodes of each (label, key): an exact key's first CANDIDATES, a fuzzy key's all
+        when at most MAX_FANOUT nodes hold it, else none (a key that many share is not a
+        block). Each node once: its element id, labels, id, the keys screening reads
+        (identifiers, fingerprints) and the positions of the entries that found it."""
         assert self.driver is not None
+        exact = exact_keys(key for _, key in entries)
         rows, _, _ = self.driver.execute_query(
-            "UNWIND $queries AS q CALL (q) { "
-            f"CALL db.index.fulltext.queryNodes('{INDEX_NAME}', q.q, {{limit: $limit}}) "
-            "YIELD node WHERE q.label IN labels(node) RETURN node } "
-            "WITH collect([q.id, elementId(node)]) AS hits, collect(DISTINCT node) AS nodes "
-            f"RETURN hits, [n IN nodes | [elementId(n), labels(n), n {{{self._projection}}}]] "
-            "AS nodes",
-            queries=queries,
-            limit=CANDIDATES,
+            "UNWIND range(0, size($entries) - 1) AS i WITH i, $entries[i] AS e CALL (e) { "
+            f"CALL db.index.fulltext.queryNodes('{INDEX_NAME}', e.q, {{limit: e.limit}}) "
+            "YIELD node WHERE e.label IN labels(node) RETURN collect(node) AS nodes } "
+            "WITH i, e, nodes WHERE e.exact OR size(nodes) <= $fanout "
+            "UNWIND nodes AS node WITH node, collect(i) AS positions "
+            f"RETURN elementId(node), labels(node), node.`{system.ID}`, "
+            f"[k IN node.`{system.BLOCK_KEYS}` WHERE k STARTS WITH 'id:' OR k STARTS WITH 'fp:'], "
+            "positions",
+            entries=[
+                {
+                    "label": label,
+                    "q": lucene_query([key]),
+                    "exact": key in exact,
+                    "limit": CANDIDATES if key in exact else MAX_FANOUT + 1,
+                }
+                for label, key in entries
+            ],
+            fanout=MAX_FANOUT,
             database_=self.database,
             routing_="r",
         )
-        return rows[0]["hits"], rows[0]["nodes"]
+        return [r.values() for r in rows]
+
+    def _read(self, elements: list[str]) -> list:
+        """(element id, the properties a comparison is made of) of these nodes, in one query."""
+        assert self.driver is not None
+        rows, _, _ = self.driver.execute_query(
+            "UNWIND $elements AS e MATCH (n) WHERE elementId(n) = e "
+            f"RETURN e, n {{{self._projection}}} AS props",
+            elements=elements,
+            database_=self.database,
+            routing_="r",
+        )
+        return [(r["e"], r["props"]) for r in rows]
 
     def _memory_candidates(self, record: Record) -> list[str]:
         counts: dict[str, int] = defaultdict(int)
@@ -208,15 +288,17 @@ class Resolver:
         """(candidate, comparison) for every candidate of a record, best first. `certain`:
         only those that could be merged or proposed (the others are left uncompared: no
         identifier in common, and no token that could be similar to one of the record's)."""
+        if not certain and record["id"] in self._screened:  # all its candidates are wanted now
+            del self._graph[record["id"]]
+            self._screened.discard(record["id"])
         if record["id"] not in self._graph:
-            self.prefetch([record])
+            self.prefetch([record], certain)
         profile = Profile.of_record(record, self.model, level)
         found: dict[str, GraphCandidate | Profile] = {
             c.id: c for c in self._graph.get(record["id"], [])
         }
         found.update({t: self._profiles[t] for t in self._memory_candidates(record)})
-        sketch = names_sketch(profile.names) if certain else frozenset()
-        id_keys = {k for k in self._block_keys(record) if k[:3] == "id:"} if certain else set()
+        names, id_keys = self._screen(record) if certain else ((), set())
         out = []
         for cand_id, candidate in found.items():
             cand_id = self.decisions.canonical(cand_id)
@@ -226,7 +308,7 @@ class Resolver:
             if (
                 certain
                 and decision is None
-                and not _could_match(profile, sketch, id_keys, candidate)
+                and not _could_match(names, id_keys, candidate, profile)
             ):
                 continue
             if isinstance(candidate, GraphCandidate):
@@ -320,19 +402,38 @@ class Resolver:
         ]
 
 
+def _ranked(positions: list[int], holders: list[list[str]], exact: list[bool]) -> list[str]:
+    """A record's graph candidates from the nodes of its keys: those of more of its exact keys,
+    then of more of its keys, first (as the run's own index ranks them); CANDIDATES at most."""
+    counts: dict[str, list[int]] = {}
+    for i in positions:
+        for element in holders[i]:
+            count = counts.setdefault(element, [0, 0])
+            count[0] -= exact[i]
+            count[1] -= 1
+    return sorted(counts, key=lambda e: (*counts[e], e))[:CANDIDATES]
+
+
 def _could_match(
-    record: Profile, sketch: frozenset[str], id_keys: set[str], candidate: GraphCandidate | Profile
+    names: tuple[tuple[str, ...], ...],
+    id_keys: set[str],
+    candidate: GraphCandidate | Profile,
+    record: Profile | None = None,
 ) -> bool:
     """Could comparing give merge or propose? Only through a shared identifier (a key of both;
-    a conflict alone vetoes) or names with a token pair that is similar at all."""
+    a conflict alone vetoes) or a pair of names that could reach the proposal score
+    (ingest.scoring.could_reach). `names`: the record's names' tokens; `record`: its profile,
+    needed for a candidate of this run (a Profile)."""
     if isinstance(candidate, Profile):
+        assert record is not None
         if any(scheme in candidate.ids for scheme in record.ids):
             return True
-        return bool(sketch & names_sketch(candidate.names))
-    theirs = candidate.sketch()
-    if theirs is None or (id_keys and not id_keys.isdisjoint(candidate.keys or ())):
-        return True
-    return not sketch.isdisjoint(theirs)
+        theirs: tuple[tuple[str, ...], ...] | None = tuple(n.tokens for n in candidate.names)
+    else:
+        theirs = candidate.names()
+        if theirs is None or (id_keys and not id_keys.isdisjoint(candidate.keys or ())):
+            return True
+    return any(could_reach(mine, other) for mine in names for other in theirs or ())
 
 
 def merge_records(base: Record, other: Record, model: OntologyModel) -> Record:
@@ -404,7 +505,7 @@ def match_records(
     """For each record, the graph's candidates the caller may see, best first, each with its
     score (0-100), verdict and the features behind it. Nothing is written."""
     resolver = Resolver(driver, database, model)
-    resolver.prefetch(records)
+    resolver.prefetch(records, certain=False)
     out = []
     for record in records:
         if not resolver.model.cls(record["type"]).resolved:

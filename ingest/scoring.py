@@ -24,6 +24,7 @@ from rapidfuzz.distance import Levenshtein
 
 from core import names as system
 from ingest.blocking import (
+    MIN_SQUASHED,
     NameInfo,
     analyse,
     identifier_values,
@@ -168,13 +169,46 @@ def token_sketch(tokens: tuple[str, ...]) -> frozenset[str]:
     be compared by edits (one edit before them: with a single edit the equal prefix and suffix
     cover all but one character), the squashed form; tokens long enough for two edits share a
     marker, so such pairs are always compared."""
-    out = {"=" + t for t in tokens}
-    out.update("<" + t[:3] for t in tokens if len(t) >= 3)
-    out.update(">" + t[-3:] for t in tokens if len(t) >= MIN_FUZZY_TOKEN)
-    out.add("~" + "".join(tokens))
-    if any(len(t) >= LONG_TOKEN for t in tokens):
-        out.add("*long")
-    return frozenset(out)
+    return _token_sketches(tokens) | {"~" + "".join(tokens)}
+
+
+def _token_keys(token: str) -> list[str]:
+    """One token's part of a sketch (token_sketch)."""
+    keys = ["=" + token]
+    if len(token) >= 3:
+        keys.append("<" + token[:3])
+    if len(token) >= MIN_FUZZY_TOKEN:
+        keys.append(">" + token[-3:])
+    if len(token) >= LONG_TOKEN:
+        keys.append("*long")
+    return keys
+
+
+@lru_cache(maxsize=200_000)
+def _token_sketches(tokens: tuple[str, ...]) -> frozenset[str]:
+    """The sketch of a name's tokens taken one by one (token_sketch without the squashed name)."""
+    return frozenset(k for t in tokens for k in _token_keys(t))
+
+
+def could_reach(a: tuple[str, ...], b: tuple[str, ...], at: float = PROPOSE_AT) -> bool:
+    """Could two names (their tokens) reach a name similarity of `at`? An upper bound that
+    needs no comparing: a token whose sketch meets none of the other name's scores 0 (see
+    token_sketch), every other one is counted as a perfect match, and the weights are the
+    ones that favour the pair most (1 for those, GENERIC_WEIGHT for the rest). Names below it
+    can be neither merged (1.0) nor proposed (PROPOSE_AT): "Lorem Ipsum Dolor" and "Lorem
+    Amet Sit" share one word of three."""
+    if not a or not b:
+        return False
+    if a == b or (len(squashed := "".join(a)) >= MIN_SQUASHED and squashed == "".join(b)):
+        return True
+    left, right = _token_sketches(a), _token_sketches(b)
+    hits = sum(not right.isdisjoint(_token_keys(t)) for t in a)
+    hits += sum(not left.isdisjoint(_token_keys(t)) for t in b)
+    misses = len(a) + len(b) - hits
+    return hits >= at * (hits + GENERIC_WEIGHT * misses) - 1e-9
+
+
+SKETCH_CACHES = (token_sketch, _token_sketches)  # emptied by benchmarks
 
 
 def names_sketch(names: Iterable[NameInfo]) -> frozenset[str]:

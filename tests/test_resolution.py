@@ -15,6 +15,7 @@ from core.dump import canonical_dump
 from ingest.blocking import analyse, block_keys
 from ingest.decisions import list_proposals, pair_id
 from ingest.merge import decide, split
+from ingest.resolve import MAX_FANOUT, Resolver
 from ingest.scoring import Profile, compare
 from ontology.model import load_model
 
@@ -311,6 +312,26 @@ def test_block_keys_are_in_the_graph_and_found_by_the_index(neo4j_db, settings) 
         database_=db,
     )
     assert [r["id"] for r in rows] == ["isin-CNE100000PM8"]
+
+
+def test_a_word_more_companies_share_than_max_fanout_is_not_a_block(
+    neo4j_db, settings, tmp_path
+) -> None:
+    """Up to MAX_FANOUT companies holding a word are candidates of a record with that word;
+    one more and the word is too common to block on (the other keys still count)."""
+    db = settings.neo4j_database
+    words = ["Brindle", "Castor", "Dunwich", "Ethelred", "Gimbal", "Harrow", "Inkwell"]
+    words += ["Jasper", "Kestrel", "Lumen", "Marlow", "Nimbus", "Orrery", "Pennant"]
+    names = [f"Quorvex {w}" for w in words[:MAX_FANOUT]]
+    assert ingest(neo4j_db, db, [holdings(tmp_path / "a.csv", *((n, "NO") for n in names))]).ok
+    record = {"id": "query", "type": "Company", "name": "Quorvex Ultimo"}
+    found = {c.display for c, _ in Resolver(neo4j_db, db).candidates(record)}
+    assert found == set(names)
+    one_more = holdings(tmp_path / "b.csv", (f"Quorvex {words[MAX_FANOUT]}", "NO"))
+    assert ingest(neo4j_db, db, [one_more]).ok
+    assert Resolver(neo4j_db, db).candidates(record) == []
+    typo = {"id": "typo", "type": "Company", "name": "Quorvex Kestral"}  # its sound still blocks
+    assert [c.display for c, _ in Resolver(neo4j_db, db).candidates(typo)] == ["Quorvex Kestrel"]
 
 
 # ---------------------------------------------------------------------- NBIM, real data
