@@ -8,8 +8,9 @@ allegations, region hierarchies), loaded as fast as this machine allows:
     (`ingest.writer.write_batch`); resolution and SHACL validation are skipped (benchmark 1
     measures them; synth's ids already agree);
   - the holdings (a million rows) are turned into records by the ontology's own mapping
-    (`node_row`, `relationship_rows`) and written with plain `UNWIND … CREATE` batches: the
-    graph an ingest would make, minus its per-row checks.
+    (`node_row`, `relationship_rows`), given the statements the writer would store (`node_state`,
+    `link_state`: one published report citing the table) and written with plain
+    `UNWIND … CREATE` batches: the graph an ingest would make, minus its per-row checks.
 Everything is CLEAR, so anonymous API callers see all of it.
 
 Then, for funds of about 10, 1,000 and 10,000 holdings, with 0 and 4 ownership hops, the same
@@ -50,7 +51,20 @@ from core.settings import Settings
 from ingest.adapters import read_batches
 from ingest.normalize import slug
 from ingest.resolve import merge_records
-from ingest.writer import WritePlan, ensure_schema, node_row, relationship_rows, write_batch
+from ingest.writer import (
+    NOT_STATED,
+    RUN_PROPERTY,
+    WritePlan,
+    ensure_schema,
+    link_state,
+    node_row,
+    node_state,
+    relationship_rows,
+    relationship_statements,
+    run_day,
+    write_batch,
+)
+from ontology import statements as st
 from ontology.model import OntologyModel, load_model
 from ontology.records import Record
 from queries import load
@@ -122,15 +136,26 @@ def _bulk(driver: neo4j.Driver, records: list[Record], model: OntologyModel) -> 
     """Create the records' nodes and relationships (all new) in one transaction."""
     nodes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     rels: dict[str, list[dict[str, Any]]] = {}
+    claim = st.Claim(REPORT_ID, "CLEAR", "published", (SOURCE_ID,))
+    day = run_day(RUN_ID)
+    exists = relationship_statements(None, [REPORT_ID], "CLEAR", lambda _: "published", day)
+    link = link_state(exists, "CLEAR")
     for record in records:
         row = node_row(record, model, "CLEAR")
-        row.props.update(reportIds=[REPORT_ID], sourceIds=[SOURCE_ID], ingestRun=RUN_ID)
-        nodes.setdefault(tuple(row.labels), []).append(row.props)
-        for key, props in relationship_rows(record, model).items():
-            # every relationship has a level, as the writer gives it (the queries follow a link
-            # only at the caller's levels: without it the exposure answers would be empty)
-            props = {**props, "tlp": "CLEAR", "reportIds": [REPORT_ID], "sourceIds": [SOURCE_ID]}
-            rels.setdefault(key.type, []).append({"a": key.start, "b": key.end, "props": props})
+        # the node as the writer stores it: its statements (one published report citing the
+        # table) projected at its level, with statedBy, knownSpans, sourceIds, searchText …
+        values = {k: v for k, v in row.props.items() if k not in NOT_STATED and v is not None}
+        statements = st.restate([], claim, values, row.multi, day)
+        props = node_state(row.id, row.labels, statements, model) or {}
+        nodes.setdefault(tuple(row.labels), []).append({**props, RUN_PROPERTY: RUN_ID})
+        for key, link_props in relationship_rows(record, model).items():
+            # every relationship has a level and statements, as the writer gives it (the
+            # queries follow a link only at the caller's levels)
+            link_props = {**link_props, "key": key.key, "reportIds": [REPORT_ID]}
+            link_props |= {"sourceIds": [SOURCE_ID], **link}
+            rels.setdefault(key.type, []).append(
+                {"a": key.start, "b": key.end, "props": link_props}
+            )
 
     def work(tx: neo4j.ManagedTransaction) -> None:
         for labels, rows in nodes.items():
