@@ -334,6 +334,46 @@ def relationship_statements(
     return st.encode(out)
 
 
+class _LinkTexts:
+    """`relationship_statements` of one transaction, each distinct question answered once."""
+
+    def __init__(self, standing_of: Callable[[str | None], str], today: str):
+        self.standing_of, self.today = standing_of, today
+        self.known: dict[tuple, str] = {}
+
+    def __call__(self, old: dict[str, Any] | None, reports: list[str], level: str) -> str:
+        old = old or {}
+        stored = old.get(system.STATEMENTS)
+        before = (
+            stored
+            if stored
+            else (
+                run_day(str(old.get(RUN_PROPERTY) or "")),
+                tuple(old.get(system.REPORT_IDS) or ()),
+            )
+        )
+        key = (before, tuple(reports), level)
+        if key not in self.known:
+            self.known[key] = relationship_statements(
+                old, reports, level, self.standing_of, self.today
+            )
+        return self.known[key]
+
+
+class _Memo:
+    """A pure function of hashable arguments, each answer computed once; a copy of its lists
+    is handed out (callers put them into rows they may change)."""
+
+    def __init__(self, function: Callable[..., dict[str, Any]]):
+        self.function = function
+        self.known: dict[tuple, dict[str, Any]] = {}
+
+    def __call__(self, *args: Any) -> dict[str, Any]:
+        if args not in self.known:
+            self.known[args] = self.function(*args)
+        return {k: list(v) if isinstance(v, list) else v for k, v in self.known[args].items()}
+
+
 def relationship_level(statements: str, default: str) -> str:
     """A relationship's level: the most open level of its live statements (a link an AMBER
     report alone states between two public nodes is AMBER)."""
@@ -533,8 +573,11 @@ def write_batch(
             }
         )
 
-    # relationship changes
+    # relationship changes (the many links that say the same, say of one report today,
+    # share one statements text: each distinct one is computed once)
     rel_writes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    link_texts = _LinkTexts(standing_of, today)
+    link_states = _Memo(link_state)
     written = {w["id"]: w["props"] for w in node_writes}
     for key in final_rels:  # a rewritten node's relationships carry its new sourceIds
         if (key.start if subject_of.get(key.type, "out") == "out" else key.end) in written:
@@ -548,10 +591,10 @@ def write_batch(
         props.update(key=key.key, sourceIds=list(subject_props.get("sourceIds") or []))
         old = existing_rels.get(key)
         level = plan.tlp.get(subject) or subject_props.get(system.TLP) or sharing.DEFAULT
-        text = plan.given_link_statements.get(key) or relationship_statements(
-            old, list(props.get(system.REPORT_IDS) or []), level, standing_of, today
+        text = plan.given_link_statements.get(key) or link_texts(
+            old, list(props.get(system.REPORT_IDS) or []), level
         )
-        props.update(link_state(text, level))
+        props.update(link_states(text, level))
         if old is not None and {k: v for k, v in old.items() if k != RUN_PROPERTY} == props:
             summary.unchanged[key.type] += 1
             continue
