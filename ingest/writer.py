@@ -61,6 +61,15 @@ def _number(value: Any) -> Any:
         return value
 
 
+def _comparable(props: dict[str, Any]) -> dict[str, Any]:
+    """A node's properties as compared for change: numbers as floats, no run stamp."""
+    return {
+        k: _number(v) if not isinstance(v, list) else v
+        for k, v in props.items()
+        if k != RUN_PROPERTY
+    }
+
+
 @dataclass
 class Summary:
     created: Counter = field(default_factory=Counter)
@@ -344,14 +353,8 @@ class _LinkTexts:
     def __call__(self, old: dict[str, Any] | None, reports: list[str], level: str) -> str:
         old = old or {}
         stored = old.get(system.STATEMENTS)
-        before = (
-            stored
-            if stored
-            else (
-                run_day(str(old.get(RUN_PROPERTY) or "")),
-                tuple(old.get(system.REPORT_IDS) or ()),
-            )
-        )
+        # without a stored text, the answer depends on the run stamp (its day) and the reports
+        before = stored or (old.get(RUN_PROPERTY), tuple(old.get(system.REPORT_IDS) or ()))
         key = (before, tuple(reports), level)
         if key not in self.known:
             self.known[key] = relationship_statements(
@@ -544,16 +547,10 @@ def write_batch(
                 seen = st.visible(new_st, sharing.levels_up_to(plan.tlp[node_id]))
                 summary.conflicts.extend(st.conflicts(node_id, seen, plan.report_id))
         new = node_state(node_id, row.labels, new_st, model) or {}
-        old_cmp = {
-            k: _number(v) if not isinstance(v, list) else v
-            for k, v in old_props.items()
-            if k != RUN_PROPERTY
-        }
-        new_cmp = {k: _number(v) if not isinstance(v, list) else v for k, v in new.items()}
         label = row.labels[-1]
         if set(old_props) <= {"id"}:  # new, or a placeholder made by the lock above
             summary.created[label] += 1
-        elif old_cmp == new_cmp and set(row.labels) <= set(old_labels):
+        elif _comparable(old_props) == _comparable(new) and set(row.labels) <= set(old_labels):
             summary.unchanged[label] += 1
             continue
         else:

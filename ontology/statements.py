@@ -19,6 +19,7 @@ the union of their visible values. No database here: the writer, the API and exp
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
@@ -42,6 +43,9 @@ def value_key(value: Any) -> str:
         return _json_text(value)
     if value is True or value is False or value is None:
         return _JSON_CONSTANTS[value]
+    if type(value) is float or type(value) is int:
+        number = float(value)
+        return repr(number) if math.isfinite(number) else json.dumps(number)
 
     def norm(v: Any) -> Any:
         if isinstance(v, bool) or v is None or isinstance(v, str):
@@ -177,9 +181,11 @@ def restate(
     day (taking the claim's current level, standing and sources), those it no longer states are
     retracted today, new values are first stated today; other reports' statements stay as they
     are."""
+    old = list(old)
     wanted: dict[tuple[str, str], Statement] = {}
     for prop, value in [(EXISTS, True), *values.items()]:
-        for v in value if prop in multi and isinstance(value, list) else [value]:
+        many = prop in multi and isinstance(value, list)
+        for v in value if many else [value]:
             s = Statement(
                 prop,
                 v,
@@ -191,7 +197,8 @@ def restate(
                 date=claim.date,
                 multi=prop in multi,
             )
-            wanted[s.key] = s
+            # a value's text only where it is compared: among a set's values, or with old ones
+            wanted[s.key if many or old else (prop, "")] = s
     out: list[Statement] = []
     new = dict(wanted)
     for s in old:
