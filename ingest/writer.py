@@ -364,17 +364,18 @@ class _LinkTexts:
 
 
 class _Memo:
-    """A pure function of hashable arguments, each answer computed once; a copy of its lists
-    is handed out (callers put them into rows they may change)."""
+    """A pure function of hashable arguments, each answer computed once; the answer is shared
+    by every caller (its lists too: the writer only sends them, never changes them)."""
 
     def __init__(self, function: Callable[..., dict[str, Any]]):
         self.function = function
         self.known: dict[tuple, dict[str, Any]] = {}
 
     def __call__(self, *args: Any) -> dict[str, Any]:
-        if args not in self.known:
-            self.known[args] = self.function(*args)
-        return {k: list(v) if isinstance(v, list) else v for k, v in self.known[args].items()}
+        found = self.known.get(args)
+        if found is None:
+            found = self.known[args] = self.function(*args)
+        return found
 
 
 def relationship_level(statements: str, default: str) -> str:
@@ -543,7 +544,9 @@ def write_batch(
                     report, plan.tlp[node_id], standing, sources, max(dates) if dates else None
                 )
                 new_st = st.restate(new_st, claim, values, row.multi, today)
-            if plan.report_id:  # against what this report's own readers may see
+            # against what this report's own readers may see; nothing to list when no other
+            # report states anything on the node
+            if plan.report_id and any(s.report != plan.report_id for s in new_st):
                 seen = st.visible(new_st, sharing.levels_up_to(plan.tlp[node_id]))
                 summary.conflicts.extend(st.conflicts(node_id, seen, plan.report_id))
         new = node_state(node_id, row.labels, new_st, model) or {}
@@ -584,7 +587,8 @@ def write_batch(
             continue
         subject = key.start if subject_of.get(key.type, "out") == "out" else key.end
         subject_props = written.get(subject) or existing_nodes.get(subject, ({}, []))[0]
-        props = {k: v for k, v in props.items() if k != RUN_PROPERTY}
+        props = dict(props)  # a copy: an unstated one is the read-back dict itself
+        props.pop(RUN_PROPERTY, None)
         props.update(key=key.key, sourceIds=list(subject_props.get("sourceIds") or []))
         old = existing_rels.get(key)
         level = plan.tlp.get(subject) or subject_props.get(system.TLP) or sharing.DEFAULT
