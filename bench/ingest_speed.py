@@ -175,7 +175,7 @@ METHODS = ("ours", "rerun", "normal", "load_csv", "naive")
 
 # where the time of our ingest goes: functions of the pipeline, by stage
 STAGES = {
-    "read (adapter, both passes)": ("ingest/adapters.py", "read_batches"),
+    "read (adapter)": ("ingest/adapters.py", "read_batches"),
     "validate (SHACL rules)": ("ontology/validate.py", "validate_records"),
     "resolve (graph look-ups, matching)": ("ingest/pipeline.py", "lookup_nodes"),
     "write (writer transaction)": ("ingest/writer.py", "write_batch"),

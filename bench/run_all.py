@@ -240,8 +240,8 @@ def _ingest_section(ing: dict[str, Any], prof: dict[str, Any]) -> list[str]:
         ),  # fmt: skip
         "",
         f"Target ≥ 1.0× LOAD CSV with validation on: {met(ratio >= 1.0)} ({ratio:.2f}×). "
-        "Our ingest does more than LOAD CSV: it reads the file twice (a check pass validates "
-        "the whole file before the first write, so bad input writes nothing), resolves every "
+        "Our ingest does more than LOAD CSV: it checks the whole file before the first write "
+        "(so bad input writes nothing; the checked batches wait for the write), resolves every "
         "company against the graph, checks every identifier's check digits and every SHACL "
         "rule, writes evidence links with quotes, and diffs against the graph so a re-run "
         "changes nothing; it beats the naive per-row loop by "
@@ -252,7 +252,7 @@ def _ingest_section(ing: dict[str, Any], prof: dict[str, Any]) -> list[str]:
         "",
         table(["stage", "s", "share"], stage_rows),
         "",
-        "What limits it: Python work per row (adapter parsing twice, validation, resolution, "
+        "What limits it: Python work per row (adapter parsing, validation, resolution, "
         "building write rows) on one core, and the writer's transaction per batch, which reads "
         "the batch's nodes and relationships back before it writes only what changed (what "
         "makes a re-run a no-op). See *Profile and fixes* below.",

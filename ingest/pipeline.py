@@ -571,45 +571,41 @@ def _ingest_file(
             quarantine=quarantine,
         )
         return
-    # a stream of batches: check all of it first, so bad input writes nothing
-    seen: set[str] = set()
-    check_resolver = Resolver(driver, database, model)
-    recurring = _Recurring(model)
-    problems: list[Problem] = []
-    for batch in _chain(first, second, batches):
-        try:
-            prepared = prepare(batch, check_resolver, model, database, quarantine=quarantine)
-        except IngestError as exc:  # go on: one run names every fault of the file
-            problems.extend(exc.problems)
-            continue
-        seen.update(r["id"] for r in prepared.records)
-        recurring.add(prepared.records)
-    if problems:
-        raise IngestError(problems)
-    stated_in_file = recurring.stated_in_file()
-    del recurring
-    if dry_run:
-        return
-    for batch in _read(path, fmt, options):
-        _run_batch(
-            batch,
-            driver,
-            database,
-            dry_run,
-            resolver,
-            model,
-            result,
-            progress,
-            sweep_ids=seen if batch.final else None,
-            stated_in_file=stated_in_file,
-            checked=True,
-            quarantine=quarantine,
-        )
+    # a stream of batches: check all of it first, so bad input writes nothing; the checked
+    # batches wait in memory (a file this small; a large one takes the bulk path, which spills)
+    _check_then_write(
+        _chain(first, second, batches),
+        _Kept(),
+        path,
+        driver,
+        database,
+        dry_run,
+        resolver,
+        model,
+        result,
+        progress,
+        quarantine,
+        find_new=False,
+    )
+
+
+class _Kept(list):
+    """Checked batches kept in memory, in the order they came (the normal path's bulk.Spill)."""
+
+    @property
+    def count(self) -> int:
+        return len(self)
+
+    def put(self, item: Any) -> None:
+        self.append(item)
 
 
 class _Recurring:
-    """The relationships of entities a file states in more than one batch (entities recur
-    across batches; facts do not): a later batch must not drop what an earlier one wrote."""
+    """What a file states in more than one batch. Entities recur across batches (rows citing one
+    company), and so may a fact (a holding restated on rows far apart): each is written whole
+    by every batch that names it, as the whole file states it (its records folded in file
+    order, as rows restating it in one batch fold), so a later batch neither drops nor retracts
+    what an earlier one wrote and a re-run finds every value as it left it."""
 
     def __init__(self, model: OntologyModel) -> None:
         self.model = model
@@ -618,12 +614,46 @@ class _Recurring:
 
     def add(self, records: list[dict[str, Any]]) -> None:
         for record in records:
+            self.batches_of[record["id"]] += 1
             if self.model.cls(record["type"]).resolved:
-                self.batches_of[record["id"]] += 1
                 self.rels_of[record["id"]].update(relationship_rows(record, self.model))
 
     def stated_in_file(self) -> set[RelKey]:
         return {k for i, keys in self.rels_of.items() if self.batches_of[i] > 1 for k in keys}
+
+    def folded(self, checked: Iterator[tuple[Any, int, Prepared, frozenset[str]]]) -> _Folded:
+        """The records of the ids stated in several batches, folded over the checked batches."""
+        out = _Folded()
+        for _, _, prepared, _ in checked:
+            for record in prepared.records:
+                rid = record["id"]
+                if self.batches_of[rid] < 2:
+                    continue
+                before = out.records.get(rid)
+                out.records[rid] = merge_records(before, record, self.model) if before else record
+                out.tlp[rid] = max_tlp([out.tlp.get(rid), prepared.tlp[rid]])
+            out.source_dates.update(prepared.source_dates)
+        return out
+
+
+@dataclass
+class _Folded:
+    """Records of ids a file states in several batches, each as the whole file states it."""
+
+    records: dict[str, Record] = field(default_factory=dict)
+    tlp: dict[str, str] = field(default_factory=dict)
+    source_dates: dict[str, str] = field(default_factory=dict)
+
+    def apply(self, prepared: Prepared) -> Prepared:
+        """`prepared` with its recurring records replaced by their folded whole."""
+        if not any(r["id"] in self.records for r in prepared.records):
+            return prepared
+        return replace(
+            prepared,
+            records=[self.records.get(r["id"], r) for r in prepared.records],
+            tlp={**prepared.tlp, **{i: self.tlp[i] for i in prepared.tlp if i in self.tlp}},
+            source_dates={**self.source_dates, **prepared.source_dates},
+        )
 
 
 def _chain(first, second, rest):
@@ -645,51 +675,91 @@ def _ingest_file_bulk(
     progress,
     quarantine,
 ) -> None:
-    """A large file: read, resolve and validate it once, spilling each checked batch; write
-    the spilled batches only when the whole file is clean (so bad input writes nothing), each
-    through the same per-batch write as the normal path, its new nodes created without reading
-    them back."""
-    seen: set[str] = set()
-    recurring = _Recurring(model)
-    problems: list[Problem] = []
+    """A large file: as a stream of batches on the normal path, its checked batches spilled to
+    disk, and the nodes the check found new created without reading them back."""
     with bulk.Spill() as spill:
         # the adapter's own batches: where a file is cut decides how rows that restate one
         # fact fold (within a batch) or follow each other (across), so both paths cut alike
-        for batch in _read(path, fmt, options):
-            try:
-                prepared = prepare(batch, resolver, model, database, quarantine=quarantine)
-            except IngestError as exc:  # go on: one run names every fault of the file
-                problems.extend(exc.problems)
-                continue
-            if problems:  # the file is rejected: check the rest, keep nothing
-                continue
-            ids = {r["id"] for r in prepared.records}
-            new = frozenset(ids - seen - set(lookup_nodes(driver, ids - seen, database)))
-            seen |= ids
-            recurring.add(prepared.records)
-            spill.put((replace(batch, records=[]), len(batch.records), prepared, new))
-        if problems:
-            raise IngestError(problems)
-        if not spill.count:
-            raise IngestError([Problem(str(path), "-", "empty-file", "no records in this file")])
-        stated_in_file = recurring.stated_in_file()
-        del recurring
-        for batch, count, prepared, new in spill:
-            result.proposals.extend(prepared.proposals)
-            result.unsupported.update(batch.unsupported)
-            if progress:
-                progress(batch.file, count)
-            _write_prepared(
-                batch,
-                prepared,
-                driver,
-                database,
-                False,
-                result,
-                sweep_ids=seen if batch.final else None,
-                stated_in_file=stated_in_file,
-                new_ids=new,
-            )
+        _check_then_write(
+            _read(path, fmt, options),
+            spill,
+            path,
+            driver,
+            database,
+            False,
+            resolver,
+            model,
+            result,
+            progress,
+            quarantine,
+            find_new=True,
+        )
+
+
+def _check_then_write(
+    batches,
+    store,
+    path,
+    driver,
+    database,
+    dry_run,
+    resolver,
+    model,
+    result,
+    progress,
+    quarantine,
+    find_new: bool,
+) -> None:
+    """Read, resolve and validate every batch once, keeping each checked batch in `store`
+    (`_Kept` or `bulk.Spill`); write the kept batches only when the whole file is clean (so bad
+    input writes nothing), each in its own transaction. `find_new`: tell the writer which nodes
+    the graph does not hold yet (the bulk path; it then creates them instead of merging)."""
+    seen: set[str] = set()
+    recurring = _Recurring(model)
+    problems: list[Problem] = []
+    for batch in batches:
+        try:
+            prepared = prepare(batch, resolver, model, database, quarantine=quarantine)
+        except IngestError as exc:  # go on: one run names every fault of the file
+            problems.extend(exc.problems)
+            continue
+        if problems:  # the file is rejected: check the rest, keep nothing
+            continue
+        ids = {r["id"] for r in prepared.records}
+        new = (
+            frozenset(ids - seen - set(lookup_nodes(driver, ids - seen, database)))
+            if find_new
+            else frozenset()
+        )
+        seen |= ids
+        recurring.add(prepared.records)
+        store.put((replace(batch, records=[]), len(batch.records), prepared, new))
+    if problems:
+        raise IngestError(problems)
+    if not store.count:
+        raise IngestError([Problem(str(path), "-", "empty-file", "no records in this file")])
+    if dry_run:
+        return
+    stated_in_file = recurring.stated_in_file()
+    folded = recurring.folded(iter(store))
+    del recurring
+    for batch, count, prepared, new in store:
+        prepared = folded.apply(prepared)
+        result.proposals.extend(prepared.proposals)
+        result.unsupported.update(batch.unsupported)
+        if progress:
+            progress(batch.file, count)
+        _write_prepared(
+            batch,
+            prepared,
+            driver,
+            database,
+            False,
+            result,
+            sweep_ids=seen if batch.final else None,
+            stated_in_file=stated_in_file,
+            new_ids=new,
+        )
 
 
 def write_and_alert(tx: ManagedTransaction, plan: WritePlan, model: OntologyModel) -> Summary:

@@ -61,6 +61,15 @@ def _number(value: Any) -> Any:
         return value
 
 
+def _comparable(props: dict[str, Any]) -> dict[str, Any]:
+    """A node's properties as compared for change: numbers as floats, no run stamp."""
+    return {
+        k: _number(v) if not isinstance(v, list) else v
+        for k, v in props.items()
+        if k != RUN_PROPERTY
+    }
+
+
 @dataclass
 class Summary:
     created: Counter = field(default_factory=Counter)
@@ -334,6 +343,41 @@ def relationship_statements(
     return st.encode(out)
 
 
+class _LinkTexts:
+    """`relationship_statements` of one transaction, each distinct question answered once."""
+
+    def __init__(self, standing_of: Callable[[str | None], str], today: str):
+        self.standing_of, self.today = standing_of, today
+        self.known: dict[tuple, str] = {}
+
+    def __call__(self, old: dict[str, Any] | None, reports: list[str], level: str) -> str:
+        old = old or {}
+        stored = old.get(system.STATEMENTS)
+        # without a stored text, the answer depends on the run stamp (its day) and the reports
+        before = stored or (old.get(RUN_PROPERTY), tuple(old.get(system.REPORT_IDS) or ()))
+        key = (before, tuple(reports), level)
+        if key not in self.known:
+            self.known[key] = relationship_statements(
+                old, reports, level, self.standing_of, self.today
+            )
+        return self.known[key]
+
+
+class _Memo:
+    """A pure function of hashable arguments, each answer computed once; the answer is shared
+    by every caller (its lists too: the writer only sends them, never changes them)."""
+
+    def __init__(self, function: Callable[..., dict[str, Any]]):
+        self.function = function
+        self.known: dict[tuple, dict[str, Any]] = {}
+
+    def __call__(self, *args: Any) -> dict[str, Any]:
+        found = self.known.get(args)
+        if found is None:
+            found = self.known[args] = self.function(*args)
+        return found
+
+
 def relationship_level(statements: str, default: str) -> str:
     """A relationship's level: the most open level of its live statements (a link an AMBER
     report alone states between two public nodes is AMBER)."""
@@ -500,20 +544,16 @@ def write_batch(
                     report, plan.tlp[node_id], standing, sources, max(dates) if dates else None
                 )
                 new_st = st.restate(new_st, claim, values, row.multi, today)
-            if plan.report_id:  # against what this report's own readers may see
+            # against what this report's own readers may see; nothing to list when no other
+            # report states anything on the node
+            if plan.report_id and any(s.report != plan.report_id for s in new_st):
                 seen = st.visible(new_st, sharing.levels_up_to(plan.tlp[node_id]))
                 summary.conflicts.extend(st.conflicts(node_id, seen, plan.report_id))
         new = node_state(node_id, row.labels, new_st, model) or {}
-        old_cmp = {
-            k: _number(v) if not isinstance(v, list) else v
-            for k, v in old_props.items()
-            if k != RUN_PROPERTY
-        }
-        new_cmp = {k: _number(v) if not isinstance(v, list) else v for k, v in new.items()}
         label = row.labels[-1]
         if set(old_props) <= {"id"}:  # new, or a placeholder made by the lock above
             summary.created[label] += 1
-        elif old_cmp == new_cmp and set(row.labels) <= set(old_labels):
+        elif _comparable(old_props) == _comparable(new) and set(row.labels) <= set(old_labels):
             summary.unchanged[label] += 1
             continue
         else:
@@ -533,8 +573,11 @@ def write_batch(
             }
         )
 
-    # relationship changes
+    # relationship changes (the many links that say the same, say of one report today,
+    # share one statements text: each distinct one is computed once)
     rel_writes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    link_texts = _LinkTexts(standing_of, today)
+    link_states = _Memo(link_state)
     written = {w["id"]: w["props"] for w in node_writes}
     for key in final_rels:  # a rewritten node's relationships carry its new sourceIds
         if (key.start if subject_of.get(key.type, "out") == "out" else key.end) in written:
@@ -544,14 +587,15 @@ def write_batch(
             continue
         subject = key.start if subject_of.get(key.type, "out") == "out" else key.end
         subject_props = written.get(subject) or existing_nodes.get(subject, ({}, []))[0]
-        props = {k: v for k, v in props.items() if k != RUN_PROPERTY}
+        props = dict(props)  # a copy: an unstated one is the read-back dict itself
+        props.pop(RUN_PROPERTY, None)
         props.update(key=key.key, sourceIds=list(subject_props.get("sourceIds") or []))
         old = existing_rels.get(key)
         level = plan.tlp.get(subject) or subject_props.get(system.TLP) or sharing.DEFAULT
-        text = plan.given_link_statements.get(key) or relationship_statements(
-            old, list(props.get(system.REPORT_IDS) or []), level, standing_of, today
+        text = plan.given_link_statements.get(key) or link_texts(
+            old, list(props.get(system.REPORT_IDS) or []), level
         )
-        props.update(link_state(text, level))
+        props.update(link_states(text, level))
         if old is not None and {k: v for k, v in old.items() if k != RUN_PROPERTY} == props:
             summary.unchanged[key.type] += 1
             continue

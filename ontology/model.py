@@ -131,6 +131,8 @@ class OntologyModel:
         self.properties: dict[str, PropertySpec] = {}
         self.vocabularies: dict[str, Vocabulary] = {}
         self._properties_of: dict[str, dict[str, PropertySpec]] = {}
+        self._labels_of: dict[str, tuple[str, ...]] = {}  # asked per record and per node
+        self._class_of_labels: dict[tuple[str, ...], ClassSpec] = {}
         self._read_classes()
         self._read_vocabularies()
         self._read_properties()
@@ -278,13 +280,21 @@ class OntologyModel:
 
     def labels_of(self, class_name: str) -> list[str]:
         """Every Neo4j label a node of this class carries, most general first."""
-        classes = [self.classes[a] for a in self.cls(class_name).ancestors]
-        ranked = sorted((c for c in classes if c.neo4j_label), key=lambda c: len(c.ancestors))
-        return [c.neo4j_label for c in ranked]  # type: ignore[misc]
+        labels = self._labels_of.get(class_name)
+        if labels is None:
+            classes = [self.classes[a] for a in self.cls(class_name).ancestors]
+            ranked = sorted((c for c in classes if c.neo4j_label), key=lambda c: len(c.ancestors))
+            labels = self._labels_of[class_name] = tuple(c.neo4j_label for c in ranked)  # type: ignore[misc]
+        return list(labels)
 
     def class_of_labels(self, labels: list[str]) -> ClassSpec:
         """The concrete class of a node from its labels."""
-        return next(c for c in self.node_classes if c.neo4j_label in labels)
+        key = tuple(labels)
+        cls = self._class_of_labels.get(key)
+        if cls is None:
+            cls = next(c for c in self.node_classes if c.neo4j_label in labels)
+            self._class_of_labels[key] = cls
+        return cls
 
     @property
     def edge_class(self) -> ClassSpec:

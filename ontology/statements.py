@@ -19,6 +19,7 @@ the union of their visible values. No database here: the writer, the API and exp
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
@@ -38,6 +39,13 @@ def standing_rank(standing: str | None) -> int:
 
 def value_key(value: Any) -> str:
     """The comparable text of a value: numbers as floats, so 5 and 5.0 are one value."""
+    if isinstance(value, str):  # the common case, as json.dumps writes it
+        return _json_text(value)
+    if value is True or value is False or value is None:
+        return _JSON_CONSTANTS[value]
+    if type(value) is float or type(value) is int:
+        number = float(value)
+        return repr(number) if math.isfinite(number) else json.dumps(number)
 
     def norm(v: Any) -> Any:
         if isinstance(v, bool) or v is None or isinstance(v, str):
@@ -49,6 +57,10 @@ def value_key(value: Any) -> str:
         return str(v)
 
     return json.dumps(norm(value), sort_keys=True, ensure_ascii=False)
+
+
+_json_text = json.encoder.encode_basestring  # json.dumps(text, ensure_ascii=False)
+_JSON_CONSTANTS = {True: "true", False: "false", None: "null"}
 
 
 @dataclass(frozen=True)
@@ -120,7 +132,8 @@ def encode(statements: Iterable[Statement]) -> str:
             for p, v in sorted(values.items())
         }
         out.append(item)
-    out.sort(key=lambda i: json.dumps(i, sort_keys=True, ensure_ascii=False))
+    if len(out) > 1:  # most texts hold one report's group
+        out.sort(key=lambda i: json.dumps(i, sort_keys=True, ensure_ascii=False))
     return json.dumps(out, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -168,9 +181,11 @@ def restate(
     day (taking the claim's current level, standing and sources), those it no longer states are
     retracted today, new values are first stated today; other reports' statements stay as they
     are."""
+    old = list(old)
     wanted: dict[tuple[str, str], Statement] = {}
     for prop, value in [(EXISTS, True), *values.items()]:
-        for v in value if prop in multi and isinstance(value, list) else [value]:
+        many = prop in multi and isinstance(value, list)
+        for v in value if many else [value]:
             s = Statement(
                 prop,
                 v,
@@ -182,7 +197,8 @@ def restate(
                 date=claim.date,
                 multi=prop in multi,
             )
-            wanted[s.key] = s
+            # a value's text only where it is compared: among a set's values, or with old ones
+            wanted[s.key if many or old else (prop, "")] = s
     out: list[Statement] = []
     new = dict(wanted)
     for s in old:
@@ -300,16 +316,25 @@ def project(
     out.visible = True
     ranks = {lvl: i for i, lvl in enumerate(order)}
     out.level = min((s.level for s in seen), key=lambda lvl: ranks.get(lvl, len(ranks)))
-    by_prop: dict[str, dict[str, list[Statement]]] = defaultdict(lambda: defaultdict(list))
+    by_prop: dict[str, list[Statement]] = defaultdict(list)
     for s in seen:
         if s.prop != EXISTS:
-            by_prop[s.prop][value_key(s.value)].append(s)
-    for prop, candidates in sorted(by_prop.items()):
-        first = next(iter(candidates.values()))[0]
+            by_prop[s.prop].append(s)
+    for prop, stated in sorted(by_prop.items()):
+        if len(stated) == 1:  # one statement (the common case): its value, nothing to choose
+            out.properties[prop] = [stated[0].value] if stated[0].multi else stated[0].value
+            continue
+        candidates: dict[str, list[Statement]] = defaultdict(list)
+        for s in stated:
+            candidates[value_key(s.value)].append(s)
+        first = stated[0]
         if first.multi:
             out.properties[prop] = sorted(
                 (c[0].value for c in candidates.values()), key=lambda v: str(v)
             )
+            continue
+        if len(candidates) == 1:  # one value: nothing to choose, no alternatives
+            out.properties[prop] = first.value
             continue
         chosen = choose(candidates)
         out.properties[prop] = candidates[chosen][0].value
@@ -360,6 +385,8 @@ def conflicts(node_id: str, statements: Iterable[Statement], report: str | None)
     """Live single-valued statements of `report` whose value differs from a live reviewed or
     published value of another report (at any level: the ingest summary is for its editor)."""
     live = [s for s in statements if s.live() and s.prop != EXISTS and not s.multi]
+    if all(s.report == report for s in live):  # no other report states a value
+        return []
     by_prop: dict[str, dict[str, list[Statement]]] = defaultdict(lambda: defaultdict(list))
     for s in live:
         by_prop[s.prop][value_key(s.value)].append(s)

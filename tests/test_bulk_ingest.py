@@ -28,14 +28,16 @@ NBIM_HEADER = (
 SHARED = Path("/work/shared/data/holdings")
 
 
-def nbim_quirks(path: Path, rows: int = 150, bad_row: int | None = None) -> Path:
+def nbim_quirks(
+    path: Path, rows: int = 150, bad_row: int | None = None, across: bool = False
+) -> Path:
     """An NBIM-shaped table (semicolons, spaced thousands, decimal commas, per cent signs)
     with short positions (negative ownership), companies spelt twice and listed twice. The
-    repeats stay within one batch of 60 rows: a holding restated in two batches of one file
-    is rewritten by every run on either path (an open point of the writer, docs/scaling.md)."""
+    repeats stay within one batch of 60 rows, or with `across` fall in every batch too (so
+    one holding, same fund, company and date, is restated on rows 60 apart)."""
     lines = [NBIM_HEADER]
     for i in range(rows):
-        batch = i // 60 * 100
+        batch = 0 if across else i // 60 * 100
         key = batch + i % 60 % 29 if i % 11 else batch + 3
         company = f"Example Holding {key} ASA" if i % 11 else f"EXAMPLE HOLDING {key} ASA"
         ownership = f"-{i % 5},{i % 10}" if i % 13 == 0 else f"{i % 7}.{i % 10}%"
@@ -95,6 +97,47 @@ def test_nbim_quirks_into_a_graph_holding_another_year(
     second = nbim_quirks(tmp_path / "GPFG_EQ_2019_Industry.csv", rows=150)
     normal, bulky, rerun = both_ways(neo4j_db, database, [first], [second])
     assert any('"shortPosition": true' in line for line in normal)
+    assert bulky == normal
+    assert rerun.summary.changes == 0
+
+
+def _run_stamps(driver: Driver, database: str) -> list[tuple]:
+    """Every graph node's and relationship's ingest run stamp (the dump leaves them out)."""
+    nodes, _, _ = driver.execute_query(
+        "MATCH (n:Node) RETURN n.id AS id, n.ingestRun AS run ORDER BY id", database_=database
+    )
+    rels, _, _ = driver.execute_query(
+        "MATCH (a:Node)-[r]->(b:Node) RETURN a.id AS a, type(r) AS t, b.id AS b, r.key AS k, "
+        "r.ingestRun AS run ORDER BY a, t, b, k",
+        database_=database,
+    )
+    return [tuple(r.values()) for r in nodes] + [tuple(r.values()) for r in rels]
+
+
+@pytest.mark.parametrize("options", [NORMAL, BULK], ids=["normal", "bulk"])
+def test_a_holding_restated_in_several_batches_is_left_alone_by_a_rerun(
+    neo4j_db: Driver, settings: Settings, tmp_path: Path, options: dict
+) -> None:
+    """Rows far apart (in three batches of 60) restate one holding and one company: the file
+    states it once, so a re-run changes nothing and rewrites nothing, on either path."""
+    database = settings.neo4j_database
+    empty(neo4j_db, database)
+    table = nbim_quirks(tmp_path / "GPFG_EQ_2019_Industry.csv", rows=150, across=True)
+    first = load(neo4j_db, database, [table], options)
+    assert first.summary.created["Holding"] == 29  # each restated by rows in every batch
+    dump, stamps = canonical_dump(neo4j_db, database), _run_stamps(neo4j_db, database)
+    rerun = load(neo4j_db, database, [table], options)
+    assert rerun.summary.changes == 0, (rerun.summary.updated, rerun.summary.removed)
+    assert canonical_dump(neo4j_db, database) == dump
+    after = _run_stamps(neo4j_db, database)
+    assert after == stamps, (set(after) - set(stamps), set(stamps) - set(after))
+
+
+def test_restated_holdings_give_the_same_graph_both_ways(
+    neo4j_db: Driver, settings: Settings, tmp_path: Path
+) -> None:
+    table = nbim_quirks(tmp_path / "GPFG_EQ_2019_Industry.csv", rows=150, across=True)
+    normal, bulky, rerun = both_ways(neo4j_db, settings.neo4j_database, [], [table])
     assert bulky == normal
     assert rerun.summary.changes == 0
 
