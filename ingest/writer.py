@@ -363,21 +363,6 @@ class _LinkTexts:
         return self.known[key]
 
 
-class _Memo:
-    """A pure function of hashable arguments, each answer computed once; the answer is shared
-    by every caller (its lists too: the writer only sends them, never changes them)."""
-
-    def __init__(self, function: Callable[..., dict[str, Any]]):
-        self.function = function
-        self.known: dict[tuple, dict[str, Any]] = {}
-
-    def __call__(self, *args: Any) -> dict[str, Any]:
-        found = self.known.get(args)
-        if found is None:
-            found = self.known[args] = self.function(*args)
-        return found
-
-
 def relationship_level(statements: str, default: str) -> str:
     """A relationship's level: the most open level of its live statements (a link an AMBER
     report alone states between two public nodes is AMBER)."""
@@ -577,7 +562,7 @@ def write_batch(
     # share one statements text: each distinct one is computed once)
     rel_writes: dict[str, list[dict[str, Any]]] = defaultdict(list)
     link_texts = _LinkTexts(standing_of, today)
-    link_states = _Memo(link_state)
+    link_states = cache(link_state)  # per batch; its answers (and their lists) are shared
     written = {w["id"]: w["props"] for w in node_writes}
     for key in final_rels:  # a rewritten node's relationships carry its new sourceIds
         if (key.start if subject_of.get(key.type, "out") == "out" else key.end) in written:
