@@ -74,29 +74,12 @@ CALL (fund, target) {
     AND all(r IN nodes(regionPath) WHERE (r.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN r.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)))
     AND all(r IN relationships(regionPath) WHERE (r.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN r.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)))
 
-  // allegations touching the path: found for every path (the totals count them), described
-  // below for the requested page only. chainCompanies: the held company, the supplier and the
-  // companies between them; suppliers: every visible supplier of the contract
-  WITH held, h, chain, supplier, contract, region, regionPath,
-       [n IN nodes(chain) WHERE NOT n:Ownership] AS chainCompanies
-  WITH held, h, chain, supplier, contract, region, regionPath, chainCompanies,
-       COLLECT { UNWIND chainCompanies AS c MATCH (c)<-[l:AGAINST]-(a:Allegation)
-                 WHERE (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (a.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN a.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) RETURN DISTINCT a } AS byCompany,
-       COLLECT { MATCH (region)-[p:PART_OF*0..12]->(:Region)<-[l:CONCERNS]-(a:Allegation)
-                 WHERE (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (a.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN a.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND all(x IN p WHERE (x.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN x.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)))
-                 RETURN DISTINCT a } AS byRegion,
-       COLLECT { MATCH (contract)<-[l:CONCERNS_CONTRACT]-(a:Allegation)
-                 WHERE (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (a.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN a.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) RETURN a } AS byContract,
-       COLLECT { MATCH (contract)<-[l:SUPPLIER_OF]-(s:Actor) WHERE (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (s.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN s.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
-                 RETURN s ORDER BY s.id } AS suppliers
-  WITH held, h, chain, supplier, contract, region, regionPath, chainCompanies, byCompany,
-       byRegion, byContract, suppliers,
-       COLLECT { UNWIND byCompany + byRegion + byContract AS a RETURN DISTINCT a.id } AS allegations
+  // the paths only: the allegations touching them are looked up once per held company,
+  // contract and region below, and per path for the page alone
+  WITH held, h, chain, supplier, contract, region, regionPath
   ORDER BY held.name, held.id, supplier.id, contract.id, region.id
   RETURN collect({held: held, h: h, chain: chain, supplier: supplier, contract: contract,
-                  region: region, regionPath: regionPath, chainCompanies: chainCompanies,
-                  byCompany: byCompany, byRegion: byRegion, byContract: byContract,
-                  suppliers: suppliers, allegations: allegations}) AS rows
+                  region: region, regionPath: regionPath}) AS rows
 }
 
 // what counts for each held company: the allegations against it or a company of its ownership
@@ -107,13 +90,16 @@ CALL (rows) {
   UNWIND rows AS r
   WITH r.held AS held, r.h AS h, collect(r) AS rs
   WITH held, h, rs,
-       reduce(cs = [], r IN rs | cs + [c IN r.chainCompanies WHERE NOT c IN cs]) AS companies
-  WITH held, h, rs, companies,
-       reduce(ids = [], a IN reduce(xs = [], r IN rs |
-                xs + r.byCompany + CASE WHEN all(s IN r.suppliers WHERE s IN companies)
-                                        THEN r.byContract ELSE [] END) |
-              CASE WHEN a.id IN ids THEN ids ELSE ids + a.id END) AS counted,
+       reduce(cs = [], r IN rs | cs + [c IN nodes(r.chain) WHERE NOT c:Ownership AND NOT c IN cs]) AS companies,
        reduce(ks = [], r IN rs | CASE WHEN r.contract IN ks THEN ks ELSE ks + r.contract END) AS contracts
+  WITH held, h, companies, contracts,
+       COLLECT { UNWIND companies AS c MATCH (c)<-[l:AGAINST]-(a:Allegation)
+                 WHERE (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (a.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN a.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) RETURN DISTINCT a.id AS id
+                 UNION
+                 UNWIND contracts AS ct
+                 WITH ct WHERE NOT EXISTS { MATCH (ct)<-[l:SUPPLIER_OF]-(s:Actor) WHERE (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (s.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN s.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND NOT s IN companies }
+                 MATCH (ct)<-[l:CONCERNS_CONTRACT]-(a:Allegation)
+                 WHERE (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (a.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN a.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) RETURN DISTINCT a.id AS id } AS counted
   ORDER BY held.name, held.id
   RETURN collect({held: held, h: h, counted: counted, contracts: contracts}) AS companies
 }
@@ -125,8 +111,15 @@ CALL (rows) {
   UNWIND range(first, first + coalesce($limit, 100) - 1) AS i
   WITH i, rows[i] AS r WHERE r IS NOT NULL
   WITH i, r.held AS held, r.h AS h, r.chain AS chain, r.supplier AS supplier,
-       r.contract AS contract, r.region AS region, r.regionPath AS regionPath,
-       r.byCompany AS byCompany, r.byRegion AS byRegion, r.byContract AS byContract
+       r.contract AS contract, r.region AS region, r.regionPath AS regionPath
+  WITH i, held, h, chain, supplier, contract, region, regionPath,
+       COLLECT { UNWIND [n IN nodes(chain) WHERE NOT n:Ownership] AS c MATCH (c)<-[l:AGAINST]-(a:Allegation)
+                 WHERE (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (a.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN a.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) RETURN DISTINCT a } AS byCompany,
+       COLLECT { MATCH (region)-[p:PART_OF*0..12]->(:Region)<-[l:CONCERNS]-(a:Allegation)
+                 WHERE (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (a.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN a.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND all(x IN p WHERE (x.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN x.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)))
+                 RETURN DISTINCT a } AS byRegion,
+       COLLECT { MATCH (contract)<-[l:CONCERNS_CONTRACT]-(a:Allegation)
+                 WHERE (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (a.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN a.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) RETURN a } AS byContract
   CALL (byCompany, byRegion, byContract) {
     UNWIND byCompany + byRegion + byContract AS a
     WITH DISTINCT a WHERE (a.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN a.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
@@ -200,13 +193,15 @@ CALL (rows) {
 }
 CALL (rows) {
   UNWIND rows AS r
-  WITH DISTINCT r.contract AS k, r.suppliers AS suppliers
-  WITH k, suppliers ORDER BY k.id
-  WITH collect(k) AS contracts,
-       collect(CASE WHEN coalesce(k.aggregate, false) THEN {
-         id: k.id, name: k.name, amount: k.amount, amountMin: k.amountMin, amountMax: k.amountMax,
-         currency: k.currency, date: k.date, startDate: k.startDate, endDate: k.endDate,
-         covers: [s IN suppliers | {id: s.id, labels: labels(s), name: s.name}]} END) AS claims
+  WITH DISTINCT r.contract AS ct
+  WITH ct ORDER BY ct.id
+  WITH collect(ct) AS contracts,
+       collect(CASE WHEN coalesce(ct.aggregate, false) THEN {
+         id: ct.id, name: ct.name, amount: ct.amount, amountMin: ct.amountMin, amountMax: ct.amountMax,
+         currency: ct.currency, date: ct.date, startDate: ct.startDate, endDate: ct.endDate,
+         covers: [s IN COLLECT { MATCH (ct)<-[l:SUPPLIER_OF]-(s:Actor) WHERE (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (s.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN s.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
+                                 RETURN s ORDER BY s.id } |
+                  {id: s.id, labels: labels(s), name: s.name}]} END) AS claims
   RETURN claims,
          [k IN contracts WHERE NOT coalesce(k.aggregate, false)] AS namedContracts
 }
@@ -245,11 +240,22 @@ CALL (companies) {
 // allegations on the paths that count for no company: about the region only, or about a
 // contract shared with companies they are not against
 CALL (rows, counted) {
-  UNWIND rows AS r
-  UNWIND r.byCompany + r.byRegion + r.byContract AS a
-  WITH a, r WHERE NOT a.id IN counted
-  WITH a, collect(DISTINCT CASE WHEN a IN r.byRegion THEN 'region' END) +
-          collect(DISTINCT CASE WHEN a IN r.byContract THEN 'contract' END) AS touches
+  CALL (rows) {
+    UNWIND rows AS r
+    WITH DISTINCT r.region AS region
+    MATCH (region)-[p:PART_OF*0..12]->(:Region)<-[l:CONCERNS]-(a:Allegation)
+    WHERE (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (a.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN a.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND all(x IN p WHERE (x.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN x.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)))
+    RETURN DISTINCT a, 'region' AS touch
+    UNION
+    UNWIND rows AS r
+    WITH DISTINCT r.contract AS contract
+    MATCH (contract)<-[l:CONCERNS_CONTRACT]-(a:Allegation)
+    WHERE (l.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN l.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp)) AND (a.tlp IN $tlp AND $as_known_on IS NULL OR any(k IN a.knownSpans WHERE left(k, 10) <= $as_known_on < substring(k, 11, 10) AND substring(k, 22) IN $tlp))
+    RETURN DISTINCT a, 'contract' AS touch
+  }
+  WITH a, touch WHERE NOT a.id IN counted
+  WITH a, collect(touch) AS touched
+  WITH a, [t IN ['region', 'contract'] WHERE t IN touched] AS touches
   ORDER BY a.date DESC, a.id
   RETURN collect({id: a.id, name: a.name, status: a.status, harmCategories: a.harmCategories,
                   date: a.date, touches: touches}) AS regionAllegations
