@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from neo4j import Driver, ManagedTransaction
+from neo4j.exceptions import ConstraintError
 
 from core.suggest import did_you_mean
 from ingest import bulk, watches
@@ -572,7 +573,8 @@ def _ingest_file(
         )
         return
     # a stream of batches: check all of it first, so bad input writes nothing; the checked
-    # batches wait in memory (a file this small; a large one takes the bulk path, which spills)
+    # batches wait in memory (a file this small; a large one takes the bulk path, which spills).
+    # Nodes the graph does not hold are created, not locked and read back (as in the bulk path)
     _check_then_write(
         _chain(first, second, batches),
         _Kept(),
@@ -585,7 +587,6 @@ def _ingest_file(
         result,
         progress,
         quarantine,
-        find_new=False,
     )
 
 
@@ -692,7 +693,6 @@ def _ingest_file_bulk(
             result,
             progress,
             quarantine,
-            find_new=True,
         )
 
 
@@ -708,12 +708,12 @@ def _check_then_write(
     result,
     progress,
     quarantine,
-    find_new: bool,
 ) -> None:
     """Read, resolve and validate every batch once, keeping each checked batch in `store`
     (`_Kept` or `bulk.Spill`); write the kept batches only when the whole file is clean (so bad
-    input writes nothing), each in its own transaction. `find_new`: tell the writer which nodes
-    the graph does not hold yet (the bulk path; it then creates them instead of merging)."""
+    input writes nothing), each in its own transaction. Each batch tells the writer which of its
+    nodes the graph did not hold at check time: it creates them instead of locking and reading
+    them back (and merges them all if a concurrent ingest created one since)."""
     seen: set[str] = set()
     recurring = _Recurring(model)
     problems: list[Problem] = []
@@ -726,11 +726,7 @@ def _check_then_write(
         if problems:  # the file is rejected: check the rest, keep nothing
             continue
         ids = {r["id"] for r in prepared.records}
-        new = (
-            frozenset(ids - seen - set(lookup_nodes(driver, ids - seen, database)))
-            if find_new
-            else frozenset()
-        )
+        new = frozenset(ids - seen - set(lookup_nodes(driver, ids - seen, database)))
         seen |= ids
         recurring.add(prepared.records)
         store.put((replace(batch, records=[]), len(batch.records), prepared, new))
@@ -837,7 +833,15 @@ def _write_prepared(
                 summary = write_batch(tx, plan, model)
                 tx.rollback()
         else:
-            summary = session.execute_write(write_and_alert, plan, model)
+            try:
+                summary = session.execute_write(write_and_alert, plan, model)
+            except ConstraintError:
+                if not plan.new_ids:
+                    raise
+                # a concurrent ingest created a node found new at check time: the transaction
+                # rolled back, so write the batch again, merging every node
+                plan = replace(plan, new_ids=frozenset())
+                summary = session.execute_write(write_and_alert, plan, model)
             watches.raise_query_alerts(driver, summary.changed, result.run_id, database)
             if prepared.fact_renames and (batch.report or {}).get("reviewStatus") == "reviewed":
                 store_redirects(driver, prepared.fact_renames, database)  # the report's ids
