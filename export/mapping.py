@@ -16,6 +16,8 @@ from ontology.statements import Statement
 
 # what `node_triples` does beside a triple of a property (`ExportMapping.predicate_roles`)
 PLAIN, EVIDENCE, EVIDENCE_TARGET, SAME_AS = range(4)
+RecordPlan = tuple[list[tuple[str, str, bool]], dict[str, PropertySpec]]
+"""`ExportMapping.record_plan`: (name, Neo4j property, is an id list) per value; links by type."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,25 @@ class ExportMapping:
         self.edge = model.edge_class
         self.edge_spec = next(p for p in model.properties.values() if p.kind == "edge")
         self.edge_props = model.properties_of(self.edge.name)
+        self._record_plans: dict[str, RecordPlan] = {}
+
+    def record_plan(self, class_name: str) -> RecordPlan:
+        """What a stored node of the class gives its record, worked out once per class: its
+        stored values in property-name order, as (name, Neo4j property, is an id list), and
+        its link properties by relationship type."""
+        plan = self._record_plans.get(class_name)
+        if plan is None:
+            specs = self.model.properties_of(class_name)
+            values: list[tuple[str, str, bool]] = []
+            by_type: dict[str, PropertySpec] = {}
+            for name in sorted(specs):
+                spec = specs[name]
+                if spec.kind == "link" and spec.neo4j_type:
+                    by_type[spec.neo4j_type] = spec
+                elif spec.kind in ("literal", "vocab", "idlist") and spec.neo4j_property:
+                    values.append((name, spec.neo4j_property, spec.kind == "idlist"))
+            plan = self._record_plans[class_name] = (values, by_type)
+        return plan
 
     @cached_property
     def subject_direction(self) -> dict[str, bool]:

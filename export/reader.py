@@ -47,7 +47,7 @@ from core import names
 from export.mapping import ExportedNode, ExportMapping, StoredLink
 from export.options import IDS_SCOPE, ExportError, ExportOptions, ScopeNotFound
 from ingest.known import known_predicate, stored_view
-from ontology.model import OntologyModel, PropertySpec, load_model, shapes_graph
+from ontology.model import OntologyModel, load_model, shapes_graph
 from ontology.records import Record
 from ontology.statements import Statement, decode
 
@@ -202,23 +202,16 @@ def node_record(
     With `shown` (an export `--statements`), the node's and its links' statements as `shown`
     lets them through (None: left out).
     """
-    model = mapping.model
     keep = keep_report or (lambda _: True)
-    cls = model.class_of_labels(labels)
-    specs = model.properties_of(cls.name)
+    cls = mapping.model.class_of_labels(labels)
+    specs = mapping.model.properties_of(cls.name)
     record: Record = {"id": props[names.ID], "type": cls.name}
-    by_type: dict[str, PropertySpec] = {}
-    for name in sorted(specs):
-        spec = specs[name]
-        if spec.kind == "link" and spec.neo4j_type:
-            by_type[spec.neo4j_type] = spec
-            continue
-        if spec.kind not in ("literal", "vocab", "idlist") or not spec.neo4j_property:
-            continue
-        value = props.get(spec.neo4j_property)
+    values, by_type = mapping.record_plan(cls.name)
+    for name, stored, is_list in values:
+        value = props.get(stored)
         if value is None:
             continue
-        if spec.kind == "idlist":
+        if is_list:
             value = [v for v in value if keep(v)]
         if value == []:
             continue
