@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from neo4j import Driver
@@ -139,6 +140,7 @@ class Resolver:
         self._classes: dict[tuple[str, ...], Any] = {}  # labels -> class
         self._projection = ", ".join(f".`{p}`" for p in profile_properties(self.model))
         self._screened: set[str] = set()  # records whose candidates were screened (certain)
+        self._common: set[tuple[str, str]] = set()  # (label, fuzzy key) too many nodes hold
 
     # ------------------------------------------------------------------ candidates
     def _block_keys(self, record: Record) -> list[str]:
@@ -206,14 +208,14 @@ class Resolver:
                 todo.append((record, wanted_keys))
         if self.driver is None or not todo:
             return
+        exact = exact_keys(key for _, key in entries)
+        is_exact = [key in exact for _, key in entries]
         found: dict[str, GraphCandidate] = {}
         holders: list[list[str]] = [[] for _ in entries]  # per (label, key): the nodes
-        for element, labels, node_id, keys, positions in self._lookup(list(entries)):
+        for element, labels, node_id, keys, positions in self._lookup(list(entries), is_exact):
             found[element] = self._node(element, labels, node_id, keys)
             for i in positions:
                 holders[i].append(element)
-        exact = exact_keys(key for _, key in entries)
-        is_exact = [key in exact for _, key in entries]
         by_record = [_ranked(positions, holders, is_exact) for _, positions in todo]
         records = [record for record, _ in todo]
         wanted: dict[str, GraphCandidate] = {}
@@ -228,36 +230,46 @@ class Resolver:
             for element, props in self._read(list(wanted)):
                 wanted[element].read(props)
 
-    def _lookup(self, entries: list[tuple[str, str]]) -> list:
+    def _lookup(self, entries: list[tuple[str, str]], is_exact: list[bool]) -> list:
         """The nodes of each (label, key): an exact key's first CANDIDATES, a fuzzy key's all
         when at most MAX_FANOUT nodes hold it, else none (a key that many share is not a
         block). Each node once: its element id, labels, id, the keys screening reads
-        (identifiers, fingerprints) and the positions of the entries that found it."""
+        (identifiers, fingerprints) and the positions of the entries that found it. A fuzzy key
+        found held by more is not asked again in this run (`_common`): nodes only gain keys
+        while an ingest runs, so it stays too common."""
         assert self.driver is not None
-        exact = exact_keys(key for _, key in entries)
+        asked = [i for i, entry in enumerate(entries) if is_exact[i] or entry not in self._common]
+        if not asked:
+            return []
         rows, _, _ = self.driver.execute_query(
-            "UNWIND range(0, size($entries) - 1) AS i WITH i, $entries[i] AS e CALL (e) { "
+            "UNWIND $entries AS e CALL (e) { "
             f"CALL db.index.fulltext.queryNodes('{INDEX_NAME}', e.q, {{limit: e.limit}}) "
             "YIELD node WHERE e.label IN labels(node) RETURN collect(node) AS nodes } "
-            "WITH i, e, nodes WHERE e.exact OR size(nodes) <= $fanout "
-            "UNWIND nodes AS node WITH node, collect(i) AS positions "
-            f"RETURN elementId(node), labels(node), node.`{system.ID}`, "
+            "WITH e, nodes, e.exact OR size(nodes) <= $fanout AS kept "
+            "WITH collect(CASE WHEN kept THEN {i: e.i, nodes: nodes} END) AS hits, "
+            "collect(CASE WHEN NOT kept THEN e.i END) AS common "
+            "CALL (hits) { UNWIND hits AS hit UNWIND hit.nodes AS node "
+            "WITH node, collect(hit.i) AS positions "
+            f"RETURN collect([elementId(node), labels(node), node.`{system.ID}`, "
             f"[k IN node.`{system.BLOCK_KEYS}` WHERE k STARTS WITH 'id:' OR k STARTS WITH 'fp:'], "
-            "positions",
+            "positions]) AS found } "
+            "RETURN found, common",
             entries=[
                 {
-                    "label": label,
-                    "q": lucene_query([key]),
-                    "exact": key in exact,
-                    "limit": CANDIDATES if key in exact else MAX_FANOUT + 1,
+                    "i": i,
+                    "label": entries[i][0],
+                    "q": _term_query(entries[i][1]),
+                    "exact": is_exact[i],
+                    "limit": CANDIDATES if is_exact[i] else MAX_FANOUT + 1,
                 }
-                for label, key in entries
+                for i in asked
             ],
             fanout=MAX_FANOUT,
             database_=self.database,
             routing_="r",
         )
-        return [r.values() for r in rows]
+        self._common.update(entries[i] for i in rows[0]["common"])
+        return rows[0]["found"]
 
     def _read(self, elements: list[str]) -> list:
         """(element id, the properties a comparison is made of) of these nodes, in one query."""
@@ -400,6 +412,12 @@ class Resolver:
             for p in proposals
             if not any(p.candidate in self.claimed.get(s, ()) for s in p.sources)
         ]
+
+
+@lru_cache(maxsize=KEY_CACHE * 10)
+def _term_query(key: str) -> str:
+    """The index query of one key (keys recur across the records of a batch and of a run)."""
+    return lucene_query([key])
 
 
 def _ranked(positions: list[int], holders: list[list[str]], exact: list[bool]) -> list[str]:
