@@ -3,6 +3,7 @@ reports (script errors, Content-Security-Policy refusals) and screenshots in tes
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -40,10 +41,19 @@ def ensure_chromium() -> None:
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         skip("/usr/bin/chromium is missing and apt-get cannot install it here (not root)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium"]):
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
-        if done.returncode != 0:
-            skip(f"`{' '.join(cmd)}` failed: {done.stderr.strip()[-300:]}")
+    wait = ["-o", "DPkg::Lock::Timeout=900"]  # another apt-get (e.g. the other test worker)
+    # one test worker installs at a time; the others find it installed once the lock is theirs
+    with open("/tmp/rightsgraph-chromium.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if CHROMIUM.exists():
+            return
+        for cmd in (
+            ["apt-get", *wait, "update", "-q"],
+            ["apt-get", *wait, "install", "-y", "-q", "chromium"],
+        ):
+            done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+            if done.returncode != 0:
+                skip(f"`{' '.join(cmd)}` failed: {done.stderr.strip()[-300:]}")
     if not CHROMIUM.exists():
         skip("apt-get install chromium did not provide /usr/bin/chromium")
 
