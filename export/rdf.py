@@ -70,10 +70,9 @@ def standard_value(spec: PropertySpec, value: Node) -> Node | None:
     if not isinstance(value, Literal):
         return value
     text = str(value)
-    datatype = spec.datatype or ""  # str's comparison below: rdflib's __eq__ is Python code
-    if str.__eq__(datatype, ANY_URI):
+    if spec.datatype == ANY_URI:
         return URIRef(text) if WEB_IRI.match(text) else None
-    if spec.partial_date or str.__eq__(datatype, DATE):
+    if spec.partial_date or spec.datatype == DATE:
         try:
             parsed = dates.parse(text)
         except ValueError:
@@ -122,9 +121,9 @@ def node_triples(
                 for report in evidence_reports.get(key, []):
                     yield o, mapping.in_report.iri, id_to_iri(report)
         elif kind == EVIDENCE_TARGET:
-            if str.__ne__(s, subject) and isinstance(o, URIRef) and o not in sources:
+            if s != subject and isinstance(o, URIRef) and o not in sources:
                 sources.append(o)
-        elif kind == SAME_AS and str.__eq__(s, subject) and SAFE_IDENTIFIER.match(str(o)):
+        elif kind == SAME_AS and s == subject and SAFE_IDENTIFIER.match(str(o)):
             yield subject, SAME_AS_IRI, URIRef(mapping.same_as[p].format(value=str(o)))
     own = model.cls(record["type"]).iri
     for cls in mapping.own_types(record["type"]):

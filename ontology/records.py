@@ -129,7 +129,7 @@ _TYPE = RDF.type
 def to_literal(spec: PropertySpec, value: Any) -> Literal:
     """A typed literal; a value that does not fit gives an ill-typed literal SHACL reports."""
     datatype = spec.datatype or _STRING
-    if str.__eq__(datatype, _STRING):  # str's comparison: rdflib's __eq__ is Python code
+    if datatype == _STRING:
         return Literal(value.isoformat() if isinstance(value, dt.date) else str(value))
     key = (datatype, type(value), value)  # the type too: True == 1, but not as a literal
     try:
@@ -149,18 +149,18 @@ _typed_literals: dict[tuple[URIRef, type, Any], Literal] = {}
 
 
 def _typed_literal(datatype: URIRef, value: Any) -> Literal:
-    if str.__eq__(datatype, _DECIMAL):
+    if datatype == _DECIMAL:
         return money.to_rdf(value)
-    if str.__eq__(datatype, _BOOLEAN):
+    if datatype == _BOOLEAN:
         if isinstance(value, bool):
             return Literal("true" if value else "false", datatype=_BOOLEAN)
         return Literal(
             str(value).lower() if str(value).lower() in ("true", "false") else str(value),
             datatype=_BOOLEAN,
         )
-    if str.__eq__(datatype, _DATE):
+    if datatype == _DATE:
         return dates.to_rdf(value)
-    if str.__eq__(datatype, _ANY_URI):
+    if datatype == _ANY_URI:
         return url.to_rdf(value)
     if isinstance(value, dt.date):
         value = value.isoformat()
