@@ -146,6 +146,7 @@ class OntologyModel:
             for p in sorted(flagged, key=lambda p: (p.domain, p.name))
             if p.indexed
         )
+        self.__dict__.pop("_node_classes", None)  # computed from the classes as finally read
 
     # ------------------------------------------------------------------ reading
     def _ancestors(self, iri: URIRef) -> frozenset[str]:
@@ -276,7 +277,12 @@ class OntologyModel:
     @property
     def node_classes(self) -> list[ClassSpec]:
         """Concrete classes: a record's type, stored as a Neo4j node."""
-        return [c for c in self.classes.values() if c.neo4j_label and not c.abstract]
+        found = self.__dict__.get("_node_classes")
+        if found is None:  # asked per record: the classes never change once read
+            found = self._node_classes = tuple(
+                c for c in self.classes.values() if c.neo4j_label and not c.abstract
+            )
+        return list(found)
 
     def labels_of(self, class_name: str) -> list[str]:
         """Every Neo4j label a node of this class carries, most general first."""

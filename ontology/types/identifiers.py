@@ -10,6 +10,7 @@ same verdicts; rdflib parses the long pure queries slowly, once per focus node).
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +30,7 @@ LEI_PATTERN = _LEI.pattern
 ISIN_PATTERN = _ISIN.pattern
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a file repeats its companies' identifiers row after row
 def valid_lei(value: str) -> bool:
     """ISO 17442: 18 letters or digits and two check digits (ISO 7064 MOD 97-10)."""
     return bool(_LEI.match(value)) and _lei.is_valid(value)
@@ -39,6 +41,7 @@ def lei_check_digits(prefix18: str) -> str:
     return mod_97_10.calc_check_digits(prefix18)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def valid_isin(value: str) -> bool:
     """ISO 6166: a country (or XS, EU) code, nine characters and a Luhn check digit."""
     return bool(_ISIN.match(value)) and _isin.is_valid(value)
